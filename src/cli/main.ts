@@ -1,1 +1,45 @@
-export {};
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../errors.js';
+import { PROGRAM, reportError } from './output.js';
+import { addRefreshCommand } from './refresh-command.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command(PROGRAM)
+    .description('Refresh an MFA-backed AWS session into ~/.aws/credentials, so plain `aws` commands and every SDK just work.')
+    .version(packageVersion(), '-V, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} }); // commander's own errors are re-printed as one line below
+  addRefreshCommand(program);
+  program.addHelpText(
+    'after',
+    `
+Exit codes: 0 ok or still valid, 1 unexpected, 2 usage, 3 input needed but none can be read,
+            4 MFA code rejected, 5 long-term credentials missing/invalid/would be overwritten,
+            6 AWS unreachable or timed out.`,
+  );
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeErr: () => {} });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.Ok;
+      const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
+      process.stderr.write(`${PROGRAM}: ${message} Run ${PROGRAM} --help for usage.\n`);
+      return ExitCode.Usage;
+    }
+    return reportError(error, argv.includes('--debug'));
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The three AWS calls this tool makes. The SDK is imported here only, lazily, so commands that
+ * never talk to AWS (status, env on a usable session, --help) never pay for loading it.
+ */
+import { mapAwsError, type AwsCall } from './errors.js';
+import { deviceKind, type AwsConnection, type CallerIdentity, type MfaDevice, type SessionCredentials } from './types.js';
+
+export interface AwsApi {
+  callerIdentity(): Promise<CallerIdentity>;
+  listMfaDevices(userName: string): Promise<MfaDevice[]>;
+  getSessionToken(serialNumber: string, code: string, durationSeconds: number): Promise<SessionCredentials>;
+}
+
+/** Builds the clients. Start it early: it loads the SDK while the user types their code. */
+export async function openAws(conn: AwsConnection, debug: (line: string) => void = () => {}): Promise<AwsApi> {
+  // The SDK warns on Node 20 about its future support window; that is noise for our users.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const [sts, iam] = await Promise.all([import('@aws-sdk/client-sts'), import('@aws-sdk/client-iam')]);
+  const common = {
+    region: conn.region,
+    credentials: conn.credentials,
+    ...(conn.endpoint && { endpoint: conn.endpoint }),
+    requestHandler: { connectionTimeout: conn.timeoutMs, requestTimeout: conn.timeoutMs },
+  };
+  const stsClient = new sts.STSClient(common);
+  // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
+  let iamClient: InstanceType<typeof iam.IAMClient> | undefined;
+  const endpointLabel = conn.endpoint ?? process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL ?? `sts.${conn.region}.amazonaws.com`;
+
+  async function call<T>(name: AwsCall, run: (signal: AbortSignal) => Promise<T>, serialNumber?: string): Promise<T> {
+    const started = Date.now();
+    // One deadline for the call including the SDK's retries, so nothing waits forever.
+    const signal = AbortSignal.timeout(conn.timeoutMs);
+    try {
+      const result = await run(signal);
+      debug(`${name} ok in ${Date.now() - started} ms`);
+      return result;
+    } catch (error) {
+      const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+      debug(`${name} failed in ${Date.now() - started} ms: ${e.name ?? 'Error'} (HTTP ${e.$metadata?.httpStatusCode ?? '-'}, attempts ${e.$metadata?.attempts ?? '-'}): ${e.message ?? ''}`);
+      throw mapAwsError(signal.aborted && e.name !== 'TimeoutError' ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : error, {
+        call: name,
+        profileName: conn.profileName,
+        accessKeyId: conn.credentials.accessKeyId,
+        endpoint: endpointLabel,
+        timeoutMs: conn.timeoutMs,
+        ...(serialNumber && { serialNumber }),
+      });
+    }
+  }
+
+  return {
+    async callerIdentity() {
+      const out = await call('GetCallerIdentity', (abortSignal) => stsClient.send(new sts.GetCallerIdentityCommand({}), { abortSignal }));
+      return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
+    },
+    async listMfaDevices(userName) {
+      iamClient ??= new iam.IAMClient({ ...common, region: iamRegion(conn.region) });
+      const client = iamClient;
+      const devices: MfaDevice[] = [];
+      let marker: string | undefined;
+      do {
+        const out = await call('ListMFADevices', (abortSignal) =>
+          client.send(new iam.ListMFADevicesCommand({ UserName: userName, ...(marker && { Marker: marker }) }), { abortSignal }),
+        );
+        for (const d of out.MFADevices ?? []) {
+          if (!d.SerialNumber) continue;
+          devices.push({
+            serialNumber: d.SerialNumber,
+            ...(d.UserName && { userName: d.UserName }),
+            ...(d.EnableDate && { enableDate: d.EnableDate }),
+            kind: deviceKind(d.SerialNumber),
+          });
+        }
+        marker = out.IsTruncated ? out.Marker : undefined;
+      } while (marker);
+      return devices;
+    },
+    async getSessionToken(serialNumber, code, durationSeconds) {
+      const out = await call(
+        'GetSessionToken',
+        (abortSignal) =>
+          stsClient.send(new sts.GetSessionTokenCommand({ SerialNumber: serialNumber, TokenCode: code, DurationSeconds: durationSeconds }), { abortSignal }),
+        serialNumber,
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+        throw mapAwsError(new Error('GetSessionToken returned no credentials'), {
+          call: 'GetSessionToken', profileName: conn.profileName, accessKeyId: conn.credentials.accessKeyId, endpoint: endpointLabel, timeoutMs: conn.timeoutMs,
+        });
+      }
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    },
+  };
+}
+
+function iamRegion(region: string): string {
+  if (region.startsWith('cn-')) return 'cn-north-1';
+  if (region.startsWith('us-gov-')) return 'us-gov-west-1';
+  return 'us-east-1';
+}
+
+/** `arn:aws:iam::123456789012:user/path/alice` → `alice`; undefined for roles and root. */
+export function userNameFromArn(arn: string): string | undefined {
+  const m = /^arn:[^:]+:iam::\d+:user\/(.+)$/.exec(arn);
+  return m?.[1]?.split('/').pop() || undefined;
+}

@@ -1,0 +1,100 @@
+/**
+ * Maps what the SDK throws to one line a person can act on, with the documented exit code.
+ */
+import { ExitCode, UserError } from '../errors.js';
+
+export type AwsCall = 'GetCallerIdentity' | 'ListMFADevices' | 'GetSessionToken';
+
+export interface AwsErrorContext {
+  call: AwsCall;
+  profileName: string;
+  accessKeyId: string;
+  endpoint: string;
+  timeoutMs: number;
+  serialNumber?: string;
+}
+
+interface SdkErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string> };
+  cause?: unknown;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
+
+function networkCode(err: SdkErrorLike): string | undefined {
+  for (let e: SdkErrorLike | undefined = err, depth = 0; e && depth < 5; e = e.cause as SdkErrorLike, depth++) {
+    if (e.code && NETWORK_CODES.has(e.code)) return e.code;
+    if ((e as { errors?: SdkErrorLike[] }).errors?.length) {
+      const inner = (e as { errors: SdkErrorLike[] }).errors.find((x) => x.code && NETWORK_CODES.has(x.code));
+      if (inner?.code) return inner.code;
+    }
+  }
+  return undefined;
+}
+
+export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
+  if (error instanceof UserError) return error;
+  const err = (error ?? {}) as SdkErrorLike;
+  const name = err.name ?? '';
+  const message = (err.message ?? String(error)).split('\n')[0]!;
+  const status = err.$metadata?.httpStatusCode;
+  const keys = `the keys of profile "${ctx.profileName}" (${ctx.accessKeyId})`;
+
+  const net = networkCode(err);
+  if (net || name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout') {
+    const why =
+      net === 'ENOTFOUND' || net === 'EAI_AGAIN'
+        ? `cannot resolve the host of ${ctx.endpoint}`
+        : net === 'ECONNREFUSED'
+          ? `connection refused by ${ctx.endpoint}`
+          : net
+            ? `network error ${net} talking to ${ctx.endpoint}`
+            : `no answer from ${ctx.endpoint} within ${Math.round(ctx.timeoutMs / 1000)} s`;
+    return new UserError(`${ctx.call} failed: ${why}.`, ExitCode.Unreachable, 'Check your network or proxy (HTTPS_PROXY) and try again; --timeout raises the limit.');
+  }
+
+  switch (name) {
+    case 'InvalidClientTokenId':
+      return new UserError(`AWS does not recognise ${keys}: the access key is unknown or was deleted.`, ExitCode.Credentials, `Put a current access key in profile "${ctx.profileName}" (IAM console → Security credentials).`);
+    case 'SignatureDoesNotMatch':
+      if (/signature expired|is now earlier than|is now later than/i.test(message)) {
+        return new UserError(`${ctx.call} failed: your clock is off and AWS rejected the signature (${message}).`, ExitCode.Credentials, 'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.');
+      }
+      return new UserError(`AWS rejected the signature made with ${keys}: the secret access key does not match the key id.`, ExitCode.Credentials, `Fix aws_secret_access_key in profile "${ctx.profileName}".`);
+    case 'ExpiredToken':
+    case 'ExpiredTokenException':
+      return new UserError(`Profile "${ctx.profileName}" holds an expired aws_session_token next to its keys.`, ExitCode.Credentials, `Remove aws_session_token from profile "${ctx.profileName}"; it must hold only long-term keys.`);
+    case 'RequestExpired':
+      return new UserError(`${ctx.call} failed: your clock is off and AWS rejected the request as expired.`, ExitCode.Credentials, 'Synchronise the system clock and try again.');
+    case 'ValidationError':
+      return new UserError(`${ctx.call} rejected a value: ${message}`, ExitCode.Usage, 'Check --duration (900–129600 s) and the MFA code (6 digits).');
+    case 'Throttling':
+    case 'ThrottlingException':
+    case 'RequestLimitExceeded':
+      return new UserError(`${ctx.call} failed: AWS is throttling requests (${message}).`, ExitCode.Unreachable, 'Wait a minute and try again.');
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+      if (/session credentials/i.test(message)) {
+        return new UserError(`Profile "${ctx.profileName}" holds a session, not long-term keys: AWS says "${message}".`, ExitCode.Credentials, `Put your long-term access keys (AKIA…) in profile "${ctx.profileName}", or name that profile with --source-profile.`);
+      }
+      if (ctx.call === 'GetSessionToken' && /invalid MFA one time pass code/i.test(message)) {
+        return new UserError('AWS rejected the MFA code: it is wrong, too old, or was already used.', ExitCode.CodeRejected, 'Wait for the next code on your device and run again (each code works once).');
+      }
+      if (ctx.call === 'GetSessionToken' && /serial number|unable to validate MFA/i.test(message)) {
+        return new UserError(`AWS could not validate the code against MFA device ${ctx.serialNumber ?? ''}: it is not a device of this user.`.replace('  ', ' '), ExitCode.CodeRejected, 'Check --serial-number or mfa_serial in ~/.aws/config; `aws-mfa-refresh` without them lists your devices.');
+      }
+      if (ctx.call === 'ListMFADevices') {
+        return new UserError('Your keys may not list MFA devices (iam:ListMFADevices is denied).', ExitCode.Credentials, 'Name the device with --serial-number ARN, or set mfa_serial in the profile in ~/.aws/config.');
+      }
+      return new UserError(`${ctx.call} was denied: ${message}`, ExitCode.Credentials, `Check the IAM permissions of the user behind profile "${ctx.profileName}".`);
+  }
+  if (err.$fault === 'server' || (status !== undefined && status >= 500)) {
+    return new UserError(`${ctx.call} failed: AWS answered with a server error (${name || status}) after retries.`, ExitCode.Unreachable, 'Try again in a minute.');
+  }
+  return new UserError(`${ctx.call} failed: ${name ? `${name}: ` : ''}${message}`, ExitCode.Unexpected, 'Run again with --debug for details.');
+}

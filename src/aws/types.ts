@@ -1,0 +1,39 @@
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface SessionCredentials extends Required<AwsCredentials> {
+  expiration: Date;
+}
+
+export interface MfaDevice {
+  serialNumber: string;
+  userName?: string;
+  enableDate?: Date;
+  /** virtual (TOTP app), hardware (TOTP token) or passkey (FIDO; unusable with GetSessionToken) */
+  kind: 'virtual' | 'hardware' | 'passkey';
+}
+
+export interface CallerIdentity {
+  arn: string;
+  account: string;
+  userId: string;
+}
+
+export interface AwsConnection {
+  credentials: AwsCredentials;
+  region: string;
+  /** Explicit endpoint; when absent the SDK applies AWS_ENDPOINT_URL_STS / _IAM / AWS_ENDPOINT_URL. */
+  endpoint?: string;
+  timeoutMs: number;
+  /** Where the credentials came from, for error messages. */
+  profileName: string;
+}
+
+export function deviceKind(serialNumber: string): MfaDevice['kind'] {
+  if (/^arn:[^:]+:iam::\d+:u2f\//.test(serialNumber)) return 'passkey';
+  if (/^arn:[^:]+:iam::\d+:mfa\//.test(serialNumber)) return 'virtual';
+  return 'hardware';
+}

@@ -1,0 +1,44 @@
+/** How the CLI speaks: results on stdout, everything else on stderr, one line per failure. */
+import { ExitCode, UserError } from '../errors.js';
+
+export const PROGRAM = 'aws-mfa-refresh';
+
+export function useColour(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+}
+
+export function paint(stream: NodeJS.WriteStream, code: number, text: string): string {
+  return useColour(stream) ? `\x1b[${code}m${text}\x1b[0m` : text;
+}
+
+/** Long base64-ish runs look like secrets or tokens; never let one reach a log line. */
+export function redact(text: string): string {
+  return text.replace(/[A-Za-z0-9/+=]{32,}/g, (s) => `${s.slice(0, 4)}…[redacted]`);
+}
+
+export function makeDebug(enabled: boolean): (line: string) => void {
+  return enabled ? (line) => process.stderr.write(`[debug] ${redact(line)}\n`) : () => {};
+}
+
+export function warn(line: string): void {
+  process.stderr.write(`${paint(process.stderr, 33, 'warning:')} ${line}\n`);
+}
+
+/** Prints the one-line failure and returns the exit code. */
+export function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof UserError) {
+    if (error.exitCode === 130) {
+      process.stderr.write('\n');
+      return 130;
+    }
+    const line = [error.message, error.hint].filter(Boolean).join(' ');
+    process.stderr.write(`${PROGRAM}: ${line.replace(/\s*\n\s*/g, ' ')}\n`);
+    if (debug && error.stack) process.stderr.write(`[debug] ${redact(error.stack)}\n`);
+    return error.exitCode;
+  }
+  const e = error as Error | undefined;
+  const message = (e?.message ?? String(error)).split('\n')[0];
+  process.stderr.write(`${PROGRAM}: unexpected error: ${redact(message ?? '')}. Run again with --debug and report it if it persists.\n`);
+  if (debug && e?.stack) process.stderr.write(`[debug] ${redact(e.stack)}\n`);
+  return ExitCode.Unexpected;
+}

@@ -1,0 +1,67 @@
+/**
+ * Where the MFA code comes from: --code CODE, --code - (one line of stdin), or a prompt.
+ * Nothing here waits forever: stdin has a deadline, and no terminal means no prompt.
+ */
+import { ExitCode, UserError } from '../errors.js';
+import { normaliseCode } from '../cli/values.js';
+import { askCode } from './prompts.js';
+import { needInput, terminalStreams } from './terminal.js';
+
+export interface CodeRequest {
+  serialNumber: string;
+  /** The --code value: six digits, or `-` for stdin. */
+  flag?: string;
+  stdinTimeoutMs: number;
+}
+
+export async function obtainCode(req: CodeRequest): Promise<string> {
+  if (req.flag !== undefined && req.flag !== '-') {
+    const code = normaliseCode(req.flag);
+    if (!code) throw new UserError('--code must be the 6 digits your MFA device shows.', ExitCode.Usage, 'Example: --code 123456, or --code - to read it from stdin.');
+    return code;
+  }
+  if (req.flag === '-') {
+    const line = await readLine(process.stdin, req.stdinTimeoutMs);
+    const code = normaliseCode(line);
+    if (!code) throw new UserError('The code read from stdin is not 6 digits.', ExitCode.Usage, 'Send exactly one line with the 6-digit code, e.g. echo 123456 | aws-mfa-refresh --code -.');
+    return code;
+  }
+  const streams = terminalStreams();
+  if (!streams) throw needInput('An MFA code is needed', 'Pass it with --code 123456, or --code - to read it from stdin.');
+  return askCode(req.serialNumber, streams);
+}
+
+/** The first line of a stream; fails with exit 3 at EOF without a line or after the deadline. */
+export function readLine(stream: NodeJS.ReadableStream & { unref?: () => void }, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const finish = (error: UserError | undefined, line?: string) => {
+      clearTimeout(timer);
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onEnd);
+      stream.removeListener('error', onError);
+      stream.pause();
+      (stream as { unref?: () => void }).unref?.();
+      if (error) reject(error);
+      else resolve(line!);
+    };
+    const onData = (chunk: Buffer | string) => {
+      buffered += chunk.toString();
+      const nl = buffered.search(/\r?\n/);
+      if (nl >= 0) finish(undefined, buffered.slice(0, nl));
+    };
+    const onEnd = () =>
+      buffered.trim()
+        ? finish(undefined, buffered)
+        : finish(new UserError('stdin ended before an MFA code was read.', ExitCode.InputNeeded, 'Pipe the 6-digit code in, e.g. echo 123456 | aws-mfa-refresh --code -.'));
+    const onError = (e: Error) => finish(new UserError(`Cannot read stdin: ${e.message}.`, ExitCode.InputNeeded, 'Pass the code with --code 123456.'));
+    const timer = setTimeout(
+      () => finish(new UserError(`No MFA code arrived on stdin within ${Math.round(timeoutMs / 1000)} s.`, ExitCode.InputNeeded, 'Pipe the code in (echo 123456 | aws-mfa-refresh --code -) or pass --code 123456.')),
+      timeoutMs,
+    );
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.resume();
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * What a profile's session is worth: when it stops being usable.
+ *
+ * A session issued with MFA stops working at the EARLIER of its expiration and the moment
+ * its MFA age passes the policy limit (aws:MultiFactorAuthAge > 43200 denies everything),
+ * so a 36 h session is useless after 12 h.
+ */
+
+/** Keys this tool writes into (and owns in) the target profile of the credentials file. */
+export const SESSION_KEYS = {
+  accessKeyId: 'aws_access_key_id',
+  secretAccessKey: 'aws_secret_access_key',
+  sessionToken: 'aws_session_token',
+  expiration: 'expiration',
+  issued: 'mfa_issued',
+  device: 'mfa_device',
+} as const;
+
+/** Keys other tools write that describe a session; stale once we write ours, so we remove them. */
+export const FOREIGN_SESSION_KEYS = ['aws_security_token', 'x_security_token_expires'] as const;
+
+export type Profile = Record<string, string | undefined>;
+
+export interface SessionInfo {
+  accessKeyId: string;
+  expiration: Date;
+  issued?: Date;
+  device?: string;
+  /** min(expiration, issued + maxMfaAge) */
+  usableUntil: Date;
+  /** true when usableUntil is the MFA age limit rather than the expiration */
+  limitedByMfaAge: boolean;
+}
+
+/**
+ * Parses the expiration formats found in the wild:
+ * ours and saml2aws's (ISO 8601, `2026-11-28T06:05:42Z`, offsets and fractions allowed) and
+ * aws-mfa's (`2026-11-28 06:05:42`, UTC without a zone).
+ */
+export function parseTimestamp(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const text = value.trim().replace(/^(['"])(.*)\1$/, '$2');
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
+  if (!m) return undefined;
+  const zone = m[8] ?? 'Z';
+  const normalisedZone = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}${normalisedZone}`;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** `2026-11-28T06:05:42Z`: ISO 8601 UTC without milliseconds, as AWS prints it. */
+export function formatTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Long-term keys: an access key without any session token. Never overwrite those. */
+export function holdsLongTermKeys(profile: Profile | undefined): boolean {
+  if (!profile?.aws_access_key_id) return false;
+  return !profile.aws_session_token && !profile.aws_security_token;
+}
+
+/** The session in a profile, or undefined when it holds none we can date. */
+export function readSession(profile: Profile | undefined, maxMfaAgeSeconds: number): SessionInfo | undefined {
+  if (!profile?.aws_access_key_id) return undefined;
+  if (!profile.aws_session_token && !profile.aws_security_token) return undefined;
+  const expiration = parseTimestamp(profile[SESSION_KEYS.expiration]) ?? parseTimestamp(profile.x_security_token_expires);
+  if (!expiration) return undefined;
+  const issued = parseTimestamp(profile[SESSION_KEYS.issued]);
+  const until = usableUntil(expiration, issued, maxMfaAgeSeconds);
+  return {
+    accessKeyId: profile.aws_access_key_id,
+    expiration,
+    ...(issued && { issued }),
+    ...(profile[SESSION_KEYS.device] && { device: profile[SESSION_KEYS.device] }),
+    usableUntil: until,
+    limitedByMfaAge: until < expiration,
+  };
+}
+
+/** The earlier of the expiration and the moment the MFA age passes the limit (unknown issue time: the expiration). */
+export function usableUntil(expiration: Date, issued: Date | undefined, maxMfaAgeSeconds: number): Date {
+  if (!issued) return expiration;
+  const mfaLimit = new Date(issued.getTime() + maxMfaAgeSeconds * 1000);
+  return mfaLimit < expiration ? mfaLimit : expiration;
+}
+
+/** `12h 0m`, `45m`, `2d 3h` */
+export function formatDuration(ms: number): string {
+  const totalMinutes = Math.max(0, Math.floor(ms / 60000));
+  const days = Math.floor(totalMinutes / 1440);
+  const hours = Math.floor((totalMinutes % 1440) / 60);
+  const minutes = totalMinutes % 60;
+  if (days > 0) return `${days}d ${hours}h`;
+  if (hours > 0) return `${hours}h ${minutes}m`;
+  return `${minutes}m`;
+}
+
+/** Local wall-clock time: `18:05` today, else `2026-11-28 06:05`. */
+export function formatLocalTime(date: Date, now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const hm = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const sameDay =
+    date.getFullYear() === now.getFullYear() && date.getMonth() === now.getMonth() && date.getDate() === now.getDate();
+  return sameDay ? hm : `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${hm}`;
+}

@@ -1,0 +1,213 @@
+/**
+ * The refresh use-case: from long-term keys and an MFA code to a session in the target profile.
+ * The CLI layer parses flags and prints; everything that decides lives here.
+ */
+import { ExitCode, UserError } from './errors.js';
+import type { AwsApi } from './aws/client.js';
+import type { AwsConnection, MfaDevice } from './aws/types.js';
+import { awsFilePaths, loadAwsFiles, mergedProfile, type AwsFiles } from './profiles/aws-files.js';
+import { holdsLongTermKeys, readSession, usableUntil, type SessionInfo } from './profiles/session.js';
+import { longTermOverwriteError, updateConfigProfile, writeSession } from './profiles/writers.js';
+import { checkSerialNumber, checkSessionDuration, normaliseCode, parseDurationSeconds } from './cli/values.js';
+import { needInput, terminalStreams } from './mfa/terminal.js';
+
+export interface RefreshOptions {
+  profile?: string;
+  sourceProfile?: string;
+  serialNumber?: string;
+  code?: string;
+  duration?: string;
+  maxMfaAge?: string;
+  minRemaining?: string;
+  force?: boolean;
+  region?: string;
+  endpointUrl?: string;
+  remember?: boolean;
+  timeout?: string;
+  inputTimeout?: string;
+}
+
+export interface RefreshResult {
+  profile: string;
+  sourceProfile: string;
+  refreshed: boolean;
+  expiration: Date;
+  usableUntil: Date;
+  serialNumber?: string;
+  credentialsFile: string;
+  warnings: string[];
+}
+
+export interface RefreshIo {
+  debug(line: string): void;
+  warn(line: string): void;
+}
+
+export const DEFAULT_MAX_MFA_AGE = 43200;
+export const DEFAULT_DURATION = 43200;
+export const DEFAULT_MIN_REMAINING = 30 * 60;
+export const DEFAULT_TIMEOUT = 10;
+
+/** The profile the session goes into: --profile, else AWS_PROFILE, else default. */
+export function targetProfileName(flag: string | undefined, env = process.env): string {
+  const name = (flag ?? env.AWS_PROFILE ?? 'default').trim();
+  checkProfileName(name, flag !== undefined ? '--profile' : 'AWS_PROFILE');
+  return name;
+}
+
+function checkProfileName(name: string, source: string): void {
+  if (!name || /[\[\]\r\n]/.test(name)) {
+    throw new UserError(`${source} ${JSON.stringify(name)} is not a usable profile name.`, ExitCode.Usage, 'Use letters, digits, dashes, dots or underscores.');
+  }
+}
+
+export function sessionStatus(files: AwsFiles, profile: string, maxMfaAgeSeconds: number): SessionInfo | undefined {
+  return readSession(files.credentials[profile], maxMfaAgeSeconds);
+}
+
+export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<RefreshResult> {
+  const env = process.env;
+  const paths = awsFilePaths(env);
+  io.debug(`credentials file ${paths.credentials}; config file ${paths.config}`);
+  const files = await loadAwsFiles(paths);
+
+  const profile = targetProfileName(opts.profile, env);
+  const targetConfig = files.config[profile] ?? {};
+  const sourceProfile = (opts.sourceProfile ?? targetConfig.source_profile ?? `${profile}-long-term`).trim();
+  checkProfileName(sourceProfile, '--source-profile');
+  io.debug(`target profile "${profile}", source profile "${sourceProfile}"`);
+
+  const maxMfaAge = parseDurationSeconds(opts.maxMfaAge ?? String(DEFAULT_MAX_MFA_AGE), '--max-mfa-age');
+  const minRemaining = parseDurationSeconds(opts.minRemaining ?? String(DEFAULT_MIN_REMAINING), '--min-remaining');
+  const timeoutMs = parseDurationSeconds(opts.timeout ?? String(DEFAULT_TIMEOUT), '--timeout') * 1000;
+  const stdinTimeoutMs = parseDurationSeconds(opts.inputTimeout ?? '60', '--input-timeout') * 1000;
+  const duration = checkSessionDuration(
+    opts.duration !== undefined
+      ? parseDurationSeconds(opts.duration, '--duration')
+      : targetConfig.duration_seconds !== undefined
+        ? parseDurationSeconds(targetConfig.duration_seconds, `duration_seconds of profile "${profile}"`)
+        : DEFAULT_DURATION,
+    opts.duration !== undefined ? '--duration' : targetConfig.duration_seconds !== undefined ? `duration_seconds of profile "${profile}"` : 'The duration',
+  );
+  const serialFlag = opts.serialNumber !== undefined ? checkSerialNumber(opts.serialNumber) : undefined;
+  if (opts.code !== undefined && opts.code !== '-') {
+    // Validate before any network call or prompt.
+    if (!normaliseCode(opts.code)) throw new UserError('--code must be the 6 digits your MFA device shows.', ExitCode.Usage, 'Example: --code 123456, or --code - to read it from stdin.');
+  }
+
+  if (sourceProfile === profile) {
+    throw new UserError(`The source profile and the target profile are both "${profile}"; the session would overwrite your long-term keys.`, ExitCode.Credentials, `Keep long-term keys in [${profile}-long-term], or pass --source-profile with another profile.`);
+  }
+  if (holdsLongTermKeys(files.credentials[profile])) throw longTermOverwriteError(profile, paths.credentials);
+
+  const now = Date.now();
+  const current = sessionStatus(files, profile, maxMfaAge);
+  if (current && !opts.force && current.usableUntil.getTime() > now + minRemaining * 1000) {
+    io.debug(`session valid until ${current.usableUntil.toISOString()}; nothing to do`);
+    return {
+      profile, sourceProfile, refreshed: false, expiration: current.expiration, usableUntil: current.usableUntil,
+      ...(current.device && { serialNumber: current.device }), credentialsFile: paths.credentials, warnings: [],
+    };
+  }
+
+  const warnings: string[] = [];
+  if (duration > maxMfaAge) {
+    warnings.push(`a ${duration} s session outlives the MFA age limit: policies that deny when aws:MultiFactorAuthAge > ${maxMfaAge} make it useless after ${maxMfaAge} s (--max-mfa-age).`);
+  }
+  warnings.forEach((w) => io.warn(w));
+
+  const source = mergedProfile(files, sourceProfile);
+  if (!source?.aws_access_key_id || !source.aws_secret_access_key) {
+    throw new UserError(
+      `No long-term keys in profile "${sourceProfile}" (${paths.credentials}).`,
+      ExitCode.Credentials,
+      `Put aws_access_key_id and aws_secret_access_key under [${sourceProfile}], or name the profile that has them with --source-profile.`,
+    );
+  }
+  const sourceConfig = files.config[sourceProfile] ?? {};
+  const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? targetConfig.region ?? sourceConfig.region ?? 'us-east-1';
+  const hasEnvEndpoint = Boolean(env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL);
+  const endpoint = opts.endpointUrl ?? (hasEnvEndpoint ? undefined : (sourceConfig.endpoint_url ?? targetConfig.endpoint_url));
+  const conn: AwsConnection = {
+    credentials: {
+      accessKeyId: source.aws_access_key_id,
+      secretAccessKey: source.aws_secret_access_key,
+      ...(source.aws_session_token && { sessionToken: source.aws_session_token }),
+    },
+    region,
+    ...(endpoint && { endpoint }),
+    timeoutMs,
+    profileName: sourceProfile,
+  };
+  io.debug(`region ${region}; endpoint ${endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? '(AWS default)'}; access key ${conn.credentials.accessKeyId}`);
+
+  // Load the SDK now, in the background: it is ready by the time the code has been typed.
+  const awsPromise: Promise<AwsApi> = import('./aws/client.js').then((m) => m.openAws(conn, io.debug));
+  awsPromise.catch(() => {});
+
+  let serialNumber = serialFlag;
+  let discovered = false;
+  if (!serialNumber && targetConfig.mfa_serial) serialNumber = checkSerialNumber(targetConfig.mfa_serial, `mfa_serial of profile "${profile}"`);
+  if (!serialNumber && sourceConfig.mfa_serial) serialNumber = checkSerialNumber(sourceConfig.mfa_serial, `mfa_serial of profile "${sourceProfile}"`);
+  if (!serialNumber) {
+    serialNumber = (await discoverDevice(await awsPromise, io)).serialNumber;
+    discovered = true;
+  }
+  io.debug(`MFA device ${serialNumber}`);
+
+  const { obtainCode } = await import('./mfa/code-source.js');
+  const code = await obtainCode({ serialNumber, ...(opts.code !== undefined && { flag: opts.code }), stdinTimeoutMs });
+  const aws = await awsPromise;
+  const credentials = await aws.getSessionToken(serialNumber, code, duration);
+  // The server's view of the issue time, independent of the local clock.
+  const issued = new Date(Math.min(Date.now(), credentials.expiration.getTime() - duration * 1000));
+
+  const written = await writeSession(paths.credentials, { profile, credentials, issued, serialNumber });
+  if (written.warning) io.warn(written.warning);
+
+  const configValues: Record<string, string> = {};
+  if (discovered && opts.remember !== false) configValues.mfa_serial = serialNumber;
+  if (!files.config[profile]) {
+    // So `aws --profile TARGET` works at once instead of failing for want of a region.
+    for (const key of ['region', 'output'] as const) if (sourceConfig[key]) configValues[key] = sourceConfig[key]!;
+  }
+  if (Object.keys(configValues).length > 0) {
+    const result = await updateConfigProfile(paths.config, profile, configValues);
+    io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
+  }
+
+  return {
+    profile, sourceProfile, refreshed: true, expiration: credentials.expiration, usableUntil: usableUntil(credentials.expiration, issued, maxMfaAge),
+    serialNumber, credentialsFile: paths.credentials, warnings,
+  };
+}
+
+async function discoverDevice(aws: AwsApi, io: RefreshIo): Promise<MfaDevice> {
+  const { userNameFromArn } = await import('./aws/client.js');
+  const identity = await aws.callerIdentity();
+  const userName = userNameFromArn(identity.arn);
+  io.debug(`caller ${identity.arn}`);
+  if (!userName) {
+    throw new UserError(`The source keys belong to ${identity.arn}, not to an IAM user, so they have no MFA devices to list.`, ExitCode.Credentials, 'Give the device with --serial-number ARN.');
+  }
+  const all = await aws.listMfaDevices(userName);
+  const devices = all.filter((d) => d.kind !== 'passkey');
+  io.debug(`${all.length} MFA device(s) for ${userName}, ${devices.length} usable`);
+  if (devices.length === 0) {
+    const onlyPasskeys = all.length > 0;
+    throw new UserError(
+      onlyPasskeys
+        ? `IAM user ${userName} has only security keys/passkeys, which GetSessionToken cannot use.`
+        : `IAM user ${userName} has no MFA device.`,
+      ExitCode.Credentials,
+      'Create and enable a virtual MFA device: IAM console → Users → Security credentials → Assign MFA device (or aws iam create-virtual-mfa-device + enable-mfa-device).',
+    );
+  }
+  if (devices.length === 1) return devices[0]!;
+  const streams = terminalStreams();
+  if (!streams) {
+    throw needInput(`User ${userName} has ${devices.length} MFA devices (${devices.map((d) => d.serialNumber).join(', ')})`, 'Choose one with --serial-number ARN, or set mfa_serial in ~/.aws/config.');
+  }
+  const { chooseDevice } = await import('./mfa/prompts.js');
+  return chooseDevice(devices, streams);
+}

@@ -1,0 +1,117 @@
+/**
+ * End-to-end harness: the built CLI as a child process, a scratch HOME, and the emulator.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.js');
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sandbox {
+  home: string;
+  credentials: string;
+  config: string;
+  env: NodeJS.ProcessEnv;
+  writeCredentials(text: string): Promise<void>;
+  writeConfig(text: string): Promise<void>;
+  readCredentials(): Promise<string>;
+  readConfig(): Promise<string>;
+  mode(file: string): Promise<number>;
+  run(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult>;
+  cleanup(): Promise<void>;
+}
+
+/** The parent's environment minus anything AWS, so the developer's own setup never leaks in. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST')) env[k] = v;
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+export async function makeSandbox(endpoint?: string): Promise<Sandbox> {
+  const home = await mkdtemp(join(tmpdir(), 'amr-home-'));
+  const awsDir = join(home, '.aws');
+  const credentials = join(awsDir, 'credentials');
+  const config = join(awsDir, 'config');
+  const env = cleanEnv({ HOME: home, ...(endpoint && { AWS_ENDPOINT_URL: endpoint }) });
+  const ensureDir = () => mkdir(awsDir, { recursive: true, mode: 0o700 });
+  return {
+    home,
+    credentials,
+    config,
+    env,
+    async writeCredentials(text) {
+      await ensureDir();
+      await writeFile(credentials, text, { mode: 0o600 });
+    },
+    async writeConfig(text) {
+      await ensureDir();
+      await writeFile(config, text, { mode: 0o600 });
+    },
+    readCredentials: () => readFile(credentials, 'latin1'),
+    readConfig: () => readFile(config, 'latin1'),
+    mode: async (file) => (await stat(file)).mode & 0o777,
+    run: (args, opts = {}) => runCli(args, { env: { ...env, ...opts.env }, ...(opts.input !== undefined && { input: opts.input }), ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) }),
+    cleanup: () => rm(home, { recursive: true, force: true }),
+  };
+}
+
+export function runCli(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}
+
+/** Parses `key = value` lines of one section of an INI text (test-side, deliberately independent of src/). */
+export function sectionOf(text: string, name: string): Record<string, string> | undefined {
+  let current: string | undefined;
+  let found: Record<string, string> | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    const header = /^\[([^\]]+)\]/.exec(line);
+    if (header) {
+      current = header[1]!.trim();
+      if (current === name) found ??= {};
+      continue;
+    }
+    if (current === name && found && line && !/^[#;]/.test(line)) {
+      const eq = line.indexOf('=');
+      if (eq > 0) found[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    }
+  }
+  return found;
+}
+
+/** The text with one section (header to next header) removed: what must stay byte-identical. */
+export function withoutSection(text: string, name: string): string {
+  const lines = text.split(/(?<=\n)/);
+  const out: string[] = [];
+  let skipping = false;
+  for (const line of lines) {
+    const header = /^\s*\[([^\]]+)\]/.exec(line);
+    if (header) skipping = header[1]!.trim() === name;
+    if (!skipping) out.push(line);
+  }
+  return out.join('');
+}

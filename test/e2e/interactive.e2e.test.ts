@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { makeSandbox, sectionOf, type Sandbox } from './harness.js';
+import { longTermSection, newUser } from './fixtures.js';
+import { KEY, spawnCli } from './pty.js';
+
+let emulator: Emulator;
+const sandboxes: Sandbox[] = [];
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await Promise.all(sandboxes.map((s) => s.cleanup()));
+  await emulator.close();
+});
+
+describe('interactive refresh in a real terminal', () => {
+  it('lets the user pick the second device with the arrow keys, type the code, and remembers the choice', async () => {
+    const s = await makeSandbox(emulator.url);
+    sandboxes.push(s);
+    const user = newUser(emulator, 2);
+    const [first, second] = user.devices!;
+    await s.writeCredentials(longTermSection('default-long-term', user));
+
+    const term = spawnCli([], s.env);
+    await term.waitFor('Choose an MFA device');
+    expect(term.screen()).toContain(`${first!.serialNumber}   (virtual, enabled 2025-03-02)`);
+    expect(term.screen()).toContain(second!.serialNumber);
+    term.type(KEY.down);
+    await term.waitFor(new RegExp(`❯ ${second!.serialNumber.replace(/[/.]/g, '\\$&')}`));
+    term.type(KEY.enter);
+    await term.waitFor(`MFA code for ${user.userName}-device1:`);
+
+    term.type('12a');
+    term.type(KEY.enter);
+    await term.waitFor('Enter the 6 digits your device shows.');
+    term.type('\x7f\x7f\x7f'); // backspace the bad input away
+    for (const digit of emulator.freshCode(second!.serialNumber)) term.type(digit);
+    term.type(KEY.enter);
+    const { exitCode } = await term.exit;
+    expect(term.screen()).toMatch(/✔ Profile "default" refreshed: valid until/);
+    expect(exitCode).toBe(0);
+
+    expect(emulator.requests.filter((r) => r.action === 'GetSessionToken' && r.accessKeyId === user.accessKeyId)[0]!.params.SerialNumber).toBe(second!.serialNumber);
+    expect(sectionOf(await s.readCredentials(), 'default')?.aws_access_key_id).toMatch(/^ASIA/);
+    expect(sectionOf(await s.readConfig(), 'default')?.mfa_serial).toBe(second!.serialNumber);
+  });
+
+  it('prompts for the code of a remembered device and stops cleanly on Ctrl+C without writing', async () => {
+    const s = await makeSandbox(emulator.url);
+    sandboxes.push(s);
+    const user = newUser(emulator);
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    await s.writeConfig(`[default]\nmfa_serial = ${user.devices![0]!.serialNumber}\n`);
+    const term = spawnCli([], s.env);
+    await term.waitFor(`MFA code for ${user.userName}-phone:`);
+    term.type(KEY.ctrlC);
+    const { exitCode } = await term.exit;
+    expect(exitCode).toBe(130);
+    expect(term.screen()).not.toMatch(/Error|at .*\.js/);
+    expect(await s.readCredentials()).toBe(longTermSection('default-long-term', user));
+  });
+});
