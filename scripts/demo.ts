@@ -38,7 +38,7 @@ try {
   await mkdir(join(home, '.aws'), { mode: 0o700 });
   const credentials = join(home, '.aws', 'credentials');
   await writeFile(credentials, `# alice's long-term keys\n[default-long-term]\naws_access_key_id = ${alice.accessKeyId}\naws_secret_access_key = ${alice.secretAccessKey}\n`, { mode: 0o600 });
-  const env = { ...process.env, HOME: home, AWS_ENDPOINT_URL: emulator.url, AWS_PROFILE: '', AWS_SHARED_CREDENTIALS_FILE: '', AWS_CONFIG_FILE: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, AWS_ENDPOINT_URL: emulator.url };
   for (const k of ['AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete env[k];
 
   say(`Emulator on ${emulator.url}; scratch HOME ${home}`);

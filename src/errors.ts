@@ -9,6 +9,7 @@ export const ExitCode = {
   CodeRejected: 4,
   Credentials: 5,
   Unreachable: 6,
+  Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -19,7 +20,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export class UserError extends Error {
   constructor(
     message: string,
-    readonly exitCode: ExitCode = ExitCode.Unexpected,
+    /** An ExitCode, or a child's exit code passed through (exec). */
+    readonly exitCode: number = ExitCode.Unexpected,
     readonly hint?: string,
   ) {
     super(message);

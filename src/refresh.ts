@@ -6,10 +6,10 @@ import { ExitCode, UserError } from './errors.js';
 import type { AwsApi } from './aws/client.js';
 import type { AwsConnection, MfaDevice } from './aws/types.js';
 import { awsFilePaths, loadAwsFiles, mergedProfile, type AwsFiles } from './profiles/aws-files.js';
-import { holdsLongTermKeys, readSession, usableUntil, type SessionInfo } from './profiles/session.js';
+import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from './profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from './profiles/writers.js';
 import { checkSerialNumber, checkSessionDuration, normaliseCode, parseDurationSeconds } from './cli/values.js';
-import { needInput, terminalStreams } from './mfa/terminal.js';
+import { needInput, terminalStreams, type PromptStreams } from './mfa/terminal.js';
 
 export interface RefreshOptions {
   profile?: string;
@@ -41,6 +41,8 @@ export interface RefreshResult {
 export interface RefreshIo {
   debug(line: string): void;
   warn(line: string): void;
+  /** Where to ask a person; default: the terminal on stdin/stderr. credential-process uses /dev/tty. */
+  promptStreams?: () => PromptStreams | undefined;
 }
 
 export const DEFAULT_MAX_MFA_AGE = 43200;
@@ -61,6 +63,13 @@ function checkProfileName(name: string, source: string): void {
   }
 }
 
+/** Where the long-term keys are: --source-profile, else source_profile in config, else NAME-long-term. */
+export function sourceProfileName(files: AwsFiles, profile: string, flag: string | undefined): string {
+  const name = (flag ?? files.config[profile]?.source_profile ?? `${profile}-long-term`).trim();
+  checkProfileName(name, '--source-profile');
+  return name;
+}
+
 export function sessionStatus(files: AwsFiles, profile: string, maxMfaAgeSeconds: number): SessionInfo | undefined {
   return readSession(files.credentials[profile], maxMfaAgeSeconds);
 }
@@ -73,8 +82,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
 
   const profile = targetProfileName(opts.profile, env);
   const targetConfig = files.config[profile] ?? {};
-  const sourceProfile = (opts.sourceProfile ?? targetConfig.source_profile ?? `${profile}-long-term`).trim();
-  checkProfileName(sourceProfile, '--source-profile');
+  const sourceProfile = sourceProfileName(files, profile, opts.sourceProfile);
   io.debug(`target profile "${profile}", source profile "${sourceProfile}"`);
 
   const maxMfaAge = parseDurationSeconds(opts.maxMfaAge ?? String(DEFAULT_MAX_MFA_AGE), '--max-mfa-age');
@@ -116,30 +124,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   }
   warnings.forEach((w) => io.warn(w));
 
-  const source = mergedProfile(files, sourceProfile);
-  if (!source?.aws_access_key_id || !source.aws_secret_access_key) {
-    throw new UserError(
-      `No long-term keys in profile "${sourceProfile}" (${paths.credentials}).`,
-      ExitCode.Credentials,
-      `Put aws_access_key_id and aws_secret_access_key under [${sourceProfile}], or name the profile that has them with --source-profile.`,
-    );
-  }
-  const sourceConfig = files.config[sourceProfile] ?? {};
-  const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? targetConfig.region ?? sourceConfig.region ?? 'us-east-1';
-  const hasEnvEndpoint = Boolean(env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL);
-  const endpoint = opts.endpointUrl ?? (hasEnvEndpoint ? undefined : (sourceConfig.endpoint_url ?? targetConfig.endpoint_url));
-  const conn: AwsConnection = {
-    credentials: {
-      accessKeyId: source.aws_access_key_id,
-      secretAccessKey: source.aws_secret_access_key,
-      ...(source.aws_session_token && { sessionToken: source.aws_session_token }),
-    },
-    region,
-    ...(endpoint && { endpoint }),
-    timeoutMs,
-    profileName: sourceProfile,
-  };
-  io.debug(`region ${region}; endpoint ${endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? '(AWS default)'}; access key ${conn.credentials.accessKeyId}`);
+  const { conn, sourceConfig } = sourceConnection(files, { ...opts, profile, sourceProfile, timeoutMs }, io);
 
   // Load the SDK now, in the background: it is ready by the time the code has been typed.
   const awsPromise: Promise<AwsApi> = import('./aws/client.js').then((m) => m.openAws(conn, io.debug));
@@ -156,7 +141,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   io.debug(`MFA device ${serialNumber}`);
 
   const { obtainCode } = await import('./mfa/code-source.js');
-  const code = await obtainCode({ serialNumber, ...(opts.code !== undefined && { flag: opts.code }), stdinTimeoutMs });
+  const code = await obtainCode({ serialNumber, ...(opts.code !== undefined && { flag: opts.code }), stdinTimeoutMs }, io.promptStreams ?? terminalStreams);
   const aws = await awsPromise;
   const credentials = await aws.getSessionToken(serialNumber, code, duration);
   // The server's view of the issue time, independent of the local clock.
@@ -182,6 +167,48 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   };
 }
 
+export interface SourceOptions {
+  profile: string;
+  sourceProfile: string;
+  timeoutMs: number;
+  region?: string;
+  endpointUrl?: string;
+}
+
+/** The long-term keys of the source profile and where to send them. */
+export function sourceConnection(files: AwsFiles, opts: SourceOptions, io: Pick<RefreshIo, 'debug'>): { conn: AwsConnection; sourceConfig: Profile } {
+  const env = process.env;
+  const { profile, sourceProfile, timeoutMs } = opts;
+  const targetConfig = files.config[profile] ?? {};
+  const paths = files.paths;
+  const source = mergedProfile(files, sourceProfile);
+  if (!source?.aws_access_key_id || !source.aws_secret_access_key) {
+    throw new UserError(
+      `No long-term keys in profile "${sourceProfile}" (${paths.credentials}).`,
+      ExitCode.Credentials,
+      `Put aws_access_key_id and aws_secret_access_key under [${sourceProfile}], or name the profile that has them with --source-profile.`,
+    );
+  }
+  const sourceConfig = files.config[sourceProfile] ?? {};
+  const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? targetConfig.region ?? sourceConfig.region ?? 'us-east-1';
+  const hasEnvEndpoint = Boolean(env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL);
+  const endpoint = opts.endpointUrl ?? (hasEnvEndpoint ? undefined : (sourceConfig.endpoint_url ?? targetConfig.endpoint_url));
+  const conn: AwsConnection = {
+    credentials: {
+      accessKeyId: source.aws_access_key_id,
+      secretAccessKey: source.aws_secret_access_key,
+      ...(source.aws_session_token && { sessionToken: source.aws_session_token }),
+    },
+    region,
+    ...(endpoint && { endpoint }),
+    timeoutMs,
+    profileName: sourceProfile,
+  };
+  io.debug(`region ${region}; endpoint ${endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? '(AWS default)'}; access key ${conn.credentials.accessKeyId}`);
+
+  return { conn, sourceConfig };
+}
+
 async function discoverDevice(aws: AwsApi, io: RefreshIo): Promise<MfaDevice> {
   const { userNameFromArn } = await import('./aws/client.js');
   const identity = await aws.callerIdentity();
@@ -204,7 +231,7 @@ async function discoverDevice(aws: AwsApi, io: RefreshIo): Promise<MfaDevice> {
     );
   }
   if (devices.length === 1) return devices[0]!;
-  const streams = terminalStreams();
+  const streams = (io.promptStreams ?? terminalStreams)();
   if (!streams) {
     throw needInput(`User ${userName} has ${devices.length} MFA devices (${devices.map((d) => d.serialNumber).join(', ')})`, 'Choose one with --serial-number ARN, or set mfa_serial in ~/.aws/config.');
   }

@@ -13,8 +13,6 @@ export interface AwsApi {
 
 /** Builds the clients. Start it early: it loads the SDK while the user types their code. */
 export async function openAws(conn: AwsConnection, debug: (line: string) => void = () => {}): Promise<AwsApi> {
-  // The SDK warns on Node 20 about its future support window; that is noise for our users.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [sts, iam] = await Promise.all([import('@aws-sdk/client-sts'), import('@aws-sdk/client-iam')]);
   const common = {
     region: conn.region,
@@ -22,7 +20,7 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
     ...(conn.endpoint && { endpoint: conn.endpoint }),
     requestHandler: { connectionTimeout: conn.timeoutMs, requestTimeout: conn.timeoutMs },
   };
-  const stsClient = new sts.STSClient(common);
+  const stsClient = quietly(() => new sts.STSClient(common));
   // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
   let iamClient: InstanceType<typeof iam.IAMClient> | undefined;
   const endpointLabel = conn.endpoint ?? process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL ?? `sts.${conn.region}.amazonaws.com`;
@@ -55,7 +53,7 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
       return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
     },
     async listMfaDevices(userName) {
-      iamClient ??= new iam.IAMClient({ ...common, region: iamRegion(conn.region) });
+      iamClient ??= quietly(() => new iam.IAMClient({ ...common, region: iamRegion(conn.region) }));
       const client = iamClient;
       const devices: MfaDevice[] = [];
       let marker: string | undefined;
@@ -92,6 +90,23 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     },
   };
+}
+
+/**
+ * The SDK warns on Node 20 about its future support window when a client is built; that is noise
+ * for our users. Its documented switch is read at construction, so set it only for that moment
+ * (children of `exec` must not inherit it).
+ */
+function quietly<T>(build: () => T): T {
+  const key = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+  const before = process.env[key];
+  process.env[key] = 'true';
+  try {
+    return build();
+  } finally {
+    if (before === undefined) delete process.env[key];
+    else process.env[key] = before;
+  }
 }
 
 function iamRegion(region: string): string {

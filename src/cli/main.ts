@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
 import { PROGRAM, reportError } from './output.js';
 import { addRefreshCommand } from './refresh-command.js';
+import { addStatusCommand } from './status-command.js';
+import { addDevicesCommand } from './devices-command.js';
+import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,9 +17,15 @@ export function buildProgram(): Command {
     .description('Refresh an MFA-backed AWS session into ~/.aws/credentials, so plain `aws` commands and every SDK just work.')
     .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError()
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: () => {} }); // commander's own errors are re-printed as one line below
   addRefreshCommand(program);
+  addStatusCommand(program);
+  addDevicesCommand(program);
+  addEnvCommand(program);
+  addExecCommand(program);
+  addCredentialProcessCommand(program);
   program.addHelpText(
     'after',
     `

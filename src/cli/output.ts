@@ -31,6 +31,7 @@ export function reportError(error: unknown, debug: boolean): number {
       process.stderr.write('\n');
       return 130;
     }
+    if (!error.message) return error.exitCode; // the command already said why
     const line = [error.message, error.hint].filter(Boolean).join(' ');
     process.stderr.write(`${PROGRAM}: ${line.replace(/\s*\n\s*/g, ' ')}\n`);
     if (debug && error.stack) process.stderr.write(`[debug] ${redact(error.stack)}\n`);

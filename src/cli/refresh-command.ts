@@ -9,10 +9,9 @@ interface RefreshFlags extends RefreshOptions {
   debug?: boolean;
 }
 
-export function addRefreshCommand(program: Command): void {
-  program
-    .command('refresh', { isDefault: true })
-    .description('get an MFA session and write it into the target profile (the default command)')
+/** The flags of every command that may refresh (refresh itself, env --refresh, exec, credential-process). */
+export function addRefreshOptions(command: Command): Command {
+  return command
     .option('-p, --profile <name>', 'profile that receives the session (default: $AWS_PROFILE, else "default")')
     .option('-s, --source-profile <name>', 'profile holding the long-term keys (default: source_profile in config, else PROFILE-long-term)')
     .option('--serial-number <arn>', 'MFA device ARN or hardware serial (default: mfa_serial in config, else discovered)')
@@ -20,15 +19,23 @@ export function addRefreshCommand(program: Command): void {
     .option('-d, --duration <time>', 'session length, 900–129600 s or e.g. 12h, 90m (default: duration_seconds in config, else 43200)')
     .option('--max-mfa-age <time>', 'the MFA age your policy allows; a session is not usable past it', '43200')
     .option('--min-remaining <time>', 'refresh when less than this is left', '30m')
-    .option('-f, --force', 'refresh even if the session is still valid')
     .option('--region <region>', 'AWS region for STS (default: $AWS_REGION, config, else us-east-1)')
-    .option('--endpoint-url <url>', 'STS/IAM endpoint (default: the SDK\'s AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL handling)')
+    .option('--endpoint-url <url>', "STS/IAM endpoint (default: the SDK's AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL handling)")
     .option('--no-remember', 'do not save a discovered device as mfa_serial in ~/.aws/config')
     .option('--timeout <time>', 'give up on AWS after this long', '10s')
     .option('--input-timeout <time>', 'give up waiting for the code on stdin after this long', '60s')
+    .option('--debug', 'explain each step on stderr (secrets redacted)');
+}
+
+export function addRefreshCommand(program: Command): void {
+  addRefreshOptions(
+    program
+      .command('refresh', { isDefault: true })
+      .description('get an MFA session and write it into the target profile (the default command)'),
+  )
+    .option('-f, --force', 'refresh even if the session is still valid')
     .option('-q, --quiet', 'print nothing on success')
     .option('--json', 'print the result as one JSON object')
-    .option('--debug', 'explain each step on stderr (secrets redacted)')
     .addHelpText(
       'after',
       `

@@ -5,7 +5,7 @@
 import { ExitCode, UserError } from '../errors.js';
 import { normaliseCode } from '../cli/values.js';
 import { askCode } from './prompts.js';
-import { needInput, terminalStreams } from './terminal.js';
+import { needInput, terminalStreams, type PromptStreams } from './terminal.js';
 
 export interface CodeRequest {
   serialNumber: string;
@@ -14,7 +14,7 @@ export interface CodeRequest {
   stdinTimeoutMs: number;
 }
 
-export async function obtainCode(req: CodeRequest): Promise<string> {
+export async function obtainCode(req: CodeRequest, promptStreams: () => PromptStreams | undefined = terminalStreams): Promise<string> {
   if (req.flag !== undefined && req.flag !== '-') {
     const code = normaliseCode(req.flag);
     if (!code) throw new UserError('--code must be the 6 digits your MFA device shows.', ExitCode.Usage, 'Example: --code 123456, or --code - to read it from stdin.');
@@ -26,7 +26,7 @@ export async function obtainCode(req: CodeRequest): Promise<string> {
     if (!code) throw new UserError('The code read from stdin is not 6 digits.', ExitCode.Usage, 'Send exactly one line with the 6-digit code, e.g. echo 123456 | aws-mfa-refresh --code -.');
     return code;
   }
-  const streams = terminalStreams();
+  const streams = promptStreams();
   if (!streams) throw needInput('An MFA code is needed', 'Pass it with --code 123456, or --code - to read it from stdin.');
   return askCode(req.serialNumber, streams);
 }

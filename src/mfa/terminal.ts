@@ -21,10 +21,29 @@ export function isPromptAbort(error: unknown): boolean {
 
 export class Interrupted extends UserError {
   constructor() {
-    super('Interrupted.', 130 as ExitCode);
+    super('Interrupted.', ExitCode.Interrupted);
   }
 }
 
 export function needInput(what: string, hint: string): UserError {
   return new UserError(`${what}, and there is no terminal to ask on.`, ExitCode.InputNeeded, hint);
+}
+
+/**
+ * The controlling terminal, for callers whose stdout and stderr are captured by someone else
+ * (an SDK running credential_process). Undefined when the process has no terminal.
+ */
+export async function controllingTerminal(): Promise<PromptStreams | undefined> {
+  const { openSync } = await import('node:fs');
+  const tty = await import('node:tty');
+  let fd: number;
+  try {
+    fd = openSync('/dev/tty', 'r+');
+  } catch {
+    return undefined;
+  }
+  if (!tty.isatty(fd)) return undefined;
+  const input = new tty.ReadStream(fd);
+  const output = new tty.WriteStream(fd);
+  return { input, output };
 }

@@ -18,8 +18,10 @@ export function stripAnsi(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-B]|\x1b[=>]/g, '');
 }
 
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv): PtySession {
-  const term = pty.spawn(process.execPath, [CLI, ...args], {
+/** Runs the CLI with `args` in a terminal; or, with `command`, that command line instead. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, command?: string[]): PtySession {
+  const [file, ...argv] = command ?? [process.execPath, CLI, ...args];
+  const term = pty.spawn(file!, argv, {
     name: 'xterm-256color',
     cols: 140,
     rows: 30,

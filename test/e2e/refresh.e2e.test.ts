@@ -59,7 +59,7 @@ describe('refresh, end to end against the emulator', () => {
 
     const after = await s.readCredentials();
     expect(after.startsWith(before)).toBe(true); // everything we do not own is byte-identical, in place
-    expect(withoutSection(after, 'default')).toBe(before);
+    expect(withoutSection(after, 'default')).toBe(`${before}\n`); // the new section comes after one blank line
     const session = sectionOf(after, 'default')!;
     expect(session.aws_access_key_id).toMatch(/^ASIA[A-Z0-9]{16}$/);
     expect(session.aws_session_token!.length).toBeGreaterThan(100);
@@ -92,7 +92,7 @@ describe('refresh, end to end against the emulator', () => {
     expect(callsOf('ListMFADevices', user.accessKeyId)).toHaveLength(1);
     const reforced = await s.readCredentials();
     expect(sectionOf(reforced, 'default')!.aws_access_key_id).not.toBe(session.aws_access_key_id);
-    expect(withoutSection(reforced, 'default')).toBe(before);
+    expect(withoutSection(reforced, 'default')).toBe(`${before}\n`);
   });
 
   it('uses mfa_serial and source_profile from ~/.aws/config for a custom profile, without calling IAM', async () => {

@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { UserError } from '../errors.js';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/**
+ * Runs the command with inherited stdio; secrets travel in `env` only, never in argv.
+ * Signals we receive are passed on; the result is the child's exit code (128+N when a signal ended it).
+ */
+export function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => {
+      if (child.exitCode === null) child.kill(signal);
+    };
+    for (const s of FORWARDED) process.on(s, forward);
+    const done = () => FORWARDED.forEach((s) => process.removeListener(s, forward));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      done();
+      reject(
+        error.code === 'ENOENT'
+          ? new UserError(`Command not found: ${command}.`, 127, 'Check its name or PATH.')
+          : new UserError(`Cannot run ${command}: ${error.message}.`, 126),
+      );
+    });
+    child.on('exit', (code, signal) => {
+      done();
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+    });
+  });
+}

@@ -1,0 +1,142 @@
+/** Commands that hand a session to something else: env, exec, credential-process. */
+import type { Command } from 'commander';
+import { ExitCode, UserError } from '../errors.js';
+import { ensureSession } from '../session-state.js';
+import { refresh, type RefreshOptions } from '../refresh.js';
+import { SESSION_KEYS, formatTimestamp } from '../profiles/session.js';
+import type { Profile, SessionInfo } from '../profiles/session.js';
+import { addRefreshOptions } from './refresh-command.js';
+import { makeDebug, warn } from './output.js';
+import { SHELL_FORMATS, defaultFormat, renderEnv, type ShellFormat } from './shell-env.js';
+import type { PromptStreams } from '../mfa/terminal.js';
+
+type SessionFlags = RefreshOptions & { debug?: boolean; quiet?: boolean };
+
+/** Refreshes for a command whose stdout belongs to someone else: all talk goes to stderr. */
+function refresher(flags: SessionFlags, promptStreams?: () => PromptStreams | undefined) {
+  return async () => {
+    const result = await refresh({ ...flags, force: false }, {
+      debug: makeDebug(Boolean(flags.debug)),
+      warn: flags.quiet ? () => {} : warn,
+      ...(promptStreams && { promptStreams }),
+    });
+    if (result.refreshed && !flags.quiet) process.stderr.write(`✔ Profile "${result.profile}" refreshed.\n`);
+  };
+}
+
+function sessionVariables(values: Profile, session: SessionInfo): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: values[SESSION_KEYS.accessKeyId]!,
+    AWS_SECRET_ACCESS_KEY: values[SESSION_KEYS.secretAccessKey]!,
+    AWS_SESSION_TOKEN: (values[SESSION_KEYS.sessionToken] ?? values.aws_security_token)!,
+    AWS_CREDENTIAL_EXPIRATION: formatTimestamp(session.usableUntil),
+  };
+}
+
+export function addEnvCommand(program: Command): void {
+  addRefreshOptions(
+    program.command('env').description('print the session as environment variables, for eval "$(aws-mfa-refresh env)"'),
+  )
+    .option('--format <shell>', `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL)`)
+    .option('--refresh', 'refresh first when the session is not usable (prompting on the terminal, never on stdout)')
+    .option('-q, --quiet', 'no messages on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ eval "$(aws-mfa-refresh env)"                       # bash, zsh
+  $ aws-mfa-refresh env --format fish | source          # fish
+  $ aws-mfa-refresh env --format powershell | Invoke-Expression
+  $ aws-mfa-refresh env --refresh --format dotenv > .env`,
+    )
+    .action(async (flags: SessionFlags & { format?: string; refresh?: boolean }) => {
+      const format = (flags.format ?? defaultFormat()) as ShellFormat;
+      if (!SHELL_FORMATS.includes(format)) {
+        throw new UserError(`--format ${flags.format} is not one of ${SHELL_FORMATS.join(', ')}.`, ExitCode.Usage, 'Example: --format fish.');
+      }
+      const { values, session } = await ensureSession({ ...flags, refresh: Boolean(flags.refresh) }, refresher(flags));
+      process.stdout.write(renderEnv(format, sessionVariables(values, session), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']));
+    });
+}
+
+export function addExecCommand(program: Command): void {
+  addRefreshOptions(
+    program
+      .command('exec')
+      .description('run a command with the session in its environment, refreshing first when needed')
+      .argument('<command>', 'the command to run')
+      .argument('[args...]', 'its arguments')
+      .passThroughOptions(),
+  )
+    .option('-q, --quiet', 'no messages on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ aws-mfa-refresh exec -- aws s3 ls
+  $ aws-mfa-refresh exec --profile work -- terraform plan
+
+The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
+    )
+    .action(async (command: string, args: string[], flags: SessionFlags) => {
+      const { values, session } = await ensureSession({ ...flags, refresh: true }, refresher(flags));
+      const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
+      delete env.AWS_PROFILE;
+      delete env.AWS_DEFAULT_PROFILE;
+      const { runChild } = await import('./run-child.js');
+      const code = await runChild(command, args, env);
+      throw new UserError('', code); // silent: the child's exit code is ours
+    });
+}
+
+export function addCredentialProcessCommand(program: Command): void {
+  addRefreshOptions(
+    program
+      .command('credential-process')
+      .description('print the session as credential_process JSON, refreshing on the terminal (/dev/tty) when needed'),
+  )
+    .addHelpText(
+      'after',
+      `
+Use it from ~/.aws/config so every SDK and the AWS CLI pick the session up:
+
+  [profile work]
+  credential_process = aws-mfa-refresh credential-process --profile work-session
+
+The session is kept in [work-session] of ~/.aws/credentials. When it must be refreshed the code
+is asked on the controlling terminal, never on stdout or stderr (the SDK captures those).`,
+    )
+    .action(async (flags: SessionFlags) => {
+      const { controllingTerminal } = await import('../mfa/terminal.js');
+      let tty: PromptStreams | undefined;
+      try {
+        const { values, session } = await ensureSession({ ...flags, refresh: true }, async () => {
+          tty = await controllingTerminal();
+          if (!tty && flags.code === undefined) {
+            throw new UserError(
+              'The MFA session needs a refresh and there is no terminal (/dev/tty) to ask for the code on.',
+              ExitCode.InputNeeded,
+              `Run aws-mfa-refresh${flags.profile ? ` --profile ${flags.profile}` : ''} in a terminal first.`,
+            );
+          }
+          const streams = tty;
+          await refresher({ ...flags, quiet: true }, () => streams)();
+        });
+        const vars = sessionVariables(values, session);
+        process.stdout.write(
+          `${JSON.stringify({
+            Version: 1,
+            AccessKeyId: vars.AWS_ACCESS_KEY_ID,
+            SecretAccessKey: vars.AWS_SECRET_ACCESS_KEY,
+            SessionToken: vars.AWS_SESSION_TOKEN,
+            Expiration: vars.AWS_CREDENTIAL_EXPIRATION,
+          })}\n`,
+        );
+      } finally {
+        const t = tty as PromptStreams | undefined;
+        (t?.input as { destroy?: () => void } | undefined)?.destroy?.();
+        (t?.output as { destroy?: () => void } | undefined)?.destroy?.();
+      }
+    });
+}
