@@ -260,6 +260,64 @@ describe('refresh, end to end against the emulator', () => {
   });
 });
 
+describe('refresh: more of the flow', () => {
+  it('discovers devices of a user with an IAM path, keeps keys it does not own, reads duration_seconds, and --no-remember', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator, 1, { path: '/engineering/team-a/' });
+    const serial = user.devices![0]!.serialNumber;
+    await s.writeCredentials(longTermSection('ops-long-term', user) + '\n[ops]\nregion = eu-central-1\noutput = table\n');
+    await s.writeConfig('[profile ops]\nduration_seconds = 3600\n');
+    const config = await s.readConfig();
+    const r = await s.run(['--profile', 'ops', '--code', emulator.freshCode(serial), '--no-remember']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(callsOf('ListMFADevices', user.accessKeyId)[0]!.params.UserName).toBe(user.userName);
+    expect(callsOf('GetSessionToken', user.accessKeyId)[0]!.params.DurationSeconds).toBe('3600');
+    const ops = sectionOf(await s.readCredentials(), 'ops')!;
+    expect(ops).toMatchObject({ region: 'eu-central-1', output: 'table', mfa_device: serial });
+    expect(ops.aws_session_token).toBeTruthy();
+    expect(await s.readConfig()).toBe(config); // --no-remember: config untouched
+  });
+
+  it('adds a config section with the source region and output for a new target profile', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    await s.writeCredentials(longTermSection('keys', user));
+    await s.writeConfig('# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n');
+    const r = await s.run(['--profile', 'fresh', '--source-profile', 'keys', '--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    expect(r.code).toBe(0);
+    expect(await s.readConfig()).toBe('# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n\n[profile fresh]\nregion = ap-south-1\noutput = json\n');
+  });
+
+  it('explains how to create a device when the user has none (exit 5)', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator, 0);
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    const r = await s.run(['--code', '123456']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(new RegExp(`IAM user ${user.userName} has no MFA device\\. Create and enable a virtual MFA device`));
+  });
+
+  it('never waits forever for a code on stdin (exit 3 after --input-timeout)', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./harness.js');
+    const started = Date.now();
+    const r = await new Promise<{ code: number | null; stderr: string }>((res) => {
+      const c = spawn(process.execPath, [CLI, '--serial-number', user.devices![0]!.serialNumber, '--code', '-', '--input-timeout', '1s'], { env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      c.stderr.on('data', (d) => (stderr += d));
+      c.on('close', (code) => res({ code, stderr })); // stdin is left open and silent
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/No MFA code arrived on stdin within 1 s/);
+    expect(Date.now() - started).toBeLessThan(15000);
+  });
+});
+
 describe('what we write is read back by real readers', () => {
   it('the JS SDK fromIni and botocore see the new session and the other profiles unchanged', async () => {
     const s = await sandbox();
