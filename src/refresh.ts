@@ -16,6 +16,7 @@ export interface RefreshOptions {
   sourceProfile?: string;
   serialNumber?: string;
   code?: string;
+  codeCommand?: string;
   duration?: string;
   maxMfaAge?: string;
   minRemaining?: string;
@@ -140,10 +141,28 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   }
   io.debug(`MFA device ${serialNumber}`);
 
+  const codeCommand =
+    opts.codeCommand !== undefined
+      ? { command: opts.codeCommand, source: '--code-command' }
+      : targetConfig.mfa_process !== undefined
+        ? { command: targetConfig.mfa_process, source: `mfa_process of profile "${profile}"` }
+        : sourceConfig.mfa_process !== undefined
+          ? { command: sourceConfig.mfa_process, source: `mfa_process of profile "${sourceProfile}"` }
+          : undefined;
   const { obtainCode } = await import('./mfa/code-source.js');
-  const code = await obtainCode({ serialNumber, ...(opts.code !== undefined && { flag: opts.code }), stdinTimeoutMs }, io.promptStreams ?? terminalStreams);
+  const code = await obtainCode(
+    { serialNumber, ...(opts.code !== undefined && { flag: opts.code }), ...(codeCommand && { command: codeCommand }), stdinTimeoutMs },
+    io.promptStreams ?? terminalStreams,
+  );
   const aws = await awsPromise;
-  const credentials = await aws.getSessionToken(serialNumber, code, duration);
+  const usedCodes = await import('./mfa/used-codes.js');
+  let credentials;
+  try {
+    credentials = await aws.getSessionToken(serialNumber, code, duration);
+  } catch (error) {
+    throw await explainReusedCode(error, serialNumber, code);
+  }
+  await usedCodes.recordUsedCode(serialNumber, code);
   // The server's view of the issue time, independent of the local clock.
   const issued = new Date(Math.min(Date.now(), credentials.expiration.getTime() - duration * 1000));
 
@@ -207,6 +226,20 @@ export function sourceConnection(files: AwsFiles, opts: SourceOptions, io: Pick<
   io.debug(`region ${region}; endpoint ${endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? '(AWS default)'}; access key ${conn.credentials.accessKeyId}`);
 
   return { conn, sourceConfig };
+}
+
+/** A rejected code that is the one we used last time for this device: say so, and when the next one comes. */
+async function explainReusedCode(error: unknown, serialNumber: string, code: string): Promise<unknown> {
+  const { MfaCodeRejected } = await import('./aws/errors.js');
+  if (!(error instanceof MfaCodeRejected)) return error;
+  const { previousUse, secondsToNextCode } = await import('./mfa/used-codes.js');
+  const usedAt = await previousUse(serialNumber, code);
+  if (!usedAt) return error;
+  return new UserError(
+    `AWS rejected the MFA code: it is the code already used at ${usedAt.toLocaleTimeString('en-GB')} for this device, and each code works only once.`,
+    ExitCode.CodeRejected,
+    `Wait for the next code (in ${secondsToNextCode()} s) and run again.`,
+  );
 }
 
 async function discoverDevice(aws: AwsApi, io: RefreshIo): Promise<MfaDevice> {

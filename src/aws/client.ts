@@ -13,7 +13,7 @@ export interface AwsApi {
 
 /** Builds the clients. Start it early: it loads the SDK while the user types their code. */
 export async function openAws(conn: AwsConnection, debug: (line: string) => void = () => {}): Promise<AwsApi> {
-  const [sts, iam] = await Promise.all([import('@aws-sdk/client-sts'), import('@aws-sdk/client-iam')]);
+  const sts = await import('@aws-sdk/client-sts');
   const common = {
     region: conn.region,
     credentials: conn.credentials,
@@ -22,7 +22,8 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
   };
   const stsClient = quietly(() => new sts.STSClient(common));
   // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
-  let iamClient: InstanceType<typeof iam.IAMClient> | undefined;
+  // The IAM client is large and only needed to discover devices: load it on first use.
+  let iamClient: Promise<{ iam: typeof import('@aws-sdk/client-iam'); client: import('@aws-sdk/client-iam').IAMClient }> | undefined;
   const endpointLabel = conn.endpoint ?? process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL ?? `sts.${conn.region}.amazonaws.com`;
 
   async function call<T>(name: AwsCall, run: (signal: AbortSignal) => Promise<T>, serialNumber?: string): Promise<T> {
@@ -53,8 +54,8 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
       return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
     },
     async listMfaDevices(userName) {
-      iamClient ??= quietly(() => new iam.IAMClient({ ...common, region: iamRegion(conn.region) }));
-      const client = iamClient;
+      iamClient ??= import('@aws-sdk/client-iam').then((iam) => ({ iam, client: quietly(() => new iam.IAMClient({ ...common, region: iamRegion(conn.region) })) }));
+      const { iam, client } = await iamClient;
       const devices: MfaDevice[] = [];
       let marker: string | undefined;
       do {

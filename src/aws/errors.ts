@@ -3,6 +3,9 @@
  */
 import { ExitCode, UserError } from '../errors.js';
 
+/** AWS said the code itself is invalid: wrong, expired, or already used. */
+export class MfaCodeRejected extends UserError {}
+
 export type AwsCall = 'GetCallerIdentity' | 'ListMFADevices' | 'GetSessionToken';
 
 export interface AwsErrorContext {
@@ -83,7 +86,7 @@ export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
         return new UserError(`Profile "${ctx.profileName}" holds a session, not long-term keys: AWS says "${message}".`, ExitCode.Credentials, `Put your long-term access keys (AKIA…) in profile "${ctx.profileName}", or name that profile with --source-profile.`);
       }
       if (ctx.call === 'GetSessionToken' && /invalid MFA one time pass code/i.test(message)) {
-        return new UserError('AWS rejected the MFA code: it is wrong, too old, or was already used.', ExitCode.CodeRejected, 'Wait for the next code on your device and run again (each code works once).');
+        return new MfaCodeRejected('AWS rejected the MFA code: it is wrong, too old, or was already used.', ExitCode.CodeRejected, 'Wait for the next code on your device and run again (each code works once).');
       }
       if (ctx.call === 'GetSessionToken' && /serial number|unable to validate MFA/i.test(message)) {
         return new UserError(`AWS could not validate the code against MFA device ${ctx.serialNumber ?? ''}: it is not a device of this user.`.replace('  ', ' '), ExitCode.CodeRejected, 'Check --serial-number or mfa_serial in ~/.aws/config; `aws-mfa-refresh` without them lists your devices.');

@@ -16,6 +16,7 @@ export function addRefreshOptions(command: Command): Command {
     .option('-s, --source-profile <name>', 'profile holding the long-term keys (default: source_profile in config, else PROFILE-long-term)')
     .option('--serial-number <arn>', 'MFA device ARN or hardware serial (default: mfa_serial in config, else discovered)')
     .option('-c, --code <code>', 'the 6-digit MFA code, or "-" to read one line from stdin')
+    .option('--code-command <command>', 'a shell command that prints the code (default: mfa_process in config), e.g. "ykman oath accounts code -s aws"')
     .option('-d, --duration <time>', 'session length, 900–129600 s or e.g. 12h, 90m (default: duration_seconds in config, else 43200)')
     .option('--max-mfa-age <time>', 'the MFA age your policy allows; a session is not usable past it', '43200')
     .option('--min-remaining <time>', 'refresh when less than this is left', '30m')

@@ -1,5 +1,6 @@
 /**
- * Where the MFA code comes from: --code CODE, --code - (one line of stdin), or a prompt.
+ * Where the MFA code comes from, in this order: --code CODE, --code - (one line of stdin),
+ * --code-command / mfa_process (a command that prints it), or a prompt.
  * Nothing here waits forever: stdin has a deadline, and no terminal means no prompt.
  */
 import { ExitCode, UserError } from '../errors.js';
@@ -11,6 +12,8 @@ export interface CodeRequest {
   serialNumber: string;
   /** The --code value: six digits, or `-` for stdin. */
   flag?: string;
+  /** A command that prints the code (--code-command, or mfa_process in config) and where it came from. */
+  command?: { command: string; source: string };
   stdinTimeoutMs: number;
 }
 
@@ -25,6 +28,10 @@ export async function obtainCode(req: CodeRequest, promptStreams: () => PromptSt
     const code = normaliseCode(line);
     if (!code) throw new UserError('The code read from stdin is not 6 digits.', ExitCode.Usage, 'Send exactly one line with the 6-digit code, e.g. echo 123456 | aws-mfa-refresh --code -.');
     return code;
+  }
+  if (req.command) {
+    const { runCodeCommand } = await import('./code-command.js');
+    return runCodeCommand(req.command.command, req.command.source, req.stdinTimeoutMs);
   }
   const streams = promptStreams();
   if (!streams) throw needInput('An MFA code is needed', 'Pass it with --code 123456, or --code - to read it from stdin.');

@@ -113,6 +113,15 @@ function readValue(text: string): string {
   return stripped.slice(stripped.indexOf('=') + 1).trim();
 }
 
+/** How @smithy/shared-ini-file-loader sees a line inside a section: a value, or nothing. */
+function sdkView(text: string): { value: string; indented: boolean } | undefined {
+  const u = fromBytes(text);
+  const stripped = u.split(COMMENT_START)[0]!.trim();
+  const eq = stripped.indexOf('=');
+  if (eq <= 0) return undefined;
+  return { value: stripped.slice(eq + 1).trim(), indented: u.trimStart() !== u };
+}
+
 function checkSectionName(section: string): void {
   if (/[\r\n]/.test(section)) throw new Error('INI section names cannot contain line breaks.');
   const c = classify(toBytes(`[${section}]`), false, -1);
@@ -248,19 +257,27 @@ export class IniDocument {
     }
     const wanted = new Set(pairs.map(([key]) => key));
     const keyLines = new Map<string, number[]>();
+    const shadowed = new Set<number>();
     let lastHeader = -1;
     let anchor = -1; // last header/key/continuation line of the section's last occurrence
+    let subsection = false;
     this.scanSection(section, (line, i) => {
       if (line.kind === 'header') {
         lastHeader = i;
         anchor = i;
+        subsection = false;
       } else if (line.kind === 'key' || line.kind === 'cont') {
         anchor = i;
+        // The JS SDK reads an indented line after `name =` (empty value) as `name.key`.
+        const sdk = sdkView(line.text);
         if (line.kind === 'key' && wanted.has(line.name)) {
           let list = keyLines.get(line.name);
           if (!list) keyLines.set(line.name, (list = []));
           list.push(i);
+          if (subsection && sdk?.indented) shadowed.add(i);
         }
+        if (sdk?.value === '') subsection = true;
+        else if (sdk && subsection && !sdk.indented) subsection = false;
       }
     });
 
@@ -275,6 +292,13 @@ export class IniDocument {
       }
       const last = occurrences[occurrences.length - 1]!;
       for (const i of occurrences) this.markKeyWithContinuation(i, remove);
+      if (shadowed.has(last) || (value === '' && this.nextKeyIndented(last))) {
+        // In place, the JS SDK would read it as a subsection key (`name.key`), or an empty value
+        // (which starts a subsection for it) would change how it reads the next, indented key:
+        // write it anew after the section's last key instead.
+        added.push(this.keyLine(key, value));
+        continue;
+      }
       remove.delete(last);
       const old = this.lines[last]!;
       replace.set(last, { ...old, text: valuePrefix(old.text) + toBytes(value) });
@@ -349,6 +373,16 @@ export class IniDocument {
     }
   }
 
+  /** Whether the next key line after `index` in the same section occurrence is indented. */
+  private nextKeyIndented(index: number): boolean {
+    for (let i = index + 1; i < this.lines.length; i++) {
+      const line = this.lines[i]!;
+      if (line.kind === 'key') return /^\s/.test(fromBytes(line.text));
+      if (line.kind === 'header') return false;
+    }
+    return false;
+  }
+
   private keyLine(key: string, value: string): Line {
     const text = value === '' ? `${toBytes(key)} =` : `${toBytes(key)} = ${toBytes(value)}`;
     return { text, eol: this.firstEol, kind: 'key', name: key };
@@ -372,9 +406,18 @@ export class IniDocument {
   }
 }
 
-/** `key<ws>=<ws>` of a key line, byte for byte. */
+/**
+ * `key<ws>=<ws>` of a key line, byte for byte. One exception: an empty value with no whitespace
+ * after `=` (`key =`) mirrors the whitespace before `=`, so it becomes `key = value`, not `key =value`.
+ */
 function valuePrefix(text: string): string {
-  let i = text.indexOf('=') + 1;
+  const eq = text.indexOf('=');
+  let i = eq + 1;
   while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  if (i === eq + 1 && text.slice(i).trim() === '') {
+    let b = eq;
+    while (b > 0 && (text[b - 1] === ' ' || text[b - 1] === '\t')) b--;
+    return text.slice(0, eq + 1) + text.slice(b, eq);
+  }
   return text.slice(0, i);
 }

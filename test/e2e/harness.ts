@@ -42,7 +42,7 @@ export async function makeSandbox(endpoint?: string): Promise<Sandbox> {
   const awsDir = join(home, '.aws');
   const credentials = join(awsDir, 'credentials');
   const config = join(awsDir, 'config');
-  const env = cleanEnv({ HOME: home, ...(endpoint && { AWS_ENDPOINT_URL: endpoint }) });
+  const env = cleanEnv({ HOME: home, XDG_STATE_HOME: join(home, '.local', 'state'), ...(endpoint && { AWS_ENDPOINT_URL: endpoint }) });
   const ensureDir = () => mkdir(awsDir, { recursive: true, mode: 0o700 });
   return {
     home,

@@ -318,6 +318,57 @@ describe('refresh: more of the flow', () => {
   });
 });
 
+describe('code sources', () => {
+  it('takes the code from --code-command, and from mfa_process in config', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator, 2);
+    const [a, b] = user.devices!;
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    const script = join(s.home, 'otp.sh');
+    await writeFile(script, `#!/bin/sh\necho "touch your key" >&2\necho " $1 "\necho ignored-second-line\n`, { mode: 0o700 });
+    const r = await s.run(['--serial-number', a!.serialNumber, '--code-command', `${script} ${emulator.freshCode(a!.serialNumber)}`]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('touch your key\n');
+
+    await s.writeConfig(`[default]\nmfa_serial = ${b!.serialNumber}\nmfa_process = ${script} ${emulator.freshCode(b!.serialNumber)}\n`);
+    const viaConfig = await s.run(['--force']);
+    expect(viaConfig.code).toBe(0);
+    expect(callsOf('GetSessionToken', user.accessKeyId).map((q) => q.params.SerialNumber)).toEqual([a!.serialNumber, b!.serialNumber]);
+  });
+
+  it('fails clearly when the code command fails or prints no code (exit 3), writing nothing', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const text = longTermSection('default-long-term', user);
+    await s.writeCredentials(text);
+    const serial = user.devices![0]!.serialNumber;
+    const failing = await s.run(['--serial-number', serial, '--code-command', 'exit 9']);
+    expect(failing.code).toBe(3);
+    expect(failing.stderr).toMatch(/^aws-mfa-refresh: --code-command failed \(exit 9\)\. Run it yourself/);
+    const chatty = await s.run(['--serial-number', serial, '--code-command', 'echo "your code is 123456"']);
+    expect(chatty.code).toBe(3);
+    expect(chatty.stderr).toMatch(/printed something other than a 6-digit code/);
+    expect(await s.readCredentials()).toBe(text);
+  });
+
+  it('says a code cannot be used twice, and when the next one comes, when AWS rejects the code used last time', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    const code = emulator.freshCode(serial);
+    expect((await s.run(['--serial-number', serial, '--code', code])).code).toBe(0);
+    const state = join(s.home, '.local', 'state', 'aws-mfa-refresh', 'used-codes.json');
+    expect(await s.mode(state)).toBe(0o600);
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(state, 'utf8')).not.toContain(code);
+
+    const again = await s.run(['--force', '--serial-number', serial, '--code', code]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/it is the code already used at \d\d:\d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/);
+  });
+});
+
 describe('what we write is read back by real readers', () => {
   it('the JS SDK fromIni and botocore see the new session and the other profiles unchanged', async () => {
     const s = await sandbox();
