@@ -5,6 +5,7 @@ import { PROGRAM, reportError } from './output.js';
 import { addRefreshCommand } from './refresh-command.js';
 import { addStatusCommand } from './status-command.js';
 import { addDevicesCommand } from './devices-command.js';
+import { addCompletionCommand } from './completion-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 
 function packageVersion(): string {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   addEnvCommand(program);
   addExecCommand(program);
   addCredentialProcessCommand(program);
+  addCompletionCommand(program);
   program.addHelpText(
     'after',
     `

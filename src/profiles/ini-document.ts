@@ -267,7 +267,7 @@ export class IniDocument {
         anchor = i;
         subsection = false;
       } else if (line.kind === 'key' || line.kind === 'cont') {
-        anchor = i;
+        if (line.kind === 'key') anchor = i;
         // The JS SDK reads an indented line after `name =` (empty value) as `name.key`.
         const sdk = sdkView(line.text);
         if (line.kind === 'key' && wanted.has(line.name)) {
@@ -301,7 +301,7 @@ export class IniDocument {
       }
       remove.delete(last);
       const old = this.lines[last]!;
-      replace.set(last, { ...old, text: valuePrefix(old.text) + toBytes(value) });
+      replace.set(last, { ...old, text: value === '' ? old.text.slice(0, old.text.indexOf('=') + 1) : valuePrefix(old.text) + toBytes(value) });
     }
 
     if (lastHeader < 0) {

@@ -1,0 +1,133 @@
+/**
+ * Shell completion: commands and flags come from the commander program itself; profile names are
+ * read from the user's files at completion time (`completion --list-profiles`, no AWS SDK).
+ */
+import type { Command, Option } from 'commander';
+import { ExitCode, UserError } from '../errors.js';
+
+const SHELLS = ['bash', 'zsh', 'fish'] as const;
+const PROFILE_FLAGS = ['--profile', '-p', '--source-profile', '-s'];
+
+interface Spec {
+  name: string;
+  flags: string[];
+  description: string;
+}
+
+function flagsOf(options: readonly Option[]): string[] {
+  return options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
+}
+
+function specOf(program: Command): Spec[] {
+  return program.commands
+    .filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
+    .map((c) => ({ name: c.name(), flags: [...flagsOf(c.options), '--help'], description: c.description().replace(/["'`$\\]/g, '') }));
+}
+
+export function addCompletionCommand(program: Command): void {
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .argument('[shell]', SHELLS.join(' | '))
+    .option('--list-profiles', 'print the profile names of your AWS files (used by the scripts)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ source <(aws-mfa-refresh completion bash)                     # in ~/.bashrc
+  $ source <(aws-mfa-refresh completion zsh)                      # in ~/.zshrc (after compinit)
+  $ aws-mfa-refresh completion fish > ~/.config/fish/completions/aws-mfa-refresh.fish`,
+    )
+    .action(async (shell: string | undefined, flags: { listProfiles?: boolean }) => {
+      if (flags.listProfiles) {
+        const { awsFilePaths, loadAwsFiles } = await import('../profiles/aws-files.js');
+        const files = await loadAwsFiles(awsFilePaths()).catch(() => ({ credentials: {}, config: {} }));
+        const names = new Set([...Object.keys(files.credentials), ...Object.keys(files.config)]);
+        process.stdout.write([...names].sort().map((n) => `${n}\n`).join(''));
+        return;
+      }
+      if (!shell || !(SHELLS as readonly string[]).includes(shell)) {
+        throw new UserError(`completion needs a shell: ${SHELLS.join(', ')}.`, ExitCode.Usage, 'Example: aws-mfa-refresh completion bash.');
+      }
+      const spec = specOf(program);
+      const render = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell as (typeof SHELLS)[number]];
+      process.stdout.write(render(spec));
+    });
+}
+
+function bashScript(spec: Spec[]): string {
+  const cases = spec.map((c) => `    ${c.name}) flags="${c.flags.join(' ')}" ;;`).join('\n');
+  const defaultFlags = spec.find((c) => c.name === 'refresh')!.flags.join(' ');
+  return `# aws-mfa-refresh completion for bash: source <(aws-mfa-refresh completion bash)
+_aws_mfa_refresh() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" w i flags
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    case "$w" in -*) ;; *) case "\${COMP_WORDS[i-1]}" in -*) ;; *) cmd="$w"; break ;; esac ;; esac
+  done
+  case "$prev" in
+    ${PROFILE_FLAGS.join('|')})
+      COMPREPLY=($(compgen -W "$(aws-mfa-refresh completion --list-profiles 2>/dev/null)" -- "$cur")); return ;;
+    --format)
+      COMPREPLY=($(compgen -W "bash zsh fish powershell dotenv json" -- "$cur")); return ;;
+  esac
+  if [[ -z "$cmd" && "$cur" != -* ]]; then
+    COMPREPLY=($(compgen -W "${spec.map((c) => c.name).join(' ')}" -- "$cur")); return
+  fi
+  case "$cmd" in
+${cases}
+    *) flags="${defaultFlags}" ;;
+  esac
+  COMPREPLY=($(compgen -W "$flags" -- "$cur"))
+}
+complete -F _aws_mfa_refresh aws-mfa-refresh
+`;
+}
+
+function zshScript(spec: Spec[]): string {
+  const cases = spec.map((c) => `    ${c.name}) flags=(${c.flags.join(' ')}) ;;`).join('\n');
+  const defaultFlags = spec.find((c) => c.name === 'refresh')!.flags.join(' ');
+  return `#compdef aws-mfa-refresh
+# aws-mfa-refresh completion for zsh: source <(aws-mfa-refresh completion zsh)  (after compinit)
+_aws_mfa_refresh() {
+  local -a commands flags
+  local cmd="" i
+  commands=(${spec.map((c) => `'${c.name}:${c.description}'`).join(' ')})
+  for ((i = 2; i < CURRENT; i++)); do
+    if [[ $words[i] != -* && $words[i-1] != -* ]]; then cmd=$words[i]; break; fi
+  done
+  case $words[CURRENT-1] in
+    ${PROFILE_FLAGS.join('|')})
+      compadd -- \${(f)"$(aws-mfa-refresh completion --list-profiles 2>/dev/null)"}; return ;;
+    --format)
+      compadd -- bash zsh fish powershell dotenv json; return ;;
+  esac
+  if [[ -z $cmd && $words[CURRENT] != -* ]]; then
+    _describe 'command' commands; return
+  fi
+  case $cmd in
+${cases}
+    *) flags=(${defaultFlags}) ;;
+  esac
+  compadd -- $flags
+}
+if (( $+functions[compdef] )); then compdef _aws_mfa_refresh aws-mfa-refresh; fi
+`;
+}
+
+function fishScript(spec: Spec[]): string {
+  const lines = [
+    '# aws-mfa-refresh completion for fish: aws-mfa-refresh completion fish > ~/.config/fish/completions/aws-mfa-refresh.fish',
+    'complete -c aws-mfa-refresh -f',
+    `complete -c aws-mfa-refresh -n __fish_use_subcommand -a '${spec.map((c) => c.name).join(' ')}'`,
+  ];
+  for (const c of spec) {
+    const condition = c.name === 'refresh' ? `'__fish_use_subcommand; or __fish_seen_subcommand_from refresh'` : `'__fish_seen_subcommand_from ${c.name}'`;
+    for (const f of c.flags) {
+      const flag = f.startsWith('--') ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`;
+      const profiles = PROFILE_FLAGS.includes(f) ? ` -x -a '(aws-mfa-refresh completion --list-profiles 2>/dev/null)'` : f === '--format' ? ` -x -a 'bash zsh fish powershell dotenv json'` : '';
+      lines.push(`complete -c aws-mfa-refresh -n ${condition} ${flag}${profiles}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
