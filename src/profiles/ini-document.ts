@@ -267,7 +267,7 @@ export class IniDocument {
         anchor = i;
         subsection = false;
       } else if (line.kind === 'key' || line.kind === 'cont') {
-        if (line.kind === 'key') anchor = i;
+        anchor = i;
         // The JS SDK reads an indented line after `name =` (empty value) as `name.key`.
         const sdk = sdkView(line.text);
         if (line.kind === 'key' && wanted.has(line.name)) {

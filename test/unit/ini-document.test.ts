@@ -566,6 +566,7 @@ const eolArb = fc.constantFrom('\n', '\r\n');
 const keyArb = fc.constantFrom('aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'region', 'output', 'k', 'x.y', 'key-with-dash', 'mfa_serial', 's3');
 /** Values as bytes in the file: UTF-8, latin1 (invalid UTF-8), characters that look like syntax. */
 const rawValueArb = fc.oneof(
+  fc.constant(''),
   fc.constantFrom('', 'us-east-1', 'json', 'a=b', 'v#notcomment', 'v;x', 'arn:aws:iam::123456789012:mfa/me', 'caf\xc3\xa9', '\xe9\xff', 'voil\xc3\xa0', '[x]', '"quoted"'),
   fc.stringMatching(/^[A-Za-z0-9+/=_.-]{1,12}$/),
 );
@@ -666,9 +667,15 @@ describe('properties (fast-check, 1000 documents each)', () => {
           expect(blocks(after).filter((b) => b.name === target)).toHaveLength(1);
         }
         const reparsed = IniDocument.parse(after);
+        const targetLines = blocks(after)
+          .filter((b) => b.name === target)
+          .flatMap((b) => b.lines);
         for (const [key, value] of Object.entries(values)) {
           expect(doc.get(target, key)).toBe(value);
           expect(reparsed.get(target, key)).toBe(value);
+          // No stale duplicate left for any reader to pick.
+          const keyLine = new RegExp(`^[ \\t]*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*=`);
+          expect(targetLines.filter((l) => keyLine.test(l))).toHaveLength(1);
         }
       }),
       { numRuns: 1000 },
