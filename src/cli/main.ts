@@ -6,6 +6,7 @@ import { addRefreshCommand } from './refresh-command.js';
 import { addStatusCommand } from './status-command.js';
 import { addDevicesCommand } from './devices-command.js';
 import { addCompletionCommand } from './completion-command.js';
+import { addSetupCommand } from './setup-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 
 function packageVersion(): string {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   addEnvCommand(program);
   addExecCommand(program);
   addCredentialProcessCommand(program);
+  addSetupCommand(program);
   addCompletionCommand(program);
   program.addHelpText(
     'after',
