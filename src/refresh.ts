@@ -26,6 +26,7 @@ export interface RefreshOptions {
   remember?: boolean;
   timeout?: string;
   inputTimeout?: string;
+  quiet?: boolean;
 }
 
 export interface RefreshResult {
@@ -187,6 +188,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
 }
 
 export interface SourceOptions {
+  quiet?: boolean;
   profile: string;
   sourceProfile: string;
   timeoutMs: number;
@@ -221,6 +223,8 @@ export function sourceConnection(files: AwsFiles, opts: SourceOptions, io: Pick<
     region,
     ...(endpoint && { endpoint }),
     timeoutMs,
+    useGlobalEndpoint: (env.AWS_STS_REGIONAL_ENDPOINTS ?? sourceConfig.sts_regional_endpoints ?? targetConfig.sts_regional_endpoints) === 'legacy',
+    progress: !opts.quiet,
     profileName: sourceProfile,
   };
   io.debug(`region ${region}; endpoint ${endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? '(AWS default)'}; access key ${conn.credentials.accessKeyId}`);

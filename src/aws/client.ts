@@ -20,7 +20,7 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
     ...(conn.endpoint && { endpoint: conn.endpoint }),
     requestHandler: { connectionTimeout: conn.timeoutMs, requestTimeout: conn.timeoutMs },
   };
-  const stsClient = quietly(() => new sts.STSClient(common));
+  const stsClient = quietly(() => new sts.STSClient({ ...common, ...(conn.useGlobalEndpoint && { useGlobalEndpoint: true }) }));
   // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
   // The IAM client is large and only needed to discover devices: load it on first use.
   let iamClient: Promise<{ iam: typeof import('@aws-sdk/client-iam'); client: import('@aws-sdk/client-iam').IAMClient }> | undefined;
@@ -30,13 +30,16 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
     const started = Date.now();
     // One deadline for the call including the SDK's retries, so nothing waits forever.
     const signal = AbortSignal.timeout(conn.timeoutMs);
+    const stopProgress = conn.progress ? showProgress(name) : () => {};
     try {
       const result = await run(signal);
+      stopProgress();
       debug(`${name} ok in ${Date.now() - started} ms`);
       return result;
     } catch (error) {
       const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
       debug(`${name} failed in ${Date.now() - started} ms: ${e.name ?? 'Error'} (HTTP ${e.$metadata?.httpStatusCode ?? '-'}, attempts ${e.$metadata?.attempts ?? '-'}): ${e.message ?? ''}`);
+      stopProgress();
       throw mapAwsError(signal.aborted && e.name !== 'TimeoutError' ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : error, {
         call: name,
         profileName: conn.profileName,
@@ -90,6 +93,20 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
       }
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     },
+  };
+}
+
+/** After a moment without an answer, a line on stderr (never stdout), erased when the call ends. */
+function showProgress(call: string): () => void {
+  if (!process.stderr.isTTY) return () => {};
+  let shown = false;
+  const timer = setTimeout(() => {
+    shown = true;
+    process.stderr.write(`Waiting for AWS (${call})…`);
+  }, 700);
+  return () => {
+    clearTimeout(timer);
+    if (shown) process.stderr.write('\r\x1b[K');
   };
 }
 

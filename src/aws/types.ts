@@ -28,6 +28,10 @@ export interface AwsConnection {
   /** Explicit endpoint; when absent the SDK applies AWS_ENDPOINT_URL_STS / _IAM / AWS_ENDPOINT_URL. */
   endpoint?: string;
   timeoutMs: number;
+  /** sts_regional_endpoints = legacy: use the global STS endpoint for us-east-1. */
+  useGlobalEndpoint?: boolean;
+  /** Show a progress line on stderr (a terminal only) while a call takes more than a moment. */
+  progress?: boolean;
   /** Where the credentials came from, for error messages. */
   profileName: string;
 }

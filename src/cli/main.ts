@@ -33,6 +33,14 @@ export function buildProgram(): Command {
   program.addHelpText(
     'after',
     `
+Examples:
+  $ aws-mfa-refresh                                   # the morning refresh (asks only when needed)
+  $ alias awsmfa='aws-mfa-refresh -q'                 # morning alias
+  $ aws-mfa-refresh status -q || aws-mfa-refresh      # dotfiles line: refresh at login when needed
+  $ aws-mfa-refresh exec -- aws s3 ls                 # run one command with the session
+  $ eval "$(aws-mfa-refresh env)"                     # put the session into this shell
+  credential_process = aws-mfa-refresh credential-process --profile default   # in ~/.aws/config
+
 Exit codes: 0 ok or still valid, 1 unexpected, 2 usage, 3 input needed but none can be read,
             4 MFA code rejected, 5 long-term credentials missing/invalid/would be overwritten,
             6 AWS unreachable or timed out.`,
