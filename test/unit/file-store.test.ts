@@ -20,6 +20,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { FileStoreError, readFileText, updateFile, type FileStoreFs } from '../../src/profiles/file-store.js';
@@ -151,7 +152,7 @@ describe('updateFile: modes and contents', () => {
 
   it('writes nothing when edit returns undefined or the same text', async () => {
     const file = join(dir, 'credentials');
-    writeFileSync(file, '[a]\nk = 1\n');
+    writeFileSync(file, '[a]\nk = 1\n', { mode: 0o600 });
     const before = statSync(file);
     const seen: Array<string | undefined> = [];
     const r1 = await updateFile(file, (current) => {
@@ -461,12 +462,31 @@ interface Child {
   waitFor(stream: 'stdout' | 'stderr', text: string): Promise<void>;
 }
 
+/**
+ * The children run plain JavaScript (a node + tsx start per child costs ~0.5 s of CPU): the
+ * modules under test are transpiled once with TypeScript into a scratch directory.
+ */
+function childScript(): string {
+  const out = join(root, 'js');
+  const script = join(out, 'child.mjs');
+  if (existsSync(script)) return script;
+  for (const rel of ['src/errors.ts', 'src/profiles/ini-document.ts', 'src/profiles/file-store.ts']) {
+    const { outputText } = ts.transpileModule(readFileSync(join(REPO, rel), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    mkdirSync(join(out, rel, '..'), { recursive: true });
+    writeFileSync(join(out, rel.replace(/\.ts$/, '.js')), outputText);
+  }
+  writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+  writeFileSync(script, CHILD_SCRIPT);
+  return script;
+}
+
 function startChild(file: string, section: string, opts: { go?: string; env?: Record<string, string> } = {}): Child {
-  const script = join(root, 'child.mjs');
-  if (!existsSync(script)) writeFileSync(script, CHILD_SCRIPT);
-  const storeUrl = pathToFileURL(join(REPO, 'src/profiles/file-store.ts')).href;
-  const docUrl = pathToFileURL(join(REPO, 'src/profiles/ini-document.ts')).href;
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, storeUrl, docUrl, file, section, opts.go ?? ''], {
+  const script = childScript();
+  const storeUrl = pathToFileURL(join(root, 'js', 'src/profiles/file-store.js')).href;
+  const docUrl = pathToFileURL(join(root, 'js', 'src/profiles/ini-document.js')).href;
+  const proc = spawn(process.execPath, [script, storeUrl, docUrl, file, section, opts.go ?? ''], {
     cwd: REPO,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
