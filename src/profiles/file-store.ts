@@ -461,7 +461,7 @@ async function acquireLock(fs: FileStoreFs, target: string, shown: string, opts:
       if (isStale(holder, opts.staleMs) && (await breakStaleLock(fs, lockPath, holder, opts.staleMs))) continue;
       if (Date.now() >= deadline) {
         throw new FileStoreError(
-          `Another aws-mfa-refresh is writing ${shown} (lock ${lockPath} held for over ${Math.round(opts.timeoutMs / 1000)} s).`,
+          `another aws-mfa-refresh is writing ${shown} (waited ${(opts.timeoutMs / 1000).toFixed(1)} s for ${lockPath}).`,
           `Wait for it to finish and run again; if none is running, delete ${shellQuote(lockPath)}.`,
           { code: 'ELOCKED' },
         );

@@ -133,6 +133,31 @@ describe('updateFile: modes and contents', () => {
     expect(IniDocument.parse(readFileSync(file, 'latin1')).sectionNames()).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('names files under the home directory with ~ in messages', async () => {
+    const home = process.env.HOME;
+    process.env.HOME = dir;
+    try {
+      const file = join(dir, '.aws', 'credentials');
+      mkdirSync(join(dir, '.aws'));
+      writeFileSync(file, '[a]\n', { mode: 0o644 });
+      chmodSync(file, 0o644);
+      const result = await updateFile(file, append('b'));
+      expect(result.warning).toBe(`~/.aws/credentials is readable by others (mode 0644); run: chmod 600 ${file}`);
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)('keeps the owner of a file when running as root', async () => {
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '[a]\n', { mode: 0o600 });
+    execFileSync('chown', ['12345:23456', file]);
+    await updateFile(file, append('b'));
+    expect(statSync(file).uid).toBe(12345);
+    expect(statSync(file).gid).toBe(23456);
+    expect(readFileSync(file, 'utf8')).toContain('[b]');
+  });
+
   it('refuses a read-only file (mode bits, also as root) and leaves it untouched', async () => {
     for (const m of [0o400, 0o444, 0o500]) {
       const file = join(dir, `ro-${m.toString(8)}`);
@@ -385,7 +410,7 @@ describe('updateFile: locking', () => {
     const error = (await rejection(updateFile(file, append('b'), { lockTimeoutMs: 300 }))) as FileStoreError;
     expect(Date.now() - start).toBeGreaterThanOrEqual(290);
     expect(error).toBeInstanceOf(FileStoreError);
-    expect(error.message).toMatch(/^Another aws-mfa-refresh is writing /);
+    expect(error.message).toMatch(/^another aws-mfa-refresh is writing /);
     expect(error.message).toContain(file);
     expect(error.hint).toContain(`${file}.lock`);
     expect(readFileSync(`${file}.lock`, 'utf8')).toBe(content);
@@ -413,7 +438,7 @@ describe('updateFile: locking', () => {
     for (const content of [`1 some-other-host ${Date.now()}\n`, '']) {
       writeFileSync(`${file}.lock`, content);
       const error = await rejection(updateFile(file, append('x'), { lockTimeoutMs: 200, staleLockMs: 10_000 }));
-      expect((error as Error).message).toMatch(/Another aws-mfa-refresh/);
+      expect((error as Error).message).toMatch(/another aws-mfa-refresh is writing/);
     }
     rmSync(`${file}.lock`);
     expect(leftovers(dir)).toEqual([]);

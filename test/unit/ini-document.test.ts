@@ -531,7 +531,7 @@ describe('performance', () => {
       expect(doc.toString()).toBe(text);
       best = Math.min(best, performance.now() - start);
     }
-    expect(best).toBeLessThan(800);
+    expect(best).toBeLessThan(800); // ~50-150 ms here
 
     const doc = IniDocument.parse(text);
     const start = performance.now();
