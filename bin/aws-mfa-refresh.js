@@ -1,12 +1,10 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import module from 'node:module';
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.stderr.write(`aws-mfa-refresh: unexpected error: ${error?.message ?? error}\n`);
-    process.exitCode = 1;
-  },
-);
+// Node >= 22.1 can cache compiled code between runs; elsewhere this is a no-op.
+try {
+  module.enableCompileCache?.();
+} catch {}
+
+const { main } = await import('../dist/main.js');
+process.exitCode = await main(process.argv);

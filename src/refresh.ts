@@ -3,6 +3,7 @@
  * The CLI layer parses flags and prints; everything that decides lives here.
  */
 import { ExitCode, UserError } from './errors.js';
+import { DEFAULT_DURATION, DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING, DEFAULT_TIMEOUT } from './defaults.js';
 import type { AwsApi } from './aws/client.js';
 import type { AwsConnection, MfaDevice } from './aws/types.js';
 import { awsFilePaths, loadAwsFiles, mergedProfile, type AwsFiles } from './profiles/aws-files.js';
@@ -47,10 +48,6 @@ export interface RefreshIo {
   promptStreams?: () => PromptStreams | undefined;
 }
 
-export const DEFAULT_MAX_MFA_AGE = 43200;
-export const DEFAULT_DURATION = 43200;
-export const DEFAULT_MIN_REMAINING = 30 * 60;
-export const DEFAULT_TIMEOUT = 10;
 
 /** The profile the session goes into: --profile, else AWS_PROFILE, else default. */
 export function targetProfileName(flag: string | undefined, env = process.env): string {

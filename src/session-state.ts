@@ -4,6 +4,7 @@
  * Never loads the AWS SDK.
  */
 import { awsFilePaths, loadAwsFiles, type AwsFiles } from './profiles/aws-files.js';
+import { DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING } from './defaults.js';
 import { holdsLongTermKeys, readSession, type Profile, type SessionInfo } from './profiles/session.js';
 
 export type SessionState = 'usable' | 'expiring' | 'expired' | 'missing' | 'long-term';
@@ -52,7 +53,7 @@ export async function ensureSession(
   opts: EnsureOptions,
   runRefresh: () => Promise<unknown>,
 ): Promise<ProfileSession & { session: SessionInfo; values: Profile }> {
-  const { targetProfileName, DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING } = await import('./refresh.js');
+  const { targetProfileName } = await import('./refresh.js');
   const { parseDurationSeconds } = await import('./cli/values.js');
   const profile = targetProfileName(opts.profile);
   const maxMfaAge = parseDurationSeconds(opts.maxMfaAge ?? String(DEFAULT_MAX_MFA_AGE), '--max-mfa-age');

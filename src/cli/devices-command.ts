@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { awsFilePaths, loadAwsFiles } from '../profiles/aws-files.js';
-import { DEFAULT_TIMEOUT, sourceConnection, sourceProfileName, targetProfileName } from '../refresh.js';
+import { DEFAULT_TIMEOUT } from '../defaults.js';
 import { parseDurationSeconds } from './values.js';
 import { makeDebug, paint } from './output.js';
 
@@ -28,6 +27,8 @@ export function addDevicesCommand(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ aws-mfa-refresh devices\n  $ aws-mfa-refresh devices --source-profile alice-keys --json')
     .action(async (flags: DevicesFlags) => {
       const debug = makeDebug(Boolean(flags.debug));
+      const { awsFilePaths, loadAwsFiles } = await import('../profiles/aws-files.js');
+      const { sourceConnection, sourceProfileName, targetProfileName } = await import('../refresh.js');
       const files = await loadAwsFiles(awsFilePaths());
       const profile = targetProfileName(flags.profile);
       const sourceProfile = sourceProfileName(files, profile, flags.sourceProfile);

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
+import { VERSION } from '../version.js';
 import { PROGRAM, reportError } from './output.js';
 import { addRefreshCommand } from './refresh-command.js';
 import { addStatusCommand } from './status-command.js';
@@ -9,15 +9,10 @@ import { addCompletionCommand } from './completion-command.js';
 import { addSetupCommand } from './setup-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 export function buildProgram(): Command {
   const program = new Command(PROGRAM)
     .description('Refresh an MFA-backed AWS session into ~/.aws/credentials, so plain `aws` commands and every SDK just work.')
-    .version(packageVersion(), '-V, --version')
+    .version(VERSION, '-V, --version')
     .showSuggestionAfterError()
     .enablePositionalOptions()
     .exitOverride()

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { refresh, type RefreshOptions, type RefreshResult } from '../refresh.js';
+import type { RefreshOptions, RefreshResult } from '../refresh.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
 import { makeDebug, paint, warn } from './output.js';
 
@@ -47,6 +47,7 @@ Examples:
   $ alias awsmfa='aws-mfa-refresh -q'       # in ~/.bashrc or ~/.zshrc`,
     )
     .action(async (flags: RefreshFlags) => {
+      const { refresh } = await import('../refresh.js');
       const result = await refresh(flags, { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn });
       printResult(result, flags);
     });

@@ -1,8 +1,7 @@
 /** Commands that hand a session to something else: env, exec, credential-process. */
 import type { Command } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
-import { ensureSession } from '../session-state.js';
-import { refresh, type RefreshOptions } from '../refresh.js';
+import type { RefreshOptions } from '../refresh.js';
 import { SESSION_KEYS, formatTimestamp } from '../profiles/session.js';
 import type { Profile, SessionInfo } from '../profiles/session.js';
 import { addRefreshOptions } from './refresh-command.js';
@@ -15,6 +14,7 @@ type SessionFlags = RefreshOptions & { debug?: boolean; quiet?: boolean };
 /** Refreshes for a command whose stdout belongs to someone else: all talk goes to stderr. */
 function refresher(flags: SessionFlags, promptStreams?: () => PromptStreams | undefined) {
   return async () => {
+    const { refresh } = await import('../refresh.js');
     const result = await refresh({ ...flags, force: false }, {
       debug: makeDebug(Boolean(flags.debug)),
       warn: flags.quiet ? () => {} : warn,
@@ -54,6 +54,7 @@ Examples:
       if (!SHELL_FORMATS.includes(format)) {
         throw new UserError(`--format ${flags.format} is not one of ${SHELL_FORMATS.join(', ')}.`, ExitCode.Usage, 'Example: --format fish.');
       }
+      const { ensureSession } = await import('../session-state.js');
       const { values, session } = await ensureSession({ ...flags, refresh: Boolean(flags.refresh) }, refresher(flags));
       process.stdout.write(renderEnv(format, sessionVariables(values, session), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']));
     });
@@ -80,6 +81,7 @@ The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
 AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
     )
     .action(async (command: string, args: string[], flags: SessionFlags) => {
+      const { ensureSession } = await import('../session-state.js');
       const { values, session } = await ensureSession({ ...flags, refresh: true }, refresher(flags));
       const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
       delete env.AWS_PROFILE;
@@ -109,6 +111,7 @@ is asked on the controlling terminal, never on stdout or stderr (the SDK capture
     )
     .action(async (flags: SessionFlags) => {
       const { controllingTerminal } = await import('../mfa/terminal.js');
+      const { ensureSession } = await import('../session-state.js');
       let tty: PromptStreams | undefined;
       try {
         const { values, session } = await ensureSession({ ...flags, refresh: true }, async () => {

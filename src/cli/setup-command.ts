@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
-import { applySetup, planSetup } from '../setup.js';
-import { DEFAULT_TIMEOUT, sourceConnection, targetProfileName } from '../refresh.js';
-import { awsFilePaths, loadAwsFiles } from '../profiles/aws-files.js';
-import { updateConfigProfile } from '../profiles/writers.js';
-import { lineDiff, maskSecrets } from '../profiles/diff.js';
+import { DEFAULT_TIMEOUT } from '../defaults.js';
 import { checkSerialNumber, parseDurationSeconds } from './values.js';
 import { makeDebug, paint } from './output.js';
 import { Interrupted, isPromptAbort, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
@@ -43,6 +39,11 @@ Examples:
   $ aws-mfa-refresh setup --profile work --long-term-profile work-keys --yes --no-device`,
     )
     .action(async (flags: SetupFlags) => {
+      const { applySetup, planSetup } = await import('../setup.js');
+      const { targetProfileName } = await import('../refresh.js');
+      const { awsFilePaths } = await import('../profiles/aws-files.js');
+      const { updateConfigProfile } = await import('../profiles/writers.js');
+      const { lineDiff, maskSecrets } = await import('../profiles/diff.js');
       const profile = targetProfileName(flags.profile);
       const longTermProfile = (flags.longTermProfile ?? `${profile}-long-term`).trim();
       const serial = flags.serialNumber !== undefined ? checkSerialNumber(flags.serialNumber) : undefined;
@@ -100,6 +101,8 @@ async function confirm(message: string, streams: PromptStreams): Promise<boolean
 
 async function pickDevice(flags: SetupFlags, profile: string, sourceProfile: string, streams: PromptStreams): Promise<string> {
   const debug = makeDebug(Boolean(flags.debug));
+  const { awsFilePaths, loadAwsFiles } = await import('../profiles/aws-files.js');
+  const { sourceConnection } = await import('../refresh.js');
   const files = await loadAwsFiles(awsFilePaths());
   const timeoutMs = parseDurationSeconds(flags.timeout, '--timeout') * 1000;
   const { conn } = sourceConnection(files, { ...flags, profile, sourceProfile, timeoutMs }, { debug });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
-import { describeState, judge, loadFiles, sessionProfiles, type ProfileSession } from '../session-state.js';
-import { DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING, targetProfileName } from '../refresh.js';
+import type { ProfileSession } from '../session-state.js';
+import { DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING } from '../defaults.js';
 import { parseDurationSeconds } from './values.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
 import { paint } from './output.js';
@@ -36,6 +36,8 @@ Examples:
     .action(async (flags: StatusFlags) => {
       const maxMfaAge = parseDurationSeconds(flags.maxMfaAge, '--max-mfa-age');
       const minRemaining = parseDurationSeconds(flags.minRemaining, '--min-remaining');
+      const { judge, loadFiles, sessionProfiles, describeState } = await import('../session-state.js');
+      const { targetProfileName } = await import('../refresh.js');
       const files = await loadFiles();
       const names = flags.all ? sessionProfiles(files) : [targetProfileName(flags.profile)];
       const states = names.map((name) => judge(name, files.credentials[name], maxMfaAge, minRemaining));
@@ -44,7 +46,7 @@ Examples:
         process.stdout.write(`${JSON.stringify(flags.all ? rows : rows[0])}\n`);
       } else if (!flags.quiet) {
         if (states.length === 0) process.stdout.write('No profile holds an MFA session.\n');
-        for (const s of states) process.stdout.write(`${describe(s)}\n`);
+        for (const s of states) process.stdout.write(`${describe(s, describeState)}\n`);
       }
       const ok = states.length > 0 && states.every((s) => s.state === 'usable');
       if (!ok) throw new UserError('', ExitCode.Unexpected); // silent: the lines above said it
@@ -64,7 +66,7 @@ function toJson(s: ProfileSession) {
   };
 }
 
-function describe(s: ProfileSession): string {
+function describe(s: ProfileSession, describeState: (s: ProfileSession) => string): string {
   const out = process.stdout;
   const device = s.session?.device ? `, device ${s.session.device}` : '';
   switch (s.state) {

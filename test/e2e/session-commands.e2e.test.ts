@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { CLI, makeSandbox, sectionOf, type Sandbox } from './harness.js';
+import { CLI, ROOT, makeSandbox, sectionOf, type Sandbox } from './harness.js';
 import { longTermSection, newUser } from './fixtures.js';
 import { spawnCli } from './pty.js';
 
@@ -84,9 +84,19 @@ describe('status', () => {
   it('never loads the AWS SDK or the prompt library', async () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('default', { expiresIn: 3600 }));
-    const loaded = await modulesLoadedBy(['status'], s.env);
-    expect(loaded.some((m) => m.includes('/dist/cli/status-command.js'))).toBe(true); // the probe sees our modules
-    expect(loaded.filter((m) => /@aws-sdk\/|@inquirer\//.test(m))).toEqual([]);
+    // The build records which packages each output file holds (dist/contents.json).
+    const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<string, string[]>;
+    const loaded = (await modulesLoadedBy(['status'], s.env)).filter((m) => m.includes('/dist/')).map((m) => m.replace(/.*\/dist\//, ''));
+    const packages = new Set(loaded.flatMap((file) => contents[file] ?? []));
+    expect(packages).toContain('src/session-state.ts'); // the probe sees what status runs
+    expect([...packages].filter((p) => p.startsWith('@smithy/'))).not.toEqual([]); // the SDK's INI loader, and only that
+    expect([...packages].filter((p) => /^@aws-sdk\/|^@inquirer\//.test(p))).toEqual([]);
+    // Positive control: a command that talks to AWS is seen loading the SDK.
+    await s.writeCredentials(sessionSection('default', { expiresIn: 3600 }) + '[default-long-term]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n');
+    const devicesLoads = new Set(
+      (await modulesLoadedBy(['devices', '--endpoint-url', 'http://127.0.0.1:9', '--timeout', '1s'], s.env)).flatMap((m) => contents[m.replace(/.*\/dist\//, '')] ?? []),
+    );
+    expect(devicesLoads).toContain('@aws-sdk/client-sts');
   });
 });
 
