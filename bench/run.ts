@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as pty from 'node-pty';
-import { randomSeed, startEmulator, type Emulator, type UserSpec } from '../test/emulator/index.js';
+import { randomSeed, startEmulator, type UserSpec } from '../test/emulator/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.js');

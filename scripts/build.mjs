@@ -6,7 +6,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const result = await build({
-  entryPoints: { main: 'src/cli/main.ts' },
+  entryPoints: { main: 'src/cli/main.ts', version: 'src/version.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -161,10 +161,12 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
     throw await explainReusedCode(error, serialNumber, code);
   }
   await usedCodes.recordUsedCode(serialNumber, code);
+  io.debug('recorded the used code');
   // The server's view of the issue time, independent of the local clock.
   const issued = new Date(Math.min(Date.now(), credentials.expiration.getTime() - duration * 1000));
 
   const written = await writeSession(paths.credentials, { profile, credentials, issued, serialNumber });
+  io.debug(`wrote profile "${profile}" to ${written.path}`);
   if (written.warning) io.warn(written.warning);
 
   const configValues: Record<string, string> = {};

@@ -17,7 +17,8 @@ export function redact(text: string): string {
 }
 
 export function makeDebug(enabled: boolean): (line: string) => void {
-  return enabled ? (line) => process.stderr.write(`[debug] ${redact(line)}\n`) : () => {};
+  // Milliseconds since the process started: shows where time goes.
+  return enabled ? (line) => process.stderr.write(`[debug +${Math.round(performance.now())}ms] ${redact(line)}\n`) : () => {};
 }
 
 export function warn(line: string): void {
