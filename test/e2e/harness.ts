@@ -4,10 +4,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.js');
+/** The Node.js that runs the CLI: this one, or another runtime under test (npm run test:runtimes). */
+export const NODE = process.env.AMR_TEST_NODE || process.execPath;
 
 export interface RunResult {
   code: number | null;
@@ -34,6 +36,8 @@ export interface Sandbox {
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST')) env[k] = v;
+  // `#!/usr/bin/env node` scripts (the completion tests' aws-mfa-refresh on PATH) use NODE too.
+  if (process.env.AMR_TEST_NODE) env.PATH = `${dirname(NODE)}:${env.PATH ?? ''}`;
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
@@ -67,7 +71,7 @@ export async function makeSandbox(endpoint?: string): Promise<Sandbox> {
 
 export function runCli(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [CLI, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

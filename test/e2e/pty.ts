@@ -1,6 +1,6 @@
 /** Drives the CLI through a real pseudo-terminal, as a person at a keyboard would. */
 import * as pty from 'node-pty';
-import { CLI } from './harness.js';
+import { CLI, NODE } from './harness.js';
 
 export const KEY = { down: '\x1b[B', up: '\x1b[A', enter: '\r', ctrlC: '\x03' } as const;
 
@@ -20,7 +20,7 @@ export function stripAnsi(text: string): string {
 
 /** Runs the CLI with `args` in a terminal; or, with `command`, that command line instead. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv, command?: string[]): PtySession {
-  const [file, ...argv] = command ?? [process.execPath, CLI, ...args];
+  const [file, ...argv] = command ?? [NODE, CLI, ...args];
   const term = pty.spawn(file!, argv, {
     name: 'xterm-256color',
     cols: 140,

@@ -304,10 +304,10 @@ describe('refresh: more of the flow', () => {
     const user = newUser(emulator);
     await s.writeCredentials(longTermSection('default-long-term', user));
     const { spawn } = await import('node:child_process');
-    const { CLI } = await import('./harness.js');
+    const { CLI, NODE } = await import('./harness.js');
     const started = Date.now();
     const r = await new Promise<{ code: number | null; stderr: string }>((res) => {
-      const c = spawn(process.execPath, [CLI, '--serial-number', user.devices![0]!.serialNumber, '--code', '-', '--input-timeout', '1s'], { env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const c = spawn(NODE, [CLI, '--serial-number', user.devices![0]!.serialNumber, '--code', '-', '--input-timeout', '1s'], { env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
       c.stderr.on('data', (d) => (stderr += d));
       c.on('close', (code) => res({ code, stderr })); // stdin is left open and silent

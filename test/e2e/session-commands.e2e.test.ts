@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { CLI, ROOT, makeSandbox, sectionOf, type Sandbox } from './harness.js';
+import { CLI, NODE, ROOT, makeSandbox, sectionOf, type Sandbox } from './harness.js';
 import { longTermSection, newUser } from './fixtures.js';
 import { spawnCli } from './pty.js';
 
@@ -107,7 +107,7 @@ async function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<
   )}`;
   const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
   const out = await new Promise<string>((res) => {
-    const c = spawn(process.execPath, ['--import', register, CLI, ...args], { env });
+    const c = spawn(NODE, ['--import', register, CLI, ...args], { env });
     let stderr = '';
     c.stderr.on('data', (d) => (stderr += d));
     c.on('close', () => res(stderr));
@@ -189,7 +189,7 @@ describe('exec', () => {
   it('passes signals to the child and exits with its code', async () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('default', { expiresIn: 3600 }));
-    const child = spawn(process.execPath, [CLI, 'exec', '--', 'sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.05; done'], { env: s.env });
+    const child = spawn(NODE, [CLI, 'exec', '--', 'sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.05; done'], { env: s.env });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await new Promise<void>((res) => child.stdout.on('data', () => out.includes('ready') && res()));
@@ -217,7 +217,7 @@ describe('credential-process', () => {
   it('is resolved by the JS SDK (fromIni) and by botocore from a credential_process profile', async () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('work-session', { expiresIn: 3600, id: 'ASIACREDPROCESS00001' }));
-    await s.writeConfig(`[profile work]\ncredential_process = ${process.execPath} ${CLI} credential-process --profile work-session\n`);
+    await s.writeConfig(`[profile work]\ncredential_process = ${NODE} ${CLI} credential-process --profile work-session\n`);
     const out = await s.run(['credential-process', '--profile', 'work-session']);
     expect(out.code).toBe(0);
     const json = JSON.parse(out.stdout);
@@ -246,7 +246,7 @@ describe('credential-process', () => {
     await s.writeConfig(`[default]\nmfa_serial = ${user.devices![0]!.serialNumber}\n`);
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
       // detached: a new session, so the child has no controlling terminal, as under an SDK in CI.
-      const c = spawn(process.execPath, [CLI, 'credential-process'], { env: s.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(NODE, [CLI, 'credential-process'], { env: s.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d) => (stdout += d));
@@ -266,7 +266,7 @@ describe('credential-process', () => {
     await s.writeConfig(`[default]\nmfa_serial = ${serial}\n`);
     const outFile = join(s.home, 'out.json');
     const errFile = join(s.home, 'err.txt');
-    const term = spawnCli([], s.env, ['sh', '-c', `"${process.execPath}" "${CLI}" credential-process > "${outFile}" 2> "${errFile}"; echo "exit=$?"`]);
+    const term = spawnCli([], s.env, ['sh', '-c', `"${NODE}" "${CLI}" credential-process > "${outFile}" 2> "${errFile}"; echo "exit=$?"`]);
     await term.waitFor(`MFA code for ${user.userName}-phone:`);
     term.type(`${emulator.freshCode(serial)}\r`);
     await term.waitFor(/exit=\d+/);
