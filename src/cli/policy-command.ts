@@ -1,11 +1,11 @@
 /**
  * `aws-mfa-refresh policy`: prints the managed policy that makes MFA mandatory for a group of IAM
- * users, the policy this tool exists for. Offline; no AWS SDK.
+ * users, the policy this tool exists for. Offline; no AWS SDK. The implementation (src/policy/) is
+ * imported on use, like the other commands'.
  */
 import { Option, type Command } from 'commander';
-import { RISKY_EXEMPTIONS } from '../policy/actions.js';
-import { buildPolicy, checkMaxAge, DEFAULT_MAX_AGE } from '../policy/document.js';
-import { DEFAULT_NAME, defaultDescription, FORMATS, render, type Format } from '../policy/render.js';
+import { DEFAULT_MAX_MFA_AGE } from '../defaults.js';
+import { DEFAULT_NAME, FORMATS, type Format } from '../policy/options.js';
 import { PROGRAM } from './output.js';
 import { parseDurationSeconds } from './values.js';
 
@@ -27,7 +27,7 @@ export function addPolicyCommand(program: Command): void {
     .option(
       '--max-age <time>',
       'deny once the MFA sign-in is older than this (seconds, or 12h); use the same value as --max-mfa-age of refresh and status',
-      String(DEFAULT_MAX_AGE),
+      String(DEFAULT_MAX_MFA_AGE),
     )
     .option('--allow <action>', 'also let callers without MFA use this action, e.g. iam:ListAccessKeys (repeatable)', collect, [])
     .option('--self-only', "also grant MFA and password self-service, each user on their own user and device only (AWS's example)")
@@ -49,7 +49,12 @@ Examples:
   $ aws-mfa-refresh policy --format terraform --name MfaEnforcement > mfa.tf
   $ aws-mfa-refresh policy --allow iam:ListAccessKeys --allow iam:GetAccountSummary`,
     )
-    .action((flags: PolicyFlags) => {
+    .action(async (flags: PolicyFlags) => {
+      const [{ RISKY_EXEMPTIONS }, { buildPolicy, checkMaxAge }, { defaultDescription, render }] = await Promise.all([
+        import('../policy/actions.js'),
+        import('../policy/document.js'),
+        import('../policy/render.js'),
+      ]);
       const maxAge = checkMaxAge(parseDurationSeconds(flags.maxAge, '--max-age'));
       const document = buildPolicy({ maxAge, allow: flags.allow, selfOnly: Boolean(flags.selfOnly) });
       for (const action of new Set(document.Statement.flatMap((s) => s.NotAction ?? []))) {

@@ -61,7 +61,7 @@ export const DEFAULT_EXEMPT_ACTIONS: readonly ExemptAction[] = [
   {
     action: 'iam:GetUser',
     doc: `${IAM_API}GetUser.html`,
-    why: 'the Security credentials page reads the user to show the MFA section',
+    why: 'required to view most of the Security credentials page, where users set up MFA',
   },
   {
     action: 'iam:ListMFADevices',
@@ -76,7 +76,7 @@ export const DEFAULT_EXEMPT_ACTIONS: readonly ExemptAction[] = [
   {
     action: 'iam:ListVirtualMFADevices',
     doc: `${IAM_API}ListVirtualMFADevices.html`,
-    why: 'the console lists virtual devices while assigning one',
+    why: 'lets the user see details of their virtual MFA device (supports no resource ARN)',
   },
   {
     action: 'iam:ResyncMFADevice',

@@ -11,12 +11,13 @@
  * With `selfOnly`, Allow statements (AWS's "self-manage an MFA device" example) also grant each user
  * the MFA self-service on their own user and device only, so the policy works on its own.
  */
+import { DEFAULT_MAX_MFA_AGE } from '../defaults.js';
 import { ExitCode, UserError } from '../errors.js';
 import { byCodePoint, exemptActions } from './actions.js';
 
 export const POLICY_VERSION = '2012-10-17';
-/** Must equal aws-mfa-refresh's `--max-mfa-age` default (DEFAULT_MAX_MFA_AGE in src/refresh.ts). */
-export const DEFAULT_MAX_AGE = 43200;
+/** The same as the `--max-mfa-age` default of refresh and status: the policy and the tool must agree. */
+export const DEFAULT_MAX_AGE = DEFAULT_MAX_MFA_AGE;
 /** IAM counts a managed policy's size without whitespace. */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
 

@@ -5,11 +5,7 @@
  */
 import { ExitCode, UserError } from '../errors.js';
 import type { PolicyDocument } from './document.js';
-
-export const FORMATS = ['json', 'cloudformation-yaml', 'cloudformation-json', 'terraform'] as const;
-export type Format = (typeof FORMATS)[number];
-
-export const DEFAULT_NAME = 'MfaEnforcement';
+import { DEFAULT_NAME, type Format } from './options.js';
 
 export interface RenderOptions {
   /** CloudFormation logical id and ManagedPolicyName; Terraform resource name and `name`. */
