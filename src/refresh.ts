@@ -126,7 +126,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   const { conn, sourceConfig } = sourceConnection(files, { ...opts, profile, sourceProfile, timeoutMs }, io);
 
   // Load the SDK now, in the background: it is ready by the time the code has been typed.
-  const awsPromise: Promise<AwsApi> = import('./aws/client.js').then((m) => m.openAws(conn, io.debug));
+  const awsPromise: Promise<AwsApi> = import('./aws/client.js').then((m) => m.openAws(conn, io.debug, io.warn));
   awsPromise.catch(() => {});
 
   let serialNumber = serialFlag;

@@ -12,19 +12,33 @@ export interface AwsApi {
 }
 
 /** Builds the clients. Start it early: it loads the SDK while the user types their code. */
-export async function openAws(conn: AwsConnection, debug: (line: string) => void = () => {}): Promise<AwsApi> {
-  const sts = await import('@aws-sdk/client-sts');
+export async function openAws(
+  conn: AwsConnection,
+  debug: (line: string) => void = () => {},
+  warn: (line: string) => void = () => {},
+): Promise<AwsApi> {
+  const env = process.env;
+  const stsUrl = conn.endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${conn.region}.amazonaws.com`;
+  const iamUrl = conn.endpoint ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? 'https://iam.amazonaws.com';
+  const [sts, stsHandler] = await Promise.all([import('@aws-sdk/client-sts'), requestHandler(conn, stsUrl, debug)]);
   const common = {
     region: conn.region,
     credentials: conn.credentials,
     ...(conn.endpoint && { endpoint: conn.endpoint }),
-    requestHandler: { connectionTimeout: conn.timeoutMs, requestTimeout: conn.timeoutMs },
   };
-  const stsClient = quietly(() => new sts.STSClient({ ...common, ...(conn.useGlobalEndpoint && { useGlobalEndpoint: true }) }));
+  const stsClient = quietly(() => new sts.STSClient({ ...common, requestHandler: stsHandler, ...(conn.useGlobalEndpoint && { useGlobalEndpoint: true }) }));
   // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
   // The IAM client is large and only needed to discover devices: load it on first use.
   let iamClient: Promise<{ iam: typeof import('@aws-sdk/client-iam'); client: import('@aws-sdk/client-iam').IAMClient }> | undefined;
-  const endpointLabel = conn.endpoint ?? process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL ?? `sts.${conn.region}.amazonaws.com`;
+  const endpointLabel = stsUrl;
+  let skewReported = false;
+  /** The SDK corrects a skewed clock by itself after a failed signature; say so once, with the amount. */
+  function reportSkew(offsetMs: number | undefined) {
+    if (skewReported || offsetMs === undefined || Math.abs(offsetMs) < 60_000) return;
+    skewReported = true;
+    const seconds = Math.round(Math.abs(offsetMs) / 1000);
+    warn(`your clock is ${seconds} s ${offsetMs > 0 ? 'behind' : 'ahead of'} AWS's (from its Date header); the request was re-signed with AWS's time, but fix the clock (e.g. timedatectl set-ntp true).`);
+  }
 
   async function call<T>(name: AwsCall, run: (signal: AbortSignal) => Promise<T>, serialNumber?: string): Promise<T> {
     const started = Date.now();
@@ -34,6 +48,7 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
     try {
       const result = await run(signal);
       stopProgress();
+      reportSkew(stsClient.config.systemClockOffset);
       debug(`${name} ok in ${Date.now() - started} ms`);
       return result;
     } catch (error) {
@@ -57,7 +72,10 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
       return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
     },
     async listMfaDevices(userName) {
-      iamClient ??= import('@aws-sdk/client-iam').then((iam) => ({ iam, client: quietly(() => new iam.IAMClient({ ...common, region: iamRegion(conn.region) })) }));
+      iamClient ??= Promise.all([import('@aws-sdk/client-iam'), requestHandler(conn, iamUrl, debug)]).then(([iam, handler]) => ({
+        iam,
+        client: quietly(() => new iam.IAMClient({ ...common, requestHandler: handler, region: iamRegion(conn.region) })),
+      }));
       const { iam, client } = await iamClient;
       const devices: MfaDevice[] = [];
       let marker: string | undefined;
@@ -94,6 +112,16 @@ export async function openAws(conn: AwsConnection, debug: (line: string) => void
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     },
   };
+}
+
+/** Timeouts, and a proxy when the environment names one for this URL. */
+async function requestHandler(conn: AwsConnection, url: string, debug: (line: string) => void) {
+  const base = { connectionTimeout: conn.timeoutMs, requestTimeout: conn.timeoutMs };
+  const { proxyConfigured, proxyAgentsFor, redactProxy } = await import('./proxy.js');
+  if (!proxyConfigured()) return base;
+  const agents = await proxyAgentsFor(url);
+  debug(agents ? `${url} through proxy ${redactProxy(agents.proxy)}` : `${url} directly (NO_PROXY)`);
+  return agents ? { ...base, ...(agents.httpAgent && { httpAgent: agents.httpAgent }), ...(agents.httpsAgent && { httpsAgent: agents.httpsAgent }) } : base;
 }
 
 /** After a moment without an answer, a line on stderr (never stdout), erased when the call ends. */

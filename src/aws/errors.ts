@@ -40,6 +40,16 @@ function networkCode(err: SdkErrorLike): string | undefined {
   return undefined;
 }
 
+/** ` by 600 s (behind AWS)`, from the Date header of AWS's answer, when it has one. */
+function skewOf(err: SdkErrorLike): string {
+  const headers = err.$response?.headers ?? {};
+  const date = headers.date ?? headers.Date;
+  const server = date ? Date.parse(date) : NaN;
+  if (Number.isNaN(server)) return '';
+  const seconds = Math.round((server - Date.now()) / 1000);
+  return ` by ${Math.abs(seconds)} s (${seconds > 0 ? 'behind' : 'ahead of'} AWS)`;
+}
+
 export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
   if (error instanceof UserError) return error;
   const err = (error ?? {}) as SdkErrorLike;
@@ -65,15 +75,15 @@ export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
     case 'InvalidClientTokenId':
       return new UserError(`AWS does not recognise ${keys}: the access key is unknown or was deleted.`, ExitCode.Credentials, `Put a current access key in profile "${ctx.profileName}" (IAM console → Security credentials).`);
     case 'SignatureDoesNotMatch':
-      if (/signature expired|is now earlier than|is now later than/i.test(message)) {
-        return new UserError(`${ctx.call} failed: your clock is off and AWS rejected the signature (${message}).`, ExitCode.Credentials, 'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.');
+      if (/signature expired|signature not yet current|is now earlier than|is now later than/i.test(message)) {
+        return new UserError(`${ctx.call} failed: your clock is off${skewOf(err)} and AWS rejected the signature.`, ExitCode.Credentials, 'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.');
       }
       return new UserError(`AWS rejected the signature made with ${keys}: the secret access key does not match the key id.`, ExitCode.Credentials, `Fix aws_secret_access_key in profile "${ctx.profileName}".`);
     case 'ExpiredToken':
     case 'ExpiredTokenException':
       return new UserError(`Profile "${ctx.profileName}" holds an expired aws_session_token next to its keys.`, ExitCode.Credentials, `Remove aws_session_token from profile "${ctx.profileName}"; it must hold only long-term keys.`);
     case 'RequestExpired':
-      return new UserError(`${ctx.call} failed: your clock is off and AWS rejected the request as expired.`, ExitCode.Credentials, 'Synchronise the system clock and try again.');
+      return new UserError(`${ctx.call} failed: your clock is off${skewOf(err)} and AWS rejected the request as expired.`, ExitCode.Credentials, 'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.');
     case 'ValidationError':
       return new UserError(`${ctx.call} rejected a value: ${message}`, ExitCode.Usage, 'Check --duration (900–129600 s) and the MFA code (6 digits).');
     case 'Throttling':

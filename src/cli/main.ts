@@ -7,6 +7,7 @@ import { addStatusCommand } from './status-command.js';
 import { addDevicesCommand } from './devices-command.js';
 import { addCompletionCommand } from './completion-command.js';
 import { addSetupCommand } from './setup-command.js';
+import { addPolicyCommand } from './policy-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   addExecCommand(program);
   addCredentialProcessCommand(program);
   addSetupCommand(program);
+  addPolicyCommand(program);
   addCompletionCommand(program);
   program.addHelpText(
     'after',

@@ -39,13 +39,13 @@ const SCENARIOS: Scenario[] = [
     name: 'wrong code',
     exit: 4,
     message: /AWS rejected the MFA code: it is wrong, too old, or was already used\. Wait for the next code/,
-    setup: async (s, u) => ['--serial-number', serialOf(u), '--code', wrongCode(emulator.freshCode(serialOf(u)))],
+    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', wrongCode(emulator.freshCode(serialOf(u)))],
   },
   {
     name: 'serial of another user',
     exit: 4,
     message: /could not validate the code against MFA device arn:aws:iam::123456789012:mfa\/\S+: it is not a device of this user\. Check --serial-number/,
-    setup: async (s, u) => {
+    setup: async () => {
       const other = newUser(emulator);
       return ['--serial-number', serialOf(other), '--code', emulator.freshCode(serialOf(other))];
     },
@@ -54,25 +54,25 @@ const SCENARIOS: Scenario[] = [
     name: 'a user ARN instead of the MFA ARN',
     exit: 2,
     message: /is a user ARN, not an MFA device ARN\. Give the MFA device's ARN instead, e\.g\. arn:aws:iam::123456789012:mfa\//,
-    setup: async (s, u) => ['--serial-number', `arn:aws:iam::123456789012:user/${u.userName}`, '--code', '123456'],
+    setup: async (_s, u) => ['--serial-number', `arn:aws:iam::123456789012:user/${u.userName}`, '--code', '123456'],
   },
   {
     name: 'a malformed code',
     exit: 2,
     message: /--code must be the 6 digits your MFA device shows/,
-    setup: async (s, u) => ['--serial-number', serialOf(u), '--code', '12a456'],
+    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '12a456'],
   },
   {
     name: 'duration out of range',
     exit: 2,
     message: /--duration is 200000 s; GetSessionToken accepts 900 to 129600 s/,
-    setup: async (s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--duration', '200000'],
+    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--duration', '200000'],
   },
   {
     name: 'unknown or deleted key (InvalidClientTokenId)',
     exit: 5,
     message: /AWS does not recognise the keys of profile "default-long-term" \(AKIA\w+\): the access key is unknown or was deleted/,
-    setup: async (s, u) => {
+    setup: async (_s, u) => {
       emulator.deleteAccessKey(u.accessKeyId);
       return ['--serial-number', serialOf(u), '--code', '123456'];
     },
@@ -124,33 +124,33 @@ const SCENARIOS: Scenario[] = [
     exit: 6,
     message: /GetSessionToken failed: AWS is throttling requests .* Wait a minute and try again\./,
     faults: { throttle: 100 },
-    setup: async (s, u) => ['--serial-number', serialOf(u), '--code', '123456'],
+    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456'],
   },
   {
     name: 'server errors beyond the retries',
     exit: 6,
     message: /GetSessionToken failed: AWS answered with a server error .* after retries\. Try again in a minute\./,
     faults: { serverError: 100 },
-    setup: async (s, u) => ['--serial-number', serialOf(u), '--code', '123456'],
+    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456'],
   },
   {
     name: 'a server that never answers (--timeout)',
     exit: 6,
     message: /GetSessionToken failed: no answer from http:\/\/127\.0\.0\.1:\d+ within 2 s\. .*--timeout raises the limit/,
     faults: { hang: true },
-    setup: async (s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--timeout', '2s'],
+    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--timeout', '2s'],
   },
   {
     name: 'connection refused',
     exit: 6,
     message: /GetSessionToken failed: connection refused by http:\/\/127\.0\.0\.1:9\./,
-    setup: async (s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--endpoint-url', 'http://127.0.0.1:9'],
+    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--endpoint-url', 'http://127.0.0.1:9'],
   },
   {
     name: 'DNS failure',
     exit: 6,
     message: /GetSessionToken failed: cannot resolve the host of http:\/\/sts\.nowhere\.invalid\./,
-    setup: async (s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--endpoint-url', 'http://sts.nowhere.invalid'],
+    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--endpoint-url', 'http://sts.nowhere.invalid'],
   },
 ];
 
