@@ -5,7 +5,7 @@
  *  - IAM:  https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
  *  - STS:  https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html
  *  - all services: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
- * Why each default is exempt, with the AWS pages that say so: src/policy/ACTIONS.md.
+ * Why each default is exempt, with the AWS pages that say so: README.md, "The MFA policy".
  */
 import { ExitCode, UserError } from '../errors.js';
 
@@ -92,7 +92,7 @@ export const DEFAULT_EXEMPT_ACTIONS: readonly ExemptAction[] = [
 
 export const DEFAULT_ACTIONS: readonly string[] = DEFAULT_EXEMPT_ACTIONS.map((a) => a.action);
 
-/** Actions that need no permission at all, so a Deny cannot block them (see ACTIONS.md). */
+/** Actions that need no permission at all, so a Deny cannot block them (README: "Actions that need no permission at all"). */
 export const PERMISSIONLESS_ACTIONS: readonly ExemptAction[] = [
   {
     action: 'sts:GetCallerIdentity',
