@@ -4,6 +4,11 @@
  */
 import type { Command, Option } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
+import { SHELL_FORMATS } from './shell-env.js';
+import { FORMATS as POLICY_FORMATS } from '../policy/options.js';
+
+/** Values of --format, per command. */
+const FORMAT_VALUES: Record<string, readonly string[]> = { env: SHELL_FORMATS, policy: POLICY_FORMATS };
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 const PROFILE_FLAGS = ['--profile', '-p', '--source-profile', '-s'];
@@ -69,7 +74,10 @@ _aws_mfa_refresh() {
     ${PROFILE_FLAGS.join('|')})
       COMPREPLY=($(compgen -W "$(aws-mfa-refresh completion --list-profiles 2>/dev/null)" -- "$cur")); return ;;
     --format)
-      COMPREPLY=($(compgen -W "bash zsh fish powershell dotenv json" -- "$cur")); return ;;
+      case "$cmd" in
+${Object.entries(FORMAT_VALUES).map(([c, v]) => `        ${c}) COMPREPLY=($(compgen -W "${v.join(' ')}" -- "$cur")) ;;`).join('\n')}
+      esac
+      return ;;
   esac
   if [[ -z "$cmd" && "$cur" != -* ]]; then
     COMPREPLY=($(compgen -W "${spec.map((c) => c.name).join(' ')}" -- "$cur")); return
@@ -100,7 +108,10 @@ _aws_mfa_refresh() {
     ${PROFILE_FLAGS.join('|')})
       compadd -- \${(f)"$(aws-mfa-refresh completion --list-profiles 2>/dev/null)"}; return ;;
     --format)
-      compadd -- bash zsh fish powershell dotenv json; return ;;
+      case $cmd in
+${Object.entries(FORMAT_VALUES).map(([c, v]) => `        ${c}) compadd -- ${v.join(' ')} ;;`).join('\n')}
+      esac
+      return ;;
   esac
   if [[ -z $cmd && $words[CURRENT] != -* ]]; then
     _describe 'command' commands; return
@@ -125,7 +136,7 @@ function fishScript(spec: Spec[]): string {
     const condition = c.name === 'refresh' ? `'__fish_use_subcommand; or __fish_seen_subcommand_from refresh'` : `'__fish_seen_subcommand_from ${c.name}'`;
     for (const f of c.flags) {
       const flag = f.startsWith('--') ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`;
-      const profiles = PROFILE_FLAGS.includes(f) ? ` -x -a '(aws-mfa-refresh completion --list-profiles 2>/dev/null)'` : f === '--format' ? ` -x -a 'bash zsh fish powershell dotenv json'` : '';
+      const profiles = PROFILE_FLAGS.includes(f) ? ` -x -a '(aws-mfa-refresh completion --list-profiles 2>/dev/null)'` : f === '--format' && FORMAT_VALUES[c.name] ? ` -x -a '${FORMAT_VALUES[c.name]!.join(' ')}'` : '';
       lines.push(`complete -c aws-mfa-refresh -n ${condition} ${flag}${profiles}`);
     }
   }

@@ -39,7 +39,8 @@ t aws-mfa-refresh st
 t aws-mfa-refresh --profile ""
 t aws-mfa-refresh status --al
 t aws-mfa-refresh env --format f
-t aws-mfa-refresh --for`,
+t aws-mfa-refresh --for
+t aws-mfa-refresh policy --format cloud`,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -49,6 +50,7 @@ t aws-mfa-refresh --for`,
     expect(r.stdout).toContain('aws-mfa-refresh status --al=> --all');
     expect(r.stdout).toContain('aws-mfa-refresh env --format f=> fish');
     expect(r.stdout).toContain('aws-mfa-refresh --for=> --force');
+    expect(r.stdout).toContain('aws-mfa-refresh policy --format cloud=> cloudformation-yaml cloudformation-json');
   });
 
   it('zsh: loads after compinit without error and defines the completion function', async () => {
@@ -59,9 +61,9 @@ t aws-mfa-refresh --for`,
   });
 
   it('fish: completes profile names and formats', async () => {
-    const r = await shell('fish', ['--no-config', '-c', 'aws-mfa-refresh completion fish | source; complete -C "aws-mfa-refresh --profile "; complete -C "aws-mfa-refresh env --format p"']);
+    const r = await shell('fish', ['--no-config', '-c', 'aws-mfa-refresh completion fish | source; complete -C "aws-mfa-refresh --profile "; complete -C "aws-mfa-refresh env --format p"; complete -C "aws-mfa-refresh policy --format t"']);
     expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['alpha-long-term', 'beta', 'default', 'powershell']);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['alpha-long-term', 'beta', 'default', 'powershell', 'terraform']);
   });
 
   it('rejects an unknown shell with exit 2', async () => {
