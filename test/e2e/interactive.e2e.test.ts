@@ -60,4 +60,22 @@ describe('interactive refresh in a real terminal', () => {
     expect(term.screen()).not.toMatch(/Error|at .*\.js/);
     expect(await s.readCredentials()).toBe(longTermSection('default-long-term', user));
   });
+
+  it('shows a progress line on the terminal while AWS is slow, and erases it', async () => {
+    const s = await makeSandbox(emulator.url);
+    sandboxes.push(s);
+    const user = newUser(emulator);
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    emulator.setFaults({ hang: true });
+    try {
+      const term = spawnCli(['--serial-number', user.devices![0]!.serialNumber, '--code', '123456', '--timeout', '2s'], s.env);
+      await term.waitFor('Waiting for AWS (GetSessionToken)…');
+      const { exitCode } = await term.exit;
+      expect(exitCode).toBe(6);
+      // The line is erased (carriage return, erase to end of line) before the error is printed.
+      expect(term.raw()).toMatch(/Waiting for AWS \(GetSessionToken\)…\r\x1b\[Kaws-mfa-refresh: GetSessionToken failed: no answer/);
+    } finally {
+      emulator.setFaults({});
+    }
+  });
 });

@@ -7,6 +7,8 @@ export const KEY = { down: '\x1b[B', up: '\x1b[A', enter: '\r', ctrlC: '\x03' } 
 export interface PtySession {
   /** Everything the terminal has shown so far, with ANSI escapes removed. */
   screen(): string;
+  /** The same, with the escape sequences kept. */
+  raw(): string;
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
   type(keys: string): void;
   exit: Promise<{ exitCode: number; signal?: number }>;
@@ -36,6 +38,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, command?: strin
   const exit = new Promise<{ exitCode: number; signal?: number }>((resolve) => term.onExit((e) => resolve(e)));
   return {
     screen: () => stripAnsi(raw),
+    raw: () => raw,
     waitFor(text, timeoutMs = 10000) {
       const seen = () => (typeof text === 'string' ? stripAnsi(raw).includes(text) : text.test(stripAnsi(raw)));
       if (seen()) return Promise.resolve();
