@@ -3,22 +3,15 @@
  * documented exit code, the credentials file untouched, and no secret anywhere in the output,
  * even with --debug.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEmulator, type Emulator, type Faults } from '../emulator/index.js';
-import { makeSandbox, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import type { Emulator, Faults } from '../emulator/index.js';
+import type { Sandbox } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 
 let emulator: Emulator;
-const sandboxes: Sandbox[] = [];
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
-  await emulator.close();
-});
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 
 type User = ReturnType<typeof newUser>;
 interface Scenario {
@@ -168,8 +161,7 @@ async function allFiles(dir: string): Promise<string[]> {
 describe('AWS and network failures', () => {
   for (const scenario of SCENARIOS) {
     it(`${scenario.name}: exit ${scenario.exit}, one line, nothing written, nothing secret`, async () => {
-      const s = await makeSandbox(emulator.url);
-      sandboxes.push(s);
+      const s = await sandbox();
       const user = newUser(emulator, scenario.devices ?? 1);
       await s.writeCredentials(longTermSection('default-long-term', user));
       try {

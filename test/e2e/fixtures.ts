@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { randomSeed, type Emulator, type UserSpec } from '../emulator/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { randomSeed, startEmulator, type Emulator, type UserSpec } from '../emulator/index.js';
+import { makeSandbox, type Sandbox } from './harness.js';
 
 let counter = 0;
 
@@ -26,4 +28,28 @@ export function newUser(emulator: Emulator, devices = 1, overrides: Partial<User
 
 export function longTermSection(name: string, user: { accessKeyId: string; secretAccessKey: string }, eol = '\n'): string {
   return `[${name}]${eol}aws_access_key_id = ${user.accessKeyId}${eol}aws_secret_access_key = ${user.secretAccessKey}${eol}`;
+}
+
+/**
+ * One emulator for a test file, started before its tests and closed after them, and scratch
+ * HOMEs that are removed afterwards. `onStart` receives the emulator (tests keep a `let emulator`).
+ */
+export function emulatorSuite(onStart: (emulator: Emulator) => void): { sandbox(): Promise<Sandbox> } {
+  let emulator: Emulator | undefined;
+  const sandboxes: Sandbox[] = [];
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    onStart(emulator);
+  });
+  afterAll(async () => {
+    await Promise.all(sandboxes.map((s) => s.cleanup()));
+    await emulator?.close();
+  });
+  return {
+    async sandbox() {
+      const s = await makeSandbox(emulator!.url);
+      sandboxes.push(s);
+      return s;
+    },
+  };
 }

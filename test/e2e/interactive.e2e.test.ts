@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { makeSandbox, sectionOf, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/index.js';
+import { sectionOf } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { KEY, spawnCli } from './pty.js';
 
 let emulator: Emulator;
-const sandboxes: Sandbox[] = [];
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
-  await emulator.close();
-});
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 
 describe('interactive refresh in a real terminal', () => {
   it('lets the user pick the second device with the arrow keys, type the code, and remembers the choice', async () => {
-    const s = await makeSandbox(emulator.url);
-    sandboxes.push(s);
+    const s = await sandbox();
     const user = newUser(emulator, 2);
     const [first, second] = user.devices!;
     await s.writeCredentials(longTermSection('default-long-term', user));
@@ -47,8 +39,7 @@ describe('interactive refresh in a real terminal', () => {
   });
 
   it('prompts for the code of a remembered device and stops cleanly on Ctrl+C without writing', async () => {
-    const s = await makeSandbox(emulator.url);
-    sandboxes.push(s);
+    const s = await sandbox();
     const user = newUser(emulator);
     await s.writeCredentials(longTermSection('default-long-term', user));
     await s.writeConfig(`[default]\nmfa_serial = ${user.devices![0]!.serialNumber}\n`);
@@ -62,8 +53,7 @@ describe('interactive refresh in a real terminal', () => {
   });
 
   it('shows a progress line on the terminal while AWS is slow, and erases it', async () => {
-    const s = await makeSandbox(emulator.url);
-    sandboxes.push(s);
+    const s = await sandbox();
     const user = newUser(emulator);
     await s.writeCredentials(longTermSection('default-long-term', user));
     emulator.setFaults({ hang: true });

@@ -1,32 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { makeSandbox, sectionOf, withoutSection, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import type { Emulator } from '../emulator/index.js';
+import { sectionOf, withoutSection } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const run = promisify(execFile);
 
 let emulator: Emulator;
-const sandboxes: Sandbox[] = [];
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
-  await emulator.close();
-});
-
-async function sandbox(): Promise<Sandbox> {
-  const s = await makeSandbox(emulator.url);
-  sandboxes.push(s);
-  return s;
-}
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 
 /** Other profiles, comments and blank lines the tool must not touch. */
 const NEIGHBOURS = '# my keys\n[other]\naws_access_key_id = AKIAOTHER0000000000X\naws_secret_access_key = otherSecret ; keep me\n\n;trailing comment\n';

@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fromIni } from '@aws-sdk/credential-providers';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { CLI, NODE, ROOT, makeSandbox, sectionOf, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import type { Emulator } from '../emulator/index.js';
+import { CLI, NODE, ROOT, sectionOf } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { spawnCli } from './pty.js';
 
 const exec = promisify(execFile);
 let emulator: Emulator;
-const sandboxes: Sandbox[] = [];
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
-  await emulator.close();
-});
-async function sandbox(): Promise<Sandbox> {
-  const s = await makeSandbox(emulator.url);
-  sandboxes.push(s);
-  return s;
-}
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 function sessionSection(name: string, o: { expiresIn: number; issuedAgo?: number; secret?: string; token?: string; id?: string }) {

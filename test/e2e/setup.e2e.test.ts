@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { makeSandbox, sectionOf, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/index.js';
+import { sectionOf } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { KEY, spawnCli } from './pty.js';
 
 let emulator: Emulator;
-const sandboxes: Sandbox[] = [];
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
-  await emulator.close();
-});
-async function sandbox(): Promise<Sandbox> {
-  const s = await makeSandbox(emulator.url);
-  sandboxes.push(s);
-  return s;
-}
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 
 describe('setup', () => {
   it('in a terminal: shows the diff without secrets, asks, moves the keys, then picks and remembers the device', async () => {
