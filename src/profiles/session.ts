@@ -60,6 +60,18 @@ export function holdsLongTermKeys(profile: Profile | undefined): boolean {
   return !profile.aws_session_token && !profile.aws_security_token;
 }
 
+/**
+ * holdsLongTermKeys with key names compared the way botocore (the AWS CLI) compares them: without
+ * case. To the AWS CLI `AWS_ACCESS_KEY_ID = AKIA…` is the profile's long-term key, although the JS
+ * SDK does not read it.
+ */
+export function holdsLongTermKeysAnyCase(profile: Profile | undefined): boolean {
+  if (!profile) return false;
+  const lower: Profile = {};
+  for (const [key, value] of Object.entries(profile)) if (value) lower[key.toLowerCase()] ??= value;
+  return holdsLongTermKeys(lower);
+}
+
 /** The session in a profile, or undefined when it holds none we can date. */
 export function readSession(profile: Profile | undefined, maxMfaAgeSeconds: number): SessionInfo | undefined {
   if (!profile?.aws_access_key_id) return undefined;

@@ -7,7 +7,7 @@ import type { SessionCredentials } from '../aws/types.js';
 import { IniDocument } from './ini-document.js';
 import { updateFile, type UpdateResult } from './file-store.js';
 import { configSectionName } from './aws-files.js';
-import { FOREIGN_SESSION_KEYS, SESSION_KEYS, formatTimestamp, holdsLongTermKeys } from './session.js';
+import { FOREIGN_SESSION_KEYS, SESSION_KEYS, formatTimestamp, holdsLongTermKeysAnyCase } from './session.js';
 
 export function longTermOverwriteError(profile: string, file: string): UserError {
   return new UserError(
@@ -27,10 +27,10 @@ export interface SessionWrite {
 export async function writeSession(file: string, session: SessionWrite): Promise<UpdateResult> {
   return updateFile(file, (text) => {
     const doc = text === undefined ? IniDocument.empty() : IniDocument.parse(text, { file });
+    const existing = doc.hasSection(session.profile) ? doc.entries(session.profile) : undefined;
     // Checked again under the lock: another program may have put keys there since we looked.
-    if (holdsLongTermKeys(doc.hasSection(session.profile) ? doc.entries(session.profile) : undefined)) {
-      throw longTermOverwriteError(session.profile, file);
-    }
+    // Without case too: the AWS CLI reads AWS_ACCESS_KEY_ID as aws_access_key_id.
+    if (holdsLongTermKeysAnyCase(existing)) throw longTermOverwriteError(session.profile, file);
     const c = session.credentials;
     doc.set(session.profile, {
       [SESSION_KEYS.accessKeyId]: c.accessKeyId,
@@ -40,7 +40,12 @@ export async function writeSession(file: string, session: SessionWrite): Promise
       [SESSION_KEYS.issued]: formatTimestamp(session.issued),
       [SESSION_KEYS.device]: session.serialNumber,
     });
-    doc.delete(session.profile, [...FOREIGN_SESSION_KEYS]);
+    // Other spellings of the keys we own (AWS_SESSION_TOKEN, Expiration, ...) hold the old session:
+    // botocore lowercases keys, so next to ours they would be duplicates and it would reject the whole file.
+    const ours: readonly string[] = Object.values(SESSION_KEYS);
+    const owned = new Set<string>([...ours, ...FOREIGN_SESSION_KEYS]);
+    const otherSpellings = Object.keys(existing ?? {}).filter((key) => owned.has(key.toLowerCase()) && !ours.includes(key));
+    doc.delete(session.profile, [...FOREIGN_SESSION_KEYS, ...otherSpellings]);
     return doc.toString();
   });
 }
