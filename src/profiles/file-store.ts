@@ -267,8 +267,9 @@ async function writeAtomically(fs: FileStoreFs, target: string, text: string, ex
   let fh: FileHandle | undefined;
   let tempExists = false;
   try {
-    // 0600 from the first byte: never more readable than the final file.
-    fh = await fs.open(temp, 'wx', 0o600);
+    // Private from the first byte and never more readable than the final file: at most 0600, and
+    // no owner bits the final file lacks (an existing 0200 file must not have a 0600 copy, even briefly).
+    fh = await fs.open(temp, 'wx', mode & 0o600);
     tempExists = true;
     const bytes = Buffer.from(text, 'latin1');
     for (let offset = 0; offset < bytes.length; ) {

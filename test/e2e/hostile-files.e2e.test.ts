@@ -21,11 +21,14 @@ import { makeSandbox, type RunResult, type Sandbox } from './harness.js';
 import {
   botocoreAvailable,
   isOwnedKey,
+  isoSeconds,
   leftovers,
   pool,
   readWithBotocore,
   readWithSdk,
   refreshProblems,
+  sourceConfig,
+  substituteKeys,
   type BotocoreResult,
   type ExpectedSession,
   type Profiles,
@@ -60,21 +63,17 @@ let botocore: Record<string, BotocoreResult> = {};
 const outcomes = new Map<string, Outcome>();
 let totalMs = 0;
 
-function substitute(bytes: Buffer, user: { accessKeyId: string; secretAccessKey: string }): Buffer {
-  return Buffer.from(bytes.toString('latin1').replaceAll('@@AKID@@', user.accessKeyId).replaceAll('@@SECRET@@', user.secretAccessKey), 'latin1');
-}
-
 async function runCase(c: HostileCase): Promise<Outcome> {
   const sandbox = await makeSandbox(emulator.url);
   const user = newUser(emulator);
   const serial = user.devices![0]!.serialNumber;
   let bytes: Buffer | undefined = c.generate ? c.generate() : c.file === null ? undefined : readFileSync(join(FILES, c.file ?? `${c.name}.ini`));
-  if (bytes && c.source) bytes = substitute(bytes, user);
+  if (bytes && c.source) bytes = substituteKeys(bytes, user);
   if (bytes && !c.source) expect(bytes.includes('@@AKID@@'), `${c.name} has placeholders but no source`).toBe(false);
 
   // The source keys live in a config file outside ~/.aws unless the corpus file holds them.
   const configPath = join(sandbox.home, 'amr-config');
-  const configText = c.source ? '# no profiles\n' : `[profile amr-source]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`;
+  const configText = c.source ? '# no profiles\n' : sourceConfig(user);
   writeFileSync(configPath, configText, { mode: 0o600 });
   const env: NodeJS.ProcessEnv = { AWS_CONFIG_FILE: configPath };
 
@@ -190,12 +189,10 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 function expectedOf(o: Outcome): ExpectedSession {
   expect(o.sessions, 'exactly one session issued for this run').toHaveLength(1);
   const s = o.sessions[0]!;
-  return { aws_access_key_id: s.accessKeyId, aws_secret_access_key: s.secretAccessKey, aws_session_token: s.sessionToken, expiration: iso(s.expiration), mfa_device: o.serial };
+  return { aws_access_key_id: s.accessKeyId, aws_secret_access_key: s.secretAccessKey, aws_session_token: s.sessionToken, expiration: isoSeconds(s.expiration), mfa_device: o.serial };
 }
 
 /**

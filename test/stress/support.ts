@@ -101,6 +101,19 @@ export function leftovers(dir: string): string[] {
   return names.filter((n) => /\.lock$|\.lock\.|\.tmp$|\.stale$|\.takeover$/.test(n));
 }
 
+/** A corpus file's bytes with `@@AKID@@` / `@@SECRET@@` replaced by the run's long-term keys. */
+export function substituteKeys(bytes: Buffer, user: { accessKeyId: string; secretAccessKey: string }): Buffer {
+  return Buffer.from(bytes.toString('latin1').replaceAll('@@AKID@@', user.accessKeyId).replaceAll('@@SECRET@@', user.secretAccessKey), 'latin1');
+}
+
+/** A config file holding the source profile `amr-source` with the run's long-term keys. */
+export function sourceConfig(user: { accessKeyId: string; secretAccessKey: string }): string {
+  return `[profile amr-source]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`;
+}
+
+/** `2026-11-28T06:05:42Z`, as the tool writes expirations. */
+export const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 // ---------------------------------------------------------------------------------------------
 // Bytes: lines and sections, independent of src/profiles
 
@@ -256,6 +269,20 @@ function sameLines(a: Buffer[], b: Buffer[]): boolean {
 }
 
 /**
+ * Inside an existing section: every line the tool does not own (header, comments, blank lines,
+ * unowned keys) is kept, in order, and the section occurs as often as before.
+ */
+export function keptLinesProblems(before: Buffer, after: Buffer, target: string): string[] {
+  const problems: string[] = [];
+  if (!sameLines(unownedLines(sectionLines(before, target)), unownedLines(sectionLines(after, target)))) {
+    problems.push(`lines of [${target}] the tool does not own changed`);
+  }
+  const occurrences = (b: Buffer) => blocks(b).filter((x) => x.name === utf8AsLatin1(target)).length;
+  if (occurrences(before) !== occurrences(after)) problems.push(`[${target}] occurs ${occurrences(after)} times, was ${occurrences(before)}`);
+  return problems;
+}
+
+/**
  * Everything a successful refresh of `target` must satisfy, byte for byte:
  *  - the session keys: each once, the issued values, no foreign session key left;
  *  - an existing section: every block outside it identical; inside it, every line the tool does
@@ -272,11 +299,7 @@ export function refreshProblems(before: Buffer | undefined, after: Buffer, targe
   const last = oldLines[oldLines.length - 1];
   if (existed) {
     if (!outside(old, [target]).equals(outside(after, [target]))) problems.push(`bytes outside [${target}] changed`);
-    if (!sameLines(unownedLines(sectionLines(old, target)), unownedLines(sectionLines(after, target)))) {
-      problems.push(`lines of [${target}] the tool does not own changed`);
-    }
-    const occurrences = (b: Buffer) => blocks(b).filter((x) => x.name === utf8AsLatin1(target)).length;
-    if (occurrences(old) !== occurrences(after)) problems.push(`[${target}] occurs ${occurrences(after)} times, was ${occurrences(old)}`);
+    problems.push(...keptLinesProblems(old, after, target));
   } else {
     const eol = eolOf(old);
     const onlyBom = old.equals(BOM);
