@@ -9,6 +9,22 @@ export interface AwsApi {
   callerIdentity(): Promise<CallerIdentity>;
   listMfaDevices(userName: string): Promise<MfaDevice[]>;
   getSessionToken(serialNumber: string, code: string, durationSeconds: number): Promise<SessionCredentials>;
+  /**
+   * The Date header of every STS answer so far (each attempt, errors included), oldest first: the
+   * first one shows the clock difference before the SDK corrects for it (`doctor`).
+   */
+  stsServerDates?(): readonly ServerDate[];
+}
+
+/** An AWS answer's Date header and the local clock around the request. */
+export interface ServerDate {
+  /** The server's clock (1 s resolution). */
+  date: Date;
+  /** Local Date.now() when the attempt was sent and when its answer arrived. */
+  sentAt: number;
+  receivedAt: number;
+  /** The HTTP status of that answer. */
+  status: number;
 }
 
 /** Builds the clients. Start it early: it loads the SDK while the user types their code. */
@@ -27,6 +43,19 @@ export async function openAws(
     ...(conn.endpoint && { endpoint: conn.endpoint }),
   };
   const stsClient = quietly(() => new sts.STSClient({ ...common, requestHandler: stsHandler, ...(conn.useGlobalEndpoint && { useGlobalEndpoint: true }) }));
+  const serverDates: ServerDate[] = [];
+  // Innermost (right around the HTTP call): sees every attempt's raw answer, before retries and skew correction.
+  stsClient.middlewareStack.add(
+    (next) => async (args) => {
+      const sentAt = Date.now();
+      const out = await next(args);
+      const response = out.response as { statusCode?: number; headers?: Record<string, string | undefined> };
+      const date = Date.parse(response.headers?.date ?? '');
+      if (!Number.isNaN(date)) serverDates.push({ date: new Date(date), sentAt, receivedAt: Date.now(), status: response.statusCode ?? 0 });
+      return out;
+    },
+    { step: 'deserialize', priority: 'low', name: 'amrServerDateMiddleware' },
+  );
   // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
   // The IAM client is large and only needed to discover devices: load it on first use.
   let iamClient: Promise<{ iam: typeof import('@aws-sdk/client-iam'); client: import('@aws-sdk/client-iam').IAMClient }> | undefined;
@@ -111,6 +140,7 @@ export async function openAws(
       }
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     },
+    stsServerDates: () => serverDates,
   };
 }
 

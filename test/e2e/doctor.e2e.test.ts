@@ -1,11 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { makeSandbox, type RunResult, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import type { Emulator } from '../emulator/index.js';
+import { CLI, NODE, ROOT, type RunResult, type Sandbox } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { checkClock, checkNode } from '../../src/doctor/checks.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -14,21 +15,8 @@ const IDS = ['files', 'profiles', 'keys', 'clock', 'mfa-device', 'session', 'env
 const SYMBOL = { '✔': 'pass', '✖': 'fail', '!': 'warn', '-': 'skip' } as const;
 
 let emulator: Emulator;
-const sandboxes: Sandbox[] = [];
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 afterEach(() => emulator.setFaults({}));
-afterAll(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
-  await emulator.close();
-});
-
-async function sandbox(): Promise<Sandbox> {
-  const s = await makeSandbox(emulator.url);
-  sandboxes.push(s);
-  return s;
-}
 
 type User = ReturnType<typeof newUser>;
 
@@ -97,7 +85,7 @@ describe('doctor', () => {
     expect(d.checks.profiles!.text).toContain(`source "default-long-term"`);
     expect(d.checks.keys!.text).toContain(`arn:aws:iam::123456789012:user/${user.userName}`);
     expect(d.checks.clock!.text).toMatch(/within 1 s of AWS's/);
-    expect(d.checks['mfa-device']!.text).toContain(`${serial} (mfa_serial of profile "default") is one of ${user.userName}'s 1 usable MFA device`);
+    expect(d.checks['mfa-device']!.text).toContain(`${serial} (mfa_serial of profile "default") is ${user.userName}'s usable MFA device`);
     expect(d.checks.session!.text).toMatch(/usable until .*(11h 59m|12h 0m) left, device /);
     expect(d.checks.node!.text).toContain(process.versions.node);
     const session = emulator.sessions.at(-1)!;
@@ -194,7 +182,7 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.code).toBe(1);
     expectStatuses(d, { files: 'pass', profiles: 'fail', keys: 'skip', clock: 'skip', 'mfa-device': 'skip', session: 'warn' });
-    expect(d.checks.profiles!.text).toMatch(/No long-term keys in profile "default-long-term" .*the default for "default".*Profiles with long-term keys: alice-keys\./);
+    expect(d.checks.profiles!.text).toMatch(/No long-term keys in profile "default-long-term" .*; it is the source profile \(the default for "default"\)\. .*Profiles with long-term keys: alice-keys\.$/);
     expect(emulator.requests.length).toBe(before);
 
     // Named right, it passes.
@@ -305,6 +293,16 @@ describe('doctor', () => {
     expect(d.code).toBe(1);
     expectStatuses(d, { keys: 'pass', 'mfa-device': 'fail', session: 'warn' });
     expect(d.checks['mfa-device']!.text).toMatch(new RegExp(`IAM user ${user.userName} has no MFA device\\. Create and enable a virtual MFA device`));
+
+    // Only a passkey: GetSessionToken cannot use it.
+    const withPasskey = newUser(emulator, 0, {
+      devices: [{ serialNumber: `arn:aws:iam::123456789012:u2f/user/someone/key-${randomBytes(8).toString('hex').toUpperCase()}`, seed: 'JBSWY3DPEHPK3PXP' }],
+    });
+    await s.writeCredentials(longTermSection('default-long-term', withPasskey));
+    const passkey = await doctor(s);
+    expect(passkey.code).toBe(1);
+    expect(passkey.checks['mfa-device']!.status).toBe('fail');
+    expect(passkey.checks['mfa-device']!.text).toMatch(/has only security keys\/passkeys \(1 device\), which GetSessionToken cannot use/);
   });
 
   it('mfa-device: a remembered mfa_serial that is not the user\'s fails, naming both', async () => {
@@ -347,7 +345,7 @@ describe('doctor', () => {
     const expired = await doctor(s);
     expect(expired.code).toBe(0);
     expectStatuses(expired, { session: 'warn', keys: 'pass', environment: 'pass' });
-    expect(expired.checks.session!.text).toMatch(/the session of profile "default" is no longer usable since .*\. Run: aws-mfa-refresh$/);
+    expect(expired.checks.session!.text).toMatch(/the session of profile "default" is no longer usable since \S+( \S+)? \(it expired\)\. Run: aws-mfa-refresh$/);
 
     const long = sessionSection('default', { issued: Date.now() - 3600_000, expiration: Date.now() + 35 * 3600_000, device: serial });
     await goodSetup(s, user, long);
@@ -370,7 +368,7 @@ describe('doctor', () => {
   it('environment: keys in the environment fail (unset hint, no values); AWS_PROFILE elsewhere warns', async () => {
     const s = await sandbox();
     const user = newUser(emulator);
-    await goodSetup(s, user);
+    const session = await goodSetup(s, user);
     const keyId = 'AKIAENVIRONMENT00001';
     const d = await doctor(s, [], { AWS_ACCESS_KEY_ID: keyId });
     expect(d.code).toBe(1);
@@ -381,11 +379,18 @@ describe('doctor', () => {
     const elsewhere = await doctor(s, ['--profile', 'default'], { AWS_PROFILE: 'default-long-term' });
     expect(elsewhere.code).toBe(0);
     expect(elsewhere.checks.environment!.status).toBe('warn');
-    expect(elsewhere.checks.environment!.text).toMatch(/^AWS_PROFILE=default-long-term but the target profile is "default": the AWS CLI and SDKs use "default-long-term" \(the long-term keys.*Run: export AWS_PROFILE=default/);
+    expect(elsewhere.checks.environment!.text).toMatch(/^AWS_PROFILE=default-long-term but the target profile is "default": the AWS CLI and SDKs use "default-long-term" \(the long-term keys.*Run: export AWS_PROFILE=default\.$/);
 
     const legacy = await doctor(s, [], { AWS_DEFAULT_PROFILE: 'other' });
     expect(legacy.checks.environment!.status).toBe('warn');
     expect(legacy.checks.environment!.text).toMatch(/AWS_DEFAULT_PROFILE=other .*Run: unset AWS_DEFAULT_PROFILE/);
+
+    // Keys exported from the target's own session (eval "$(aws-mfa-refresh env)"): a warning, not a failure.
+    const exported = await doctor(s, [], { AWS_ACCESS_KEY_ID: session.accessKeyId, AWS_SECRET_ACCESS_KEY: session.secret, AWS_SESSION_TOKEN: session.token });
+    expect(exported.code).toBe(0);
+    expect(exported.checks.environment!.status).toBe('warn');
+    expect(exported.checks.environment!.text).toMatch(/^AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN are set in this shell, from the current session of profile "default".*go stale/);
+    for (const secret of [session.secret, session.token]) expect(exported.stdout).not.toContain(secret);
 
     // AWS_PROFILE naming the target is what it should be.
     const same = await doctor(s, [], { AWS_PROFILE: 'default' });
@@ -402,6 +407,20 @@ describe('doctor', () => {
     expect(d.checks.keys!.text).toMatch(/connection refused/);
   });
 
+  it('loads the AWS SDK only when a check calls AWS', async () => {
+    const s = await sandbox();
+    const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<string, string[]>;
+    const packagesLoaded = async () => new Set((await modulesLoadedBy(['doctor'], s.env)).flatMap((m) => contents[m.replace(/.*\/dist\//, '')] ?? []));
+    await s.writeCredentials('[other]\naws_access_key_id = AKIAOTHER0000000000X\naws_secret_access_key = x\n');
+    const offline = await packagesLoaded();
+    expect(offline).toContain('src/doctor/checks.ts');
+    expect([...offline].filter((p) => p.startsWith('@aws-sdk/'))).toEqual([]);
+    // Positive control: with keys to try, the keys check loads the STS client.
+    const user = newUser(emulator);
+    await goodSetup(s, user);
+    expect(await packagesLoaded()).toContain('@aws-sdk/client-sts');
+  });
+
   it('has help with examples, and rejects a bad --max-mfa-age as a usage error', async () => {
     const s = await sandbox();
     const help = await s.run(['doctor', '--help']);
@@ -412,6 +431,21 @@ describe('doctor', () => {
     expect(bad.stderr).toMatch(/--max-mfa-age "soon" is not a duration/);
   });
 });
+
+/** Module files the CLI loads for these args, from an ESM loader hook registered before it starts. */
+async function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  const hook = `data:text/javascript,${encodeURIComponent(
+    `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`,
+  )}`;
+  const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
+  const out = await new Promise<string>((res) => {
+    const c = spawn(NODE, ['--import', register, CLI, ...args], { env });
+    let stderr = '';
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('close', () => res(stderr));
+  });
+  return out.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
+}
 
 describe('doctor checks as functions', () => {
   it('node fails below 20', () => {
