@@ -8,6 +8,7 @@ import { addDevicesCommand } from './devices-command.js';
 import { addCompletionCommand } from './completion-command.js';
 import { addSetupCommand } from './setup-command.js';
 import { addPolicyCommand } from './policy-command.js';
+import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   addCredentialProcessCommand(program);
   addSetupCommand(program);
   addPolicyCommand(program);
+  addDoctorCommand(program);
   addCompletionCommand(program);
   program.addHelpText(
     'after',
