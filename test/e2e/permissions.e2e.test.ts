@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { longTermSection, newUser } from './fixtures.js';
+import { newUser } from './fixtures.js';
 import { makeSandbox, type Sandbox } from './harness.js';
 import { isoSeconds, leftovers, refreshProblems, sourceConfig, spawnCli } from '../stress/support.js';
 

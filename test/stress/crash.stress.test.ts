@@ -36,10 +36,8 @@ import {
 
 const FILES = fileURLToPath(new URL('../fixtures/hostile/files/', import.meta.url));
 const PAUSE_RUNS_PER_STEP = 25;
-const SPAWN_DELAY_RUNS = 40;
-const IN_WRITE_RUNS = 25;
-/** Kills after spawn land anywhere in a run: refreshes take ~400-900 ms here with 4 at a time. */
-const SPAWN_DELAY_MAX_MS = 900;
+const SPAWN_DELAY_RUNS = 50;
+const IN_WRITE_RUNS = 30;
 
 type Mode =
   | { kind: 'pause'; step: 'locked' | 'temp-written' | 'renamed' }
@@ -52,6 +50,8 @@ interface Run {
   c: HostileCase;
   /** The child was really killed (not finished before the signal). */
   killed: boolean;
+  /** From spawn to exit. */
+  childMs: number;
   state: 'old' | 'new';
   problems: string[];
   /** What was next to the file after the kill: its lock, its temp file. */
@@ -71,6 +71,8 @@ let runs: Run[] = [];
 let hasBotocore = false;
 let botocore: Record<string, { ok: boolean; error?: string; credentials?: unknown }> = {};
 let elapsedMs = 0;
+let spawnDelayMaxMs = 0;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 function expectedFrom(s: IssuedSession, serial: string): ExpectedSession {
   return { aws_access_key_id: s.accessKeyId, aws_secret_access_key: s.secretAccessKey, aws_session_token: s.sessionToken, expiration: isoSeconds(s.expiration), mfa_device: serial };
@@ -112,9 +114,10 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
   else if (mode.kind === 'in-write') {
     await child.waitFor('stderr', 'paused:locked\n', 20_000).catch(() => {}); // it may fail before locking: checked below
     await sleep(mode.delayMs);
-  } else await sleep(mode.delayMs);
+  } else await Promise.race([sleep(mode.delayMs), child.exited]);
   if (!finished) child.proc.kill('SIGKILL');
   const exit = await child.exited;
+  const childMs = Date.now() - child.startedAt;
   const killed = exit.signal === 'SIGKILL';
 
   const names = readdirSync(awsDir);
@@ -159,7 +162,7 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
     }
   }
   return {
-    index, mode, c, killed, state, problems, lockLeft, tempLeft, botocoreJobs,
+    index, mode, c, killed, childMs, state, problems, lockLeft, tempLeft, botocoreJobs,
     recovery: { code: next.code, stderr: next.stderr, ms, problems: recoveryProblems, leftovers: leftovers(awsDir) },
   };
 }
@@ -168,10 +171,14 @@ beforeAll(async () => {
   emulator = await startEmulator();
   scratch = await mkdtemp(join(tmpdir(), 'amr-crash-'));
   hasBotocore = await botocoreAvailable();
+  // Kills after spawn should land anywhere in a run: measure how long a run takes under this load.
+  const calibration = await pool([0, 1, 2, 3], 4, (i) => crashRun({ kind: 'spawn-delay', delayMs: 60_000 }, i));
+  for (const r of calibration) expect(r.killed || r.state !== 'new' || r.problems.length > 0, 'calibration runs finish and write').toBe(false);
+  spawnDelayMaxMs = Math.max(300, Math.round(median(calibration.map((r) => r.childMs)) * 1.1));
   const modes: Mode[] = [];
   for (const step of ['locked', 'temp-written', 'renamed'] as const) for (let i = 0; i < PAUSE_RUNS_PER_STEP; i++) modes.push({ kind: 'pause', step });
-  for (let i = 0; i < SPAWN_DELAY_RUNS; i++) modes.push({ kind: 'spawn-delay', delayMs: Math.round(Math.random() * SPAWN_DELAY_MAX_MS) });
-  for (let i = 0; i < IN_WRITE_RUNS; i++) modes.push({ kind: 'in-write', delayMs: Math.round(Math.random() * 4 * 10) / 10 });
+  for (let i = 0; i < SPAWN_DELAY_RUNS; i++) modes.push({ kind: 'spawn-delay', delayMs: Math.round(Math.random() * spawnDelayMaxMs) });
+  for (let i = 0; i < IN_WRITE_RUNS; i++) modes.push({ kind: 'in-write', delayMs: Math.round(Math.random() * 120) / 10 });
   // Shuffled, so the pause steps and the random kills interleave under the same load.
   const order = modes.map((m, i) => ({ m, i, r: Math.random() })).sort((a, b) => a.r - b.r);
   const started = Date.now();
@@ -205,7 +212,7 @@ describe('SIGKILL at any moment of a refresh', () => {
     }
     const recoveries = runs.map((r) => r.recovery.ms).sort((a, b) => a - b);
     console.log(
-      `crash: ${runs.length} runs, ${killed.length} killed with SIGKILL, in ${(elapsedMs / 1000).toFixed(1)} s; ` +
+      `crash: ${runs.length} runs, ${killed.length} killed with SIGKILL, in ${(elapsedMs / 1000).toFixed(1)} s; spawn delays 0-${spawnDelayMaxMs} ms; ` +
         `recovery median ${recoveries[recoveries.length >> 1]} ms, max ${recoveries.at(-1)} ms\n` +
         Object.entries(table).map(([k, v]) => `  ${k.padEnd(18)} ${JSON.stringify(v)}`).join('\n'),
     );
