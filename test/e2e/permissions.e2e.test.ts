@@ -4,7 +4,7 @@
  * readable than the final file at any moment, and a full disk failing cleanly.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync, fstatSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
@@ -240,7 +240,7 @@ describe('a full disk', () => {
         expect(mode(s.credentials)).toBe(0o600);
         expect(readdirSync(awsDir).sort()).toEqual(['credentials', 'filler']);
         // Space again: the next refresh works, with nothing to clean up.
-        execFileSync('rm', [join(awsDir, 'filler')]);
+        rmSync(join(awsDir, 'filler'));
         const again = spawnCli(args(), env);
         expect((await again.exited).code, again.stderr).toBe(0);
         expect(readdirSync(awsDir)).toEqual(['credentials']);

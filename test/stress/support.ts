@@ -120,7 +120,6 @@ export const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const OWNED = ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'expiration', 'mfa_issued', 'mfa_device'] as const;
 const FOREIGN = ['aws_security_token', 'x_security_token_expires'] as const;
-export const SESSION_KEY_ORDER = OWNED;
 
 /** Whether a key (any case: botocore lowercases keys) is one the refresh owns in the target. */
 export function isOwnedKey(key: string): boolean {
