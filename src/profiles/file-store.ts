@@ -317,7 +317,7 @@ async function keepOwner(fh: FileHandle, existing: Stats): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Locking
 //
-// The lock is `<realpath>.lock`, created with O_EXCL, holding `pid hostname timestamp`. It is held
+// The lock is `<realpath>.lock`, created whole (written, then hard-linked into place), holding `pid hostname timestamp`. It is held
 // only around read-edit-write (milliseconds). Contenders retry with a small randomized backoff.
 //
 // A lock is stale when its pid is not alive on this host, or it is older than staleLockMs.
@@ -358,18 +358,26 @@ function lockContent(): string {
 
 async function createExclusive(fs: FileStoreFs, path: string): Promise<HeldLock> {
   const content = lockContent();
-  const fh = await fs.open(path, 'wx', 0o600);
+  // Written in full under a private name, then hard-linked into place (link fails with EEXIST
+  // while someone holds the lock): the lock is never seen empty, so a process killed while taking
+  // it leaves either no lock or one that names its dead pid, which the next run takes over at once.
+  const draft = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.new`;
+  const fh = await fs.open(draft, 'wx', 0o600);
   try {
     await fh.writeFile(content, 'latin1');
-    const st = await fh.stat();
-    return { path, content, ino: st.ino, dev: st.dev, mtimeMs: st.mtimeMs };
   } catch (error) {
     await fh.close().catch(() => {});
-    await fs.unlink(path).catch(() => {});
+    await fs.unlink(draft).catch(() => {});
     throw error;
-  } finally {
-    await fh.close().catch(() => {});
   }
+  await fh.close().catch(() => {});
+  try {
+    await fs.link(draft, path);
+  } finally {
+    await fs.unlink(draft).catch(() => {});
+  }
+  const st = await fs.stat(path);
+  return { path, content, ino: st.ino, dev: st.dev, mtimeMs: st.mtimeMs };
 }
 
 async function readLock(fs: FileStoreFs, path: string): Promise<LockInfo | undefined> {
@@ -499,7 +507,7 @@ async function removeOrphans(fs: FileStoreFs, target: string): Promise<void> {
     return;
   }
   const esc = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const orphan = new RegExp(`^(?:\\.${esc}\\.(\\d+)\\.[0-9a-f]+\\.tmp|${esc}\\.lock(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]+\\.stale)$`);
+  const orphan = new RegExp(`^(?:\\.${esc}\\.(\\d+)\\.[0-9a-f]+\\.tmp|${esc}\\.lock(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]+\\.(?:stale|new))$`);
   for (const name of names) {
     const m = orphan.exec(name);
     if (!m) continue;

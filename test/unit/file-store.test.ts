@@ -362,7 +362,8 @@ describe('updateFile: failures while writing', () => {
     const file = join(dir, 'credentials');
     const fs: Partial<FileStoreFs> = {
       open: (async (path: string, flags?: string | number, m?: number) => {
-        if (String(path).endsWith('.lock')) throw Object.assign(new Error('EACCES: injected'), { code: 'EACCES' });
+        // The lock is drafted as `<file>.lock.<pid>.<random>.new`, then linked into place.
+        if (/\.lock(\.\d+\.[0-9a-f]+\.new)?$/.test(String(path))) throw Object.assign(new Error('EACCES: injected'), { code: 'EACCES' });
         return fsp.open(path, flags, m);
       }) as unknown as FileStoreFs['open'],
     };
