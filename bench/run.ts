@@ -85,7 +85,7 @@ async function enterToRequest(): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const { env, serial, user } = await freshHome({ serialInConfig: true });
-    const term = pty.spawn(process.execPath, [CLI], { env: env as Record<string, string>, cols: 120, rows: 30 });
+    const term = pty.spawn(node, [CLI], { env: env as Record<string, string>, cols: 120, rows: 30 });
     let screen = '';
     const exited = new Promise<void>((r) => term.onExit(() => r()));
     await new Promise<void>((r) => term.onData((d) => ((screen += d), screen.includes('MFA code for') && r())));
@@ -102,7 +102,8 @@ async function enterToRequest(): Promise<number> {
   return median(samples);
 }
 
-const node = process.execPath;
+/** The runtime under test (BENCH_NODE=/path/to/node to compare runtimes); the bench itself runs on this one. */
+const node = process.env.BENCH_NODE || process.execPath;
 const rows: { label: string; ms?: number; ratio?: string; target?: string; rssMb?: number; note?: string }[] = [];
 const floor = await measure(async () => ({ cmd: node, args: ['-e', '0'], env: { PATH: process.env.PATH } }));
 rows.push({ label: '1. `node -e 0` (floor)', ms: floor.ms, ratio: '1.00× (1)' });
@@ -165,7 +166,8 @@ const table = [
   '| --- | ---: | ---: | --- | ---: |',
   ...rows.map((r) => `| ${r.label}${r.note ? ` (${r.note})` : ''} | ${fmt(r.ms)} | ${r.ratio ?? ''} | ${r.target ?? (r.rssMb ? '' : '')}${r.rssMb !== undefined ? ' RSS ≤ 70' : ''} | ${fmt(r.rssMb)} |`),
 ].join('\n');
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; medians of ${RUNS} runs after ${WARMUP} warm-up runs`;
+const runtime = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${runtime}, ${new Date().toISOString().slice(0, 10)}; medians of ${RUNS} runs after ${WARMUP} warm-up runs`;
 const footprint = packInfo
   ? `Package: \`npm pack\` ${(packInfo.size / 1024).toFixed(0)} KiB (${(packInfo.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${packInfo.entryCount} files), ${Object.keys(pkg.dependencies ?? {}).length} runtime dependencies (everything is bundled).`
   : '';
