@@ -7,8 +7,9 @@ import { DEFAULT_DURATION, DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING, DEFAULT_T
 import type { AwsApi } from './aws/client.js';
 import type { AwsConnection, MfaDevice } from './aws/types.js';
 import { awsFilePaths, loadAwsFiles, mergedProfile, type AwsFiles } from './profiles/aws-files.js';
-import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from './profiles/session.js';
+import { holdsLongTermKeysAnyCase, readSession, usableUntil, type Profile, type SessionInfo } from './profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from './profiles/writers.js';
+import { assertWritable } from './profiles/file-store.js';
 import { checkSerialNumber, checkSessionDuration, normaliseCode, parseDurationSeconds } from './cli/values.js';
 import { needInput, terminalStreams, type PromptStreams } from './mfa/terminal.js';
 
@@ -57,8 +58,9 @@ export function targetProfileName(flag: string | undefined, env = process.env): 
 }
 
 function checkProfileName(name: string, source: string): void {
-  if (!name || /[\[\]\r\n]/.test(name)) {
-    throw new UserError(`${source} ${JSON.stringify(name)} is not a usable profile name.`, ExitCode.Usage, 'Use letters, digits, dashes, dots or underscores.');
+  // Whitespace too: the AWS SDK for JavaScript ignores `[my profile]` in the credentials file.
+  if (!name || /[\[\]\s]/.test(name)) {
+    throw new UserError(`${source} ${JSON.stringify(name)} is not a usable profile name.`, ExitCode.Usage, 'Use letters, digits, dashes, dots or underscores, without spaces.');
   }
 }
 
@@ -105,7 +107,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   if (sourceProfile === profile) {
     throw new UserError(`The source profile and the target profile are both "${profile}"; the session would overwrite your long-term keys.`, ExitCode.Credentials, `Keep long-term keys in [${profile}-long-term], or pass --source-profile with another profile.`);
   }
-  if (holdsLongTermKeys(files.credentials[profile])) throw longTermOverwriteError(profile, paths.credentials);
+  if (holdsLongTermKeysAnyCase(files.credentials[profile])) throw longTermOverwriteError(profile, paths.credentials);
 
   const now = Date.now();
   const current = sessionStatus(files, profile, maxMfaAge);
@@ -122,6 +124,8 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
     warnings.push(`a ${duration} s session outlives the MFA age limit: policies that deny when aws:MultiFactorAuthAge > ${maxMfaAge} make it useless after ${maxMfaAge} s (--max-mfa-age).`);
   }
   warnings.forEach((w) => io.warn(w));
+  // Before any code is spent: a credentials file we could not write would waste it.
+  await assertWritable(paths.credentials);
 
   const { conn, sourceConfig } = sourceConnection(files, { ...opts, profile, sourceProfile, timeoutMs }, io);
 

@@ -106,18 +106,31 @@ export async function updateFile(
     const next = edit(current);
     const result: UpdateResult = { written: false, path: target, ...(warning !== undefined && { warning }) };
     if (next === undefined || next === current) return result;
-    if (stats && (stats.mode & 0o200) === 0) {
-      throw new FileStoreError(
-        `${shown} is read-only (mode ${octal(stats.mode)}).`,
-        `Make it writable with: chmod 600 ${shellQuote(target)}, then run again.`,
-      );
-    }
+    if (stats) refuseReadOnly(stats, shown, target);
     await writeAtomically(fs, target, next, stats, shown);
     result.written = true;
     return result;
   } finally {
     await releaseLock(fs, lock);
   }
+}
+
+/**
+ * Fails now, the way updateFile would later, when the file cannot be written (read-only, a
+ * directory, unreadable): callers check before spending something that cannot be had back,
+ * like a one-time MFA code.
+ */
+export async function assertWritable(path: string): Promise<void> {
+  const shown = displayPath(path);
+  const target = await resolveTarget(defaultFs, path, shown);
+  const { stats } = await readWithStats(defaultFs, target, shown);
+  if (stats) refuseReadOnly(stats, shown, target);
+}
+
+/** Tests run as root, and root may write anything: the owner's write bit is what the user set. */
+function refuseReadOnly(stats: Stats, shown: string, target: string): void {
+  if ((stats.mode & 0o200) !== 0) return;
+  throw new FileStoreError(`${shown} is read-only (mode ${octal(stats.mode)}).`, `Make it writable with: chmod 600 ${shellQuote(target)}, then run again.`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -286,6 +286,29 @@ describe('refresh: more of the flow', () => {
     expect(r.stderr).toMatch(new RegExp(`IAM user ${user.userName} has no MFA device\\. Create and enable a virtual MFA device`));
   });
 
+  it('refuses before spending a code: a read-only file, upper-case long-term keys in the target, a profile name with spaces', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    const { chmod } = await import('node:fs/promises');
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    await chmod(s.credentials, 0o400);
+    const readOnly = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    expect(readOnly.code).toBe(1);
+    expect(readOnly.stderr).toMatch(/credentials is read-only \(mode 0400\)\. Make it writable with: chmod 600 /);
+    await chmod(s.credentials, 0o600);
+
+    await s.writeCredentials(longTermSection('default-long-term', user) + '[default]\nAWS_ACCESS_KEY_ID = AKIAUPPER\nAWS_SECRET_ACCESS_KEY = x\n');
+    const upper = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    expect(upper.code).toBe(5);
+    expect(upper.stderr).toMatch(/Profile "default" in .* holds long-term keys/);
+
+    const spaced = await s.run(['--profile', 'my profile', '--serial-number', serial, '--code', '123456']);
+    expect(spaced.code).toBe(2);
+    expect(spaced.stderr).toMatch(/--profile "my profile" is not a usable profile name\. .*without spaces/);
+    expect(callsOf('GetSessionToken', user.accessKeyId)).toHaveLength(0); // no code was spent
+  });
+
   it('never waits forever for a code on stdin (exit 3 after --input-timeout)', async () => {
     const s = await sandbox();
     const user = newUser(emulator);
