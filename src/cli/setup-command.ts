@@ -15,6 +15,7 @@ interface SetupFlags {
   endpointUrl?: string;
   timeout: string;
   debug?: boolean;
+  json?: boolean;
 }
 
 export function addSetupCommand(program: Command): void {
@@ -30,6 +31,7 @@ export function addSetupCommand(program: Command): void {
     .option('--endpoint-url <url>', 'STS/IAM endpoint')
     .option('--timeout <time>', 'give up on AWS after this long', `${DEFAULT_TIMEOUT}s`)
     .option('--debug', 'explain each step on stderr (secrets redacted)')
+    .option('--json', 'print the outcome as one JSON object on stdout (the diff and questions go to stderr)')
     .addHelpText(
       'after',
       `
@@ -48,34 +50,37 @@ Examples:
       const longTermProfile = (flags.longTermProfile ?? `${profile}-long-term`).trim();
       const serial = flags.serialNumber !== undefined ? checkSerialNumber(flags.serialNumber) : undefined;
       const streams = terminalStreams();
-      const out = (line = '') => process.stdout.write(`${line}\n`);
+      // With --json, stdout carries only the result; the human text goes to stderr.
+      const human = flags.json ? process.stderr : process.stdout;
+      const out = (line = '') => human.write(`${line}\n`);
 
       const plan = await planSetup(profile, longTermProfile);
       if (plan.alreadyDone) {
         out(`Long-term keys are already in [${longTermProfile}] and [${profile}] holds none: nothing to move.`);
       } else {
         out(`The long-term keys of [${profile}] move to [${longTermProfile}]:`);
-        out(paint(process.stdout, 1, plan.credentialsFile));
+        out(paint(human, 1, plan.credentialsFile));
         out(lineDiff(plan.credentialsBefore, plan.credentialsAfter, { show: maskSecrets }));
         if (plan.configAfter !== plan.configBefore) {
-          out(paint(process.stdout, 1, plan.configFile));
+          out(paint(human, 1, plan.configFile));
           out(lineDiff(plan.configBefore, plan.configAfter));
         }
         if (!flags.yes) {
           if (!streams) throw new UserError('setup needs your confirmation, and there is no terminal to ask on.', ExitCode.InputNeeded, 'Run it in a terminal, or pass --yes.');
           if (!(await confirm('Write these changes?', streams))) {
             out('Nothing was written.');
+            if (flags.json) process.stdout.write(`${JSON.stringify({ profile, longTermProfile, moved: false, confirmed: false, mfaSerial: null })}\n`);
             return;
           }
         }
         await applySetup(plan);
-        out(`${paint(process.stdout, 32, '✔')} Moved the keys of [${profile}] to [${longTermProfile}].`);
+        out(`${paint(human, 32, '✔')} Moved the keys of [${profile}] to [${longTermProfile}].`);
       }
 
       const device = serial ?? (flags.device && streams && (flags.yes || (await confirm('Choose and remember your MFA device now?', streams))) ? await pickDevice(flags, profile, longTermProfile, streams) : undefined);
       if (device) {
         await updateConfigProfile(awsFilePaths().config, profile, { mfa_serial: device });
-        out(`${paint(process.stdout, 32, '✔')} Remembered ${device} as mfa_serial of profile "${profile}".`);
+        out(`${paint(human, 32, '✔')} Remembered ${device} as mfa_serial of profile "${profile}".`);
       } else if (flags.device) {
         out('No MFA device chosen: aws-mfa-refresh will find it on the first refresh.');
       }
@@ -83,9 +88,13 @@ Examples:
       const shell = (process.env.SHELL ?? '').split('/').pop();
       const rc = shell === 'zsh' ? '~/.zshrc' : shell === 'fish' ? '~/.config/fish/config.fish' : '~/.bashrc';
       const p = profile === 'default' ? '' : ` --profile ${profile}`;
+      const line = `aws-mfa-refresh status -q${p} || aws-mfa-refresh${p}`;
       out('');
       out(`Add this line to ${rc} to refresh at login only when needed:`);
-      out(`  aws-mfa-refresh status -q${p} || aws-mfa-refresh${p}`);
+      out(`  ${line}`);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ profile, longTermProfile, moved: !plan.alreadyDone, confirmed: true, mfaSerial: device ?? null, shellRc: rc, shellLine: line })}\n`);
+      }
     });
 }
 
