@@ -17,8 +17,7 @@ export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
 /** Agents that tunnel through the proxy the environment names for this URL, if any. */
 export async function proxyAgentsFor(url: string): Promise<ProxyAgents | undefined> {
   if (!proxyConfigured()) return undefined;
-  const { getProxyForUrl } = commonJs(await import('proxy-from-env'));
-  const proxy = getProxyForUrl(url);
+  const proxy = proxyForUrl(url);
   if (!proxy) return undefined; // NO_PROXY matched
   if (url.startsWith('https:')) {
     const { HttpsProxyAgent } = commonJs(await import('https-proxy-agent'));
@@ -26,6 +25,40 @@ export async function proxyAgentsFor(url: string): Promise<ProxyAgents | undefin
   }
   const { HttpProxyAgent } = commonJs(await import('http-proxy-agent'));
   return { proxy, httpAgent: new HttpProxyAgent(proxy, { keepAlive: true }) };
+}
+
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+/**
+ * The proxy for a URL by the usual conventions (curl's, and the proxy-from-env package's, which
+ * uses the deprecated url.parse): HTTPS_PROXY for https, HTTP_PROXY for http, ALL_PROXY as a
+ * fallback, lower case first; none when NO_PROXY matches (`*`, a host, `.domain` / `*.domain`
+ * suffixes, with an optional `:port`).
+ */
+export function proxyForUrl(url: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const scheme = target.protocol.replace(':', '');
+  const pick = (name: string) => env[name.toLowerCase()] || env[name.toUpperCase()];
+  let proxy = pick(`${scheme}_proxy`) || pick('all_proxy');
+  if (!proxy) return undefined;
+  if (!proxy.includes('://')) proxy = `${scheme}://${proxy}`;
+  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = target.port || DEFAULT_PORTS[target.protocol] || '';
+  const noProxy = (pick('no_proxy') || '').toLowerCase();
+  for (const raw of noProxy.split(/[,\s]+/).filter(Boolean)) {
+    if (raw === '*') return undefined;
+    // A bare IPv6 address has colons of its own; a port follows only `host` or `[v6]`.
+    const m = (raw.split(':').length > 2 && !raw.startsWith('[') ? [raw, raw, undefined] : /^(.*?)(?::(\d+))?$/.exec(raw))!;
+    const entryHost = m[1]!.replace(/^\*/, '').replace(/^\[|\]$/g, '');
+    if (m[2] && m[2] !== port) continue;
+    if (entryHost.startsWith('.') ? host.endsWith(entryHost) || host === entryHost.slice(1) : host === entryHost || host.endsWith(`.${entryHost}`)) return undefined;
+  }
+  return proxy;
 }
 
 /** These packages are CommonJS: once bundled, their exports may sit on `default` only. */
