@@ -7,10 +7,10 @@ import { DEFAULT_DURATION, DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING, DEFAULT_T
 import type { AwsApi } from './aws/client.js';
 import type { AwsConnection, MfaDevice } from './aws/types.js';
 import { awsFilePaths, loadAwsFiles, mergedProfile, type AwsFiles } from './profiles/aws-files.js';
-import { holdsLongTermKeysAnyCase, readSession, usableUntil, type Profile, type SessionInfo } from './profiles/session.js';
+import { holdsLongTermKeysAnyCase, readSession, usableUntil, type Profile } from './profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from './profiles/writers.js';
 import { assertWritable } from './profiles/file-store.js';
-import { checkSerialNumber, checkSessionDuration, normaliseCode, parseDurationSeconds } from './cli/values.js';
+import { checkCodeFlag, checkSerialNumber, checkSessionDuration, parseDurationSeconds } from './cli/values.js';
 import { needInput, terminalStreams, type PromptStreams } from './mfa/terminal.js';
 
 export interface RefreshOptions {
@@ -71,10 +71,6 @@ export function sourceProfileName(files: AwsFiles, profile: string, flag: string
   return name;
 }
 
-export function sessionStatus(files: AwsFiles, profile: string, maxMfaAgeSeconds: number): SessionInfo | undefined {
-  return readSession(files.credentials[profile], maxMfaAgeSeconds);
-}
-
 export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<RefreshResult> {
   const env = process.env;
   const paths = awsFilePaths(env);
@@ -90,19 +86,11 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   const minRemaining = parseDurationSeconds(opts.minRemaining ?? String(DEFAULT_MIN_REMAINING), '--min-remaining');
   const timeoutMs = parseDurationSeconds(opts.timeout ?? String(DEFAULT_TIMEOUT), '--timeout') * 1000;
   const stdinTimeoutMs = parseDurationSeconds(opts.inputTimeout ?? '60', '--input-timeout') * 1000;
-  const duration = checkSessionDuration(
-    opts.duration !== undefined
-      ? parseDurationSeconds(opts.duration, '--duration')
-      : targetConfig.duration_seconds !== undefined
-        ? parseDurationSeconds(targetConfig.duration_seconds, `duration_seconds of profile "${profile}"`)
-        : DEFAULT_DURATION,
-    opts.duration !== undefined ? '--duration' : targetConfig.duration_seconds !== undefined ? `duration_seconds of profile "${profile}"` : 'The duration',
-  );
+  const durationText = opts.duration ?? targetConfig.duration_seconds;
+  const durationSource = opts.duration !== undefined ? '--duration' : `duration_seconds of profile "${profile}"`;
+  const duration = checkSessionDuration(durationText !== undefined ? parseDurationSeconds(durationText, durationSource) : DEFAULT_DURATION, durationSource);
   const serialFlag = opts.serialNumber !== undefined ? checkSerialNumber(opts.serialNumber) : undefined;
-  if (opts.code !== undefined && opts.code !== '-') {
-    // Validate before any network call or prompt.
-    if (!normaliseCode(opts.code)) throw new UserError('--code must be the 6 digits your MFA device shows.', ExitCode.Usage, 'Example: --code 123456, or --code - to read it from stdin.');
-  }
+  if (opts.code !== undefined && opts.code !== '-') checkCodeFlag(opts.code); // before any network call or prompt
 
   if (sourceProfile === profile) {
     throw new UserError(`The source profile and the target profile are both "${profile}"; the session would overwrite your long-term keys.`, ExitCode.Credentials, `Keep long-term keys in [${profile}-long-term], or pass --source-profile with another profile.`);
@@ -110,7 +98,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   if (holdsLongTermKeysAnyCase(files.credentials[profile])) throw longTermOverwriteError(profile, paths.credentials);
 
   const now = Date.now();
-  const current = sessionStatus(files, profile, maxMfaAge);
+  const current = readSession(files.credentials[profile], maxMfaAge);
   if (current && !opts.force && current.usableUntil.getTime() > now + minRemaining * 1000) {
     io.debug(`session valid until ${current.usableUntil.toISOString()}; nothing to do`);
     return {

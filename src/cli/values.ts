@@ -65,3 +65,10 @@ export function normaliseCode(value: string): string | undefined {
   const code = value.replace(/\s+/g, '');
   return /^\d{6}$/.test(code) ? code : undefined;
 }
+
+/** The --code value as six digits, or a usage error. */
+export function checkCodeFlag(value: string): string {
+  const code = normaliseCode(value);
+  if (!code) throw new UserError('--code must be the 6 digits your MFA device shows.', ExitCode.Usage, 'Example: --code 123456, or --code - to read it from stdin.');
+  return code;
+}

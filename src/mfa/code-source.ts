@@ -4,7 +4,7 @@
  * Nothing here waits forever: stdin has a deadline, and no terminal means no prompt.
  */
 import { ExitCode, UserError } from '../errors.js';
-import { normaliseCode } from '../cli/values.js';
+import { checkCodeFlag, normaliseCode } from '../cli/values.js';
 import { askCode } from './prompts.js';
 import { needInput, terminalStreams, type PromptStreams } from './terminal.js';
 
@@ -18,11 +18,7 @@ export interface CodeRequest {
 }
 
 export async function obtainCode(req: CodeRequest, promptStreams: () => PromptStreams | undefined = terminalStreams): Promise<string> {
-  if (req.flag !== undefined && req.flag !== '-') {
-    const code = normaliseCode(req.flag);
-    if (!code) throw new UserError('--code must be the 6 digits your MFA device shows.', ExitCode.Usage, 'Example: --code 123456, or --code - to read it from stdin.');
-    return code;
-  }
+  if (req.flag !== undefined && req.flag !== '-') return checkCodeFlag(req.flag);
   if (req.flag === '-') {
     const line = await readLine(process.stdin, req.stdinTimeoutMs);
     const code = normaliseCode(line);
