@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { UserError } from '../errors.js';
 
@@ -10,12 +10,18 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
  */
 export function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: 'inherit' });
+    // Listen before spawning: a signal that lands between the spawn and the listeners would
+    // otherwise kill us with the default action and leave the child running on its own.
+    const pending: NodeJS.Signals[] = [];
+    let child: ChildProcess | undefined;
     const forward = (signal: NodeJS.Signals) => {
-      if (child.exitCode === null) child.kill(signal);
+      if (!child) pending.push(signal);
+      else if (child.exitCode === null) child.kill(signal);
     };
     for (const s of FORWARDED) process.on(s, forward);
     const done = () => FORWARDED.forEach((s) => process.removeListener(s, forward));
+    child = spawn(command, args, { env, stdio: 'inherit' });
+    for (const s of pending) child.kill(s);
     child.on('error', (error: NodeJS.ErrnoException) => {
       done();
       reject(
