@@ -11,7 +11,7 @@ import * as pty from 'node-pty';
 import { randomSeed, startEmulator, type UserSpec } from '../test/emulator/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.js');
+const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = 2;
 const scratch = await mkdtemp(join(tmpdir(), 'amr-bench-'));

@@ -6,7 +6,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const result = await build({
-  entryPoints: { main: 'src/cli/main.ts', version: 'src/version.ts' },
+  entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -24,6 +24,9 @@ const result = await build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
+
+// The version for the CommonJS launcher's --version fast path (bin/aws-mfa-refresh.cjs).
+await writeFile(new URL('../dist/version.cjs', import.meta.url), `module.exports = ${JSON.stringify(pkg.version)};\n`);
 
 // Which packages each output file holds, for tests that check what a command loads.
 const contents = {};

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomSeed, startEmulator, totp } from '../test/emulator/index.js';
 
-const CLI = resolve(import.meta.dirname, '..', 'bin', 'aws-mfa-refresh.js');
+const CLI = resolve(import.meta.dirname, '..', 'bin', 'aws-mfa-refresh.cjs');
 const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
 const phone = { serialNumber: 'arn:aws:iam::123456789012:mfa/alice-phone', seed: randomSeed(), enableDate: new Date('2025-03-02T09:00:00Z') };

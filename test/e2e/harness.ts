@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.js');
+export const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.cjs');
 /** The Node.js that runs the CLI: this one, or another runtime under test (npm run test:runtimes). */
 export const NODE = process.env.AMR_TEST_NODE || process.execPath;
 
