@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Emulator } from '../emulator/index.js';
-import { CLI, NODE, ROOT, type RunResult, type Sandbox } from './harness.js';
+import { NODE, ROOT, modulesLoadedBy, type RunResult, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { checkClock, checkNode } from '../../src/doctor/checks.js';
 
@@ -433,20 +433,6 @@ describe('doctor', () => {
   });
 });
 
-/** Module files the CLI loads for these args, from an ESM loader hook registered before it starts. */
-async function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
-  const hook = `data:text/javascript,${encodeURIComponent(
-    `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`,
-  )}`;
-  const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
-  const out = await new Promise<string>((res) => {
-    const c = spawn(NODE, ['--import', register, CLI, ...args], { env });
-    let stderr = '';
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', () => res(stderr));
-  });
-  return out.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
-}
 
 describe('doctor checks as functions', () => {
   it('node fails below 20', () => {

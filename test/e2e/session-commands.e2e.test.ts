@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type { Emulator } from '../emulator/index.js';
-import { CLI, NODE, ROOT, sectionOf } from './harness.js';
+import { CLI, NODE, ROOT, modulesLoadedBy, sectionOf } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { spawnCli } from './pty.js';
 
@@ -88,20 +88,6 @@ describe('status', () => {
   });
 });
 
-/** Module files the CLI loads for these args, from an ESM loader hook registered before it starts. */
-async function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
-  const hook = `data:text/javascript,${encodeURIComponent(
-    `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`,
-  )}`;
-  const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
-  const out = await new Promise<string>((res) => {
-    const c = spawn(NODE, ['--import', register, CLI, ...args], { env });
-    let stderr = '';
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', () => res(stderr));
-  });
-  return out.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
-}
 
 const HOSTILE = { secret: `it's $HOME \\n \`x\` "q";&|*`, token: `tok'en\\\\$(echo pwned)%%` };
 
