@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { makeSandbox, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/index.js';
+import type { Sandbox } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 
 let emulator: Emulator;
 let s: Sandbox;
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 beforeAll(async () => {
-  emulator = await startEmulator();
-  s = await makeSandbox(emulator.url);
-});
-afterAll(async () => {
-  await s.cleanup();
-  await emulator.close();
+  s = await sandbox();
 });
 
 describe('devices', () => {

@@ -8,23 +8,22 @@ import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { makeSandbox, sectionOf, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import type { Emulator } from '../emulator/index.js';
+import { sectionOf, type Sandbox } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 
 let emulator: Emulator;
 let s: Sandbox;
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 beforeAll(async () => {
-  emulator = await startEmulator();
-  s = await makeSandbox(emulator.url);
+  s = await sandbox();
 });
 afterAll(async () => {
+  // The proxies and TLS front of this file; the emulator and sandbox go with the suite.
   for (const sock of sockets) sock.destroy();
   await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
-  await s.cleanup();
-  await emulator.close();
 });
 
 function listen(server: Server): Promise<number> {

@@ -2,22 +2,18 @@
  * Secrets appear only where the user asked for them (env's stdout, exec's child environment,
  * credential-process's stdout): never in --debug output, state files, argv or a child's environment.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../emulator/index.js';
-import { makeSandbox, sectionOf, type Sandbox } from './harness.js';
-import { longTermSection, newUser } from './fixtures.js';
+import type { Emulator } from '../emulator/index.js';
+import { sectionOf, type Sandbox } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 
 let emulator: Emulator;
 let s: Sandbox;
+const { sandbox } = emulatorSuite((e) => (emulator = e));
 beforeAll(async () => {
-  emulator = await startEmulator();
-  s = await makeSandbox(emulator.url);
-});
-afterAll(async () => {
-  await s.cleanup();
-  await emulator.close();
+  s = await sandbox();
 });
 
 async function stateFiles(dir: string): Promise<string[]> {
