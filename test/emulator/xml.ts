@@ -36,11 +36,14 @@ function element(name: string, value: XmlValue): string {
   return `<${name}>${renderXml(value)}</${name}>`;
 }
 
-/** `<XResponse xmlns=…><XResult>…</XResult><ResponseMetadata><RequestId>…` */
-export function successXml(namespace: string, action: string, result: XmlObject, requestId: string): string {
+/**
+ * `<XResponse xmlns=…><XResult>…</XResult><ResponseMetadata><RequestId>…`; actions that return
+ * nothing (iam:DeleteAccessKey) answer with `null` and have no Result element.
+ */
+export function successXml(namespace: string, action: string, result: XmlObject | null, requestId: string): string {
   return (
     `<${action}Response xmlns="${escapeXml(namespace)}">\n` +
-    `  <${action}Result>${renderXml(result)}</${action}Result>\n` +
+    (result === null ? '' : `  <${action}Result>${renderXml(result)}</${action}Result>\n`) +
     `  <ResponseMetadata>\n    <RequestId>${escapeXml(requestId)}</RequestId>\n  </ResponseMetadata>\n` +
     `</${action}Response>\n`
   );
