@@ -8,11 +8,45 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 import { request as httpRequest } from 'node:http';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient, type GetSessionTokenCommandInput } from '@aws-sdk/client-sts';
-import { GetUserCommand, IAMClient, ListMFADevicesCommand } from '@aws-sdk/client-iam';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  AssumeRoleCommand,
+  GetCallerIdentityCommand,
+  GetSessionTokenCommand,
+  STSClient,
+  type AssumeRoleCommandInput,
+  type GetSessionTokenCommandInput,
+} from '@aws-sdk/client-sts';
+import {
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  GetUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListMFADevicesCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import { fromIni } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { startEmulator, totp, randomSeed, base32Encode, base32Decode, type Emulator, type UserSpec } from './index.js';
+import {
+  startEmulator,
+  totp,
+  randomSeed,
+  base32Encode,
+  base32Decode,
+  trustPolicy,
+  parseTrustPolicy,
+  evaluate,
+  type Emulator,
+  type RequestContext,
+  type UserSpec,
+} from './index.js';
 import { totpAtStep, totpStep } from './totp.js';
 import { canonicalQuery, formatAmzDate, headerMap, parseAuthorization, uriEncode, verifySignature, sha256Hex } from './sigv4.js';
 import { escapeXml } from './xml.js';
@@ -707,5 +741,361 @@ describe('transport faults', () => {
   it('listens on 127.0.0.1 with an ephemeral port by default', () => {
     expect(emu.url).toBe(`http://127.0.0.1:${emu.port}`);
     expect(emu.port).toBeGreaterThan(0);
+  });
+});
+
+// --- AssumeRole and trust policies ---------------------------------------------------------------
+
+let roleCount = 0;
+/** A new role in ACCOUNT (unless told otherwise) with the given trust policy. */
+function newRole(policy: string | object, opts: { path?: string; maxSessionDuration?: number; accountId?: string } = {}) {
+  roleCount += 1;
+  const roleName = `role${String(roleCount).padStart(3, '0')}`;
+  const { arn, roleId } = emu.addRole({ roleName, trustPolicy: policy, ...opts });
+  return { roleName, arn, roleId };
+}
+
+const credsOf = (c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } | undefined): Creds => ({
+  accessKeyId: c!.AccessKeyId!,
+  secretAccessKey: c!.SecretAccessKey!,
+  sessionToken: c!.SessionToken!,
+});
+
+/** A fresh user with an MFA session of `durationSeconds`. */
+async function userWithMfaSession(durationSeconds = 3600) {
+  const user = freshUser();
+  const out = await sts(keysOf(user)).send(
+    new GetSessionTokenCommand({ SerialNumber: user.serial, TokenCode: emu.freshCode(user.serial), DurationSeconds: durationSeconds }),
+  );
+  return { user, session: credsOf(out.Credentials) };
+}
+
+const assume = (creds: Creds, input: Partial<AssumeRoleCommandInput>, extra: Record<string, unknown> = {}) =>
+  sts(creds, extra).send(new AssumeRoleCommand({ RoleSessionName: 'work', ...input } as AssumeRoleCommandInput));
+
+const denied = (who: string, roleArn: string) => `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+
+describe('AssumeRole', () => {
+  it('an MFA session assumes a role that requires MFA; the role credentials work for GetCallerIdentity', async () => {
+    const role = newRole(trustPolicy(ACCOUNT, { mfa: true }));
+    const { user, session } = await userWithMfaSession();
+    const assumesBefore = emu.countRequests('AssumeRole');
+    const started = emu.now();
+    const out = await assume(session, { RoleArn: role.arn, RoleSessionName: 'alice@laptop' });
+    const c = out.Credentials!;
+    expect(c.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
+    expect(c.SecretAccessKey).toHaveLength(40);
+    expect(c.SessionToken!.length).toBeGreaterThan(300);
+    expect(Math.abs(c.Expiration!.getTime() - (started + 3600_000))).toBeLessThan(2000);
+    expect(out.AssumedRoleUser).toEqual({
+      Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleName}/alice@laptop`,
+      AssumedRoleId: `${role.roleId}:alice@laptop`,
+    });
+    expect(role.roleId).toMatch(/^AROA[A-Z0-9]{17}$/);
+    expect(emu.countRequests('AssumeRole')).toBe(assumesBefore + 1);
+    expect(emu.roleSessions.at(-1)).toMatchObject({
+      accessKeyId: c.AccessKeyId,
+      roleArn: role.arn,
+      roleSessionName: 'alice@laptop',
+      assumedRoleArn: out.AssumedRoleUser!.Arn,
+      sourceAccessKeyId: session.accessKeyId,
+      mfa: true,
+      expiration: c.Expiration,
+    });
+
+    const id = await sts(credsOf(c)).send(new GetCallerIdentityCommand({}));
+    expect(id).toMatchObject({ Arn: out.AssumedRoleUser!.Arn, UserId: out.AssumedRoleUser!.AssumedRoleId, Account: ACCOUNT });
+    // SigV4 is checked for role credentials too.
+    const forged = await failure(sts({ ...credsOf(c), secretAccessKey: 'x'.repeat(40) }).send(new GetCallerIdentityCommand({})));
+    expect(forged.name).toBe('SignatureDoesNotMatch');
+    const noToken = await failure(sts({ ...credsOf(c), sessionToken: session.sessionToken }).send(new GetCallerIdentityCommand({})));
+    expect(noToken.name).toBe('InvalidClientTokenId');
+    expect(user.userName).toMatch(/^user\d{4}$/);
+  });
+
+  it('long-term keys carry no MFA context: refused by an MFA trust policy with AWS wording, unless a code is sent', async () => {
+    const role = newRole(trustPolicy(ACCOUNT, { mfa: true }));
+    const user = freshUser();
+    const err = await failure(assume(keysOf(user), { RoleArn: role.arn }));
+    expect(err.name).toBe('AccessDenied');
+    expect(err.message).toBe(denied(`arn:aws:iam::${ACCOUNT}:user/${user.userName}`, role.arn));
+    expect(err.$metadata.httpStatusCode).toBe(403);
+
+    // AssumeRole with SerialNumber/TokenCode (what the AWS CLI does for mfa_serial on a role profile).
+    const code = emu.freshCode(user.serial);
+    const withCode = await assume(keysOf(user), { RoleArn: role.arn, SerialNumber: user.serial, TokenCode: code });
+    expect(withCode.AssumedRoleUser!.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleName}/work`);
+    expect(emu.roleSessions.at(-1)!.mfa).toBe(true);
+    // The code is used once, as for GetSessionToken.
+    const reused = await failure(assume(keysOf(user), { RoleArn: role.arn, SerialNumber: user.serial, TokenCode: code }));
+    expect(reused.name).toBe('AccessDenied');
+    expect(reused.message).toBe('MultiFactorAuthentication failed with invalid MFA one time pass code.');
+    const foreign = await failure(assume(keysOf(user), { RoleArn: role.arn, SerialNumber: BOB_SERIAL, TokenCode: '123456' }));
+    expect(foreign.message).toBe(
+      'MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.',
+    );
+  });
+});
+
+describe('AssumeRole: MFA context, chaining and durations', () => {
+  it('a role session inherits the MFA context of the session it was assumed from', async () => {
+    const mfaRole = newRole(trustPolicy(ACCOUNT, { mfa: true }));
+    const plainRole = newRole(trustPolicy(ACCOUNT));
+    const { user, session } = await userWithMfaSession();
+
+    // MFA session → role → role that requires MFA: allowed without another code.
+    const first = await assume(session, { RoleArn: plainRole.arn });
+    const chained = await assume(credsOf(first.Credentials), { RoleArn: mfaRole.arn, RoleSessionName: 'chained' });
+    expect(chained.AssumedRoleUser!.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${mfaRole.roleName}/chained`);
+    expect(emu.roleSessions.at(-1)).toMatchObject({ mfa: true, sourceAccessKeyId: first.Credentials!.AccessKeyId });
+
+    // Long-term keys → role (no MFA) → MFA role: the role session says MultiFactorAuthPresent=false.
+    const noMfa = await assume(keysOf(user), { RoleArn: plainRole.arn });
+    expect(emu.roleSessions.at(-1)!.mfa).toBe(false);
+    const err = await failure(assume(credsOf(noMfa.Credentials), { RoleArn: mfaRole.arn }));
+    expect(err.name).toBe('AccessDenied');
+    expect(err.message).toBe(denied(noMfa.AssumedRoleUser!.Arn!, mfaRole.arn));
+
+    // A GetSessionToken session without a code carries MultiFactorAuthPresent=false as well.
+    const bare = await sts(keysOf(user)).send(new GetSessionTokenCommand({ DurationSeconds: 900 }));
+    const bareErr = await failure(assume(credsOf(bare.Credentials), { RoleArn: mfaRole.arn }));
+    expect(bareErr.message).toBe(denied(`arn:aws:iam::${ACCOUNT}:user/${user.userName}`, mfaRole.arn));
+  });
+
+  it('aws:MultiFactorAuthAge is counted from the MFA authentication, at request time, through chained roles', async () => {
+    const young = newRole(trustPolicy(ACCOUNT, { mfa: true, maxMfaAgeSeconds: 3600 }));
+    const plain = newRole(trustPolicy(ACCOUNT));
+    const { session } = await userWithMfaSession(7200);
+    const hop = await assume(session, { RoleArn: plain.arn });
+    expect((await assume(credsOf(hop.Credentials), { RoleArn: young.arn })).Credentials!.AccessKeyId).toMatch(/^ASIA/);
+
+    // 61 minutes later the MFA authentication is too old for this role; the session itself still works.
+    emu.setFaults({ clockSkewSeconds: 3660 });
+    const later = { systemClockOffset: 3660_000 };
+    const err = await failure(assume(session, { RoleArn: young.arn }, later));
+    expect(err.name).toBe('AccessDenied');
+    expect((await assume(session, { RoleArn: plain.arn, DurationSeconds: 900 }, later)).Credentials).toBeDefined();
+    // The first role session expired after its hour; a new hop from the session is too old as well.
+    const expired = await failure(sts(credsOf(hop.Credentials), later).send(new GetCallerIdentityCommand({})));
+    expect(expired.name).toBe('ExpiredToken');
+  });
+
+  it('DurationSeconds > 3600 with session or role credentials → the role-chaining ValidationError', async () => {
+    const role = newRole(trustPolicy(ACCOUNT), { maxSessionDuration: 43_200 });
+    const { user, session } = await userWithMfaSession();
+    const message = 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.';
+    const fromSession = await failure(assume(session, { RoleArn: role.arn, DurationSeconds: 3601 }));
+    expect(fromSession.name).toBe('ValidationError');
+    expect(fromSession.message).toBe(message);
+    expect(fromSession.$metadata.httpStatusCode).toBe(400);
+    const hop = await assume(session, { RoleArn: role.arn, DurationSeconds: 3600 });
+    const fromRole = await failure(assume(credsOf(hop.Credentials), { RoleArn: role.arn, DurationSeconds: 7200 }));
+    expect(fromRole.message).toBe(message);
+
+    // Long-term keys may ask for up to the role's MaxSessionDuration.
+    const started = emu.now();
+    const long = await assume(keysOf(user), { RoleArn: role.arn, DurationSeconds: 43_200 });
+    expect(Math.abs(long.Credentials!.Expiration!.getTime() - (started + 43_200_000))).toBeLessThan(2000);
+  });
+
+  it("DurationSeconds beyond the role's MaxSessionDuration, or out of 900..43200 → ValidationError", async () => {
+    const role = newRole(trustPolicy(ACCOUNT)); // MaxSessionDuration 3600 (IAM's default)
+    const user = freshUser();
+    const over = await failure(assume(keysOf(user), { RoleArn: role.arn, DurationSeconds: 3601 }));
+    expect(over.name).toBe('ValidationError');
+    expect(over.message).toBe('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    const low = await failure(assume(keysOf(user), { RoleArn: role.arn, DurationSeconds: 899 }));
+    expect(low.message).toBe(
+      "1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
+    );
+    const high = await failure(assume(keysOf(user), { RoleArn: role.arn, DurationSeconds: 43_201 }));
+    expect(high.message).toMatch(/Member must have value less than or equal to 43200$/);
+    expect(() => emu.addRole({ roleName: 'tooLong', trustPolicy: trustPolicy(ACCOUNT), maxSessionDuration: 50_000 })).toThrow(/3600\.\.43200/);
+  });
+
+  it('the roleSessionSeconds knob issues short role sessions, then ExpiredToken', async () => {
+    const role = newRole(trustPolicy(ACCOUNT, { mfa: true }));
+    const { session } = await userWithMfaSession();
+    emu.setFaults({ roleSessionSeconds: 5 });
+    const started = emu.now();
+    const out = await assume(session, { RoleArn: role.arn, DurationSeconds: 3600 });
+    expect(Math.abs(out.Credentials!.Expiration!.getTime() - (started + 5000))).toBeLessThan(1500);
+    const creds = credsOf(out.Credentials);
+    expect((await sts(creds).send(new GetCallerIdentityCommand({}))).Arn).toContain(':assumed-role/');
+    emu.setFaults({ roleSessionSeconds: 5, clockSkewSeconds: 6 });
+    const err = await failure(sts(creds, { systemClockOffset: 6000 }).send(new GetCallerIdentityCommand({})));
+    expect(err.name).toBe('ExpiredToken');
+    expect(err.message).toBe('The security token included in the request is expired');
+    expect(err.$metadata.httpStatusCode).toBe(403);
+    // The user session it came from is still good, and a re-assume gives fresh credentials.
+    const again = await assume(session, { RoleArn: role.arn }, { systemClockOffset: 6000 });
+    expect(again.Credentials!.AccessKeyId).not.toBe(creds.accessKeyId);
+  });
+});
+
+describe('AssumeRole: parameters and trust policy evaluation', () => {
+  it('RoleSessionName, RoleArn and ExternalId validated with AWS wording', async () => {
+    const role = newRole(trustPolicy(ACCOUNT));
+    const cases: [Partial<AssumeRoleCommandInput>, string][] = [
+      [{ RoleSessionName: 'a' }, "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"],
+      [{ RoleSessionName: 'bad name' }, "1 validation error detected: Value 'bad name' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"],
+      [{ RoleSessionName: 's'.repeat(65) }, `1 validation error detected: Value '${'s'.repeat(65)}' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64`],
+      [{ RoleSessionName: undefined }, "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"],
+      [{ RoleArn: 'arn:aws:iam::1:role' }, "1 validation error detected: Value 'arn:aws:iam::1:role' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"],
+      [{ RoleArn: 'not-an-arn-but-long-enough' }, 'Request ARN is invalid'],
+      [{ ExternalId: 'x' }, "1 validation error detected: Value 'x' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2"],
+      [{ RoleSessionName: 'a/b', DurationSeconds: 60 }, "2 validation errors detected: Value 'a/b' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*; Value '60' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"],
+    ];
+    for (const [input, message] of cases) {
+      const err = await failure(assume(keysOf(alice), { RoleArn: role.arn, ...input }));
+      expect(err.name, JSON.stringify(input)).toBe('ValidationError');
+      expect(err.message).toBe(message);
+      expect(err.$metadata.httpStatusCode).toBe(400);
+    }
+    for (const name of ['ab', 'a'.repeat(64), 'user+tag=x,y.z@corp-1_2']) {
+      expect((await assume(keysOf(alice), { RoleArn: role.arn, RoleSessionName: name })).AssumedRoleUser!.Arn).toMatch(new RegExp(`/${name.replace(/[+.]/g, '\\$&')}$`));
+    }
+  });
+
+  it('unknown roles, a role ARN without its path, and wrong principals → AccessDenied', async () => {
+    const pathRole = newRole(trustPolicy(ACCOUNT), { path: '/team/ops/' });
+    expect(pathRole.arn).toBe(`arn:aws:iam::${ACCOUNT}:role/team/ops/${pathRole.roleName}`);
+    // The assumed-role ARN has no path.
+    expect((await assume(keysOf(alice), { RoleArn: pathRole.arn })).AssumedRoleUser!.Arn).toBe(
+      `arn:aws:sts::${ACCOUNT}:assumed-role/${pathRole.roleName}/work`,
+    );
+    const aliceArn = `arn:aws:iam::${ACCOUNT}:user/alice`;
+    for (const arn of [`arn:aws:iam::${ACCOUNT}:role/${pathRole.roleName}`, `arn:aws:iam::${ACCOUNT}:role/nobody`, `arn:aws:iam:${ACCOUNT}:role/typo`]) {
+      const err = await failure(assume(keysOf(alice), { RoleArn: arn }));
+      expect(err.name).toBe('AccessDenied');
+      expect(err.message).toBe(denied(aliceArn, arn));
+    }
+    // Another account's root is not this account.
+    const foreign = newRole(trustPolicy('999999999999'));
+    expect((await failure(assume(keysOf(alice), { RoleArn: foreign.arn }))).message).toBe(denied(aliceArn, foreign.arn));
+  });
+
+  it('principals: a user ARN, an account id, cross-account, a role ARN, and "*" with an ExternalId', async () => {
+    const onlyAlice = newRole(trustPolicy(`arn:aws:iam::${ACCOUNT}:user/alice`));
+    expect((await assume(keysOf(alice), { RoleArn: onlyAlice.arn })).Credentials).toBeDefined();
+    const other = freshUser();
+    expect((await failure(assume(keysOf(other), { RoleArn: onlyAlice.arn }))).name).toBe('AccessDenied');
+
+    // bob lives in 210987654321; a role in ACCOUNT trusting that account (by plain account id).
+    const crossAccount = newRole({ Statement: { Effect: 'Allow', Principal: { AWS: '210987654321' }, Action: 'sts:AssumeRole' } });
+    const out = await assume(keysOf(bob), { RoleArn: crossAccount.arn, RoleSessionName: 'bob' });
+    expect(out.AssumedRoleUser!.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${crossAccount.roleName}/bob`);
+    expect((await sts(credsOf(out.Credentials)).send(new GetCallerIdentityCommand({}))).Account).toBe(ACCOUNT);
+    expect((await failure(assume(keysOf(alice), { RoleArn: crossAccount.arn }))).name).toBe('AccessDenied');
+
+    // A role trusting another role's sessions (role chaining by role ARN).
+    const hub = newRole(trustPolicy(ACCOUNT));
+    const spoke = newRole(trustPolicy(hub.arn));
+    const hubSession = credsOf((await assume(keysOf(alice), { RoleArn: hub.arn })).Credentials);
+    expect((await assume(hubSession, { RoleArn: spoke.arn })).Credentials).toBeDefined();
+    expect((await failure(assume(keysOf(alice), { RoleArn: spoke.arn }))).name).toBe('AccessDenied');
+
+    // "*" with sts:ExternalId, the third-party pattern.
+    const thirdParty = newRole({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'Unique-123' } } }],
+    });
+    expect((await failure(assume(keysOf(bob), { RoleArn: thirdParty.arn }))).name).toBe('AccessDenied');
+    expect((await failure(assume(keysOf(bob), { RoleArn: thirdParty.arn, ExternalId: 'unique-123' }))).name).toBe('AccessDenied');
+    await assume(keysOf(bob), { RoleArn: thirdParty.arn, ExternalId: 'Unique-123' });
+    expect(emu.roleSessions.at(-1)).toMatchObject({ roleArn: thirdParty.arn, externalId: 'Unique-123' });
+  });
+
+  it('an explicit Deny wins over an Allow (BoolIfExists on MFA); setTrustPolicy applies at once', async () => {
+    const role = newRole({
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:*' },
+        { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } },
+      ],
+    });
+    const { user, session } = await userWithMfaSession();
+    expect((await failure(assume(keysOf(user), { RoleArn: role.arn }))).name).toBe('AccessDenied');
+    expect((await assume(session, { RoleArn: role.arn })).Credentials).toBeDefined();
+
+    emu.setTrustPolicy(role.roleName, { Statement: { Effect: 'Deny', Principal: '*', Action: '*' } });
+    expect((await failure(assume(session, { RoleArn: role.arn }))).message).toBe(denied(`arn:aws:iam::${ACCOUNT}:user/${user.userName}`, role.arn));
+  });
+
+  it('role credentials: IAM needs a UserName, GetSessionToken is refused', async () => {
+    const role = newRole(trustPolicy(ACCOUNT));
+    const creds = credsOf((await assume(keysOf(alice), { RoleArn: role.arn })).Credentials);
+    const noName = await failure(iam(creds).send(new GetUserCommand({})));
+    expect(noName.name).toBe('ValidationError');
+    expect(noName.message).toBe('Must specify userName when calling with non-User credentials');
+    expect((await iam(creds).send(new GetUserCommand({ UserName: 'alice' }))).User!.UserName).toBe('alice');
+    const gst = await failure(sts(creds).send(new GetSessionTokenCommand({})));
+    expect(gst.name).toBe('AccessDenied');
+    expect(gst.message).toBe('Cannot call GetSessionToken with session credentials');
+  });
+
+  it('answers AssumeRole in the Query XML shape AWS uses, errors included', async () => {
+    const role = newRole(trustPolicy(ACCOUNT));
+    const ok = await signedPost(`Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(role.arn)}&RoleSessionName=raw`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatch(
+      /^<AssumeRoleResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/">\s*<AssumeRoleResult><Credentials><AccessKeyId>ASIA[A-Z0-9]{16}<\/AccessKeyId><SecretAccessKey>[^<]{40}<\/SecretAccessKey><SessionToken>[^<]+<\/SessionToken><Expiration>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/Expiration><\/Credentials><AssumedRoleUser><AssumedRoleId>AROA[A-Z0-9]{17}:raw<\/AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role\/role\d{3}\/raw<\/Arn><\/AssumedRoleUser><\/AssumeRoleResult>\s*<ResponseMetadata>\s*<RequestId>[0-9a-f-]{36}<\/RequestId>/,
+    );
+    const session = await mfaSession();
+    const chained = await signedPost(
+      `Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(role.arn)}&RoleSessionName=raw&DurationSeconds=7200`,
+      { creds: session },
+    );
+    expect(chained.status).toBe(400);
+    expect(chained.body).toMatch(
+      /<Error>\s*<Type>Sender<\/Type>\s*<Code>ValidationError<\/Code>\s*<Message>The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining\.<\/Message>\s*<\/Error>/,
+    );
+  });
+
+  it('counts AssumeRole and GetSessionToken calls, by status and key', async () => {
+    const role = newRole(trustPolicy(ACCOUNT, { mfa: true }));
+    const since = Date.now();
+    const { user, session } = await userWithMfaSession();
+    await assume(session, { RoleArn: role.arn });
+    await failure(assume(keysOf(user), { RoleArn: role.arn }));
+    expect(emu.countRequests('GetSessionToken', { since })).toBe(1);
+    expect(emu.countRequests('AssumeRole', { since })).toBe(2);
+    expect(emu.countRequests('AssumeRole', { since, status: 200 })).toBe(1);
+    expect(emu.countRequests('AssumeRole', { since, status: 403, accessKeyId: user.accessKeyId })).toBe(1);
+  });
+});
+
+describe('trust policy documents', () => {
+  const ctx = (keys: Record<string, string>, principal = `arn:aws:iam::${ACCOUNT}:user/alice`): RequestContext => ({
+    principalArn: principal,
+    principalAccount: ACCOUNT,
+    action: 'sts:AssumeRole',
+    keys,
+  });
+  const stmt = (Condition: object) => parseTrustPolicy({ Statement: { Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole', Condition } });
+
+  it('evaluates operators, IfExists, Null, multiple values and missing keys as IAM does', () => {
+    const age = stmt({ NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' } });
+    expect(evaluate(age, ctx({ 'aws:multifactorauthage': '3599' }))).toBe('allow');
+    expect(evaluate(age, ctx({ 'aws:multifactorauthage': '3600' }))).toBe('implicit-deny');
+    expect(evaluate(age, ctx({}))).toBe('implicit-deny'); // missing key: no match
+    expect(evaluate(stmt({ NumericLessThanIfExists: { 'aws:MultiFactorAuthAge': '3600' } }), ctx({}))).toBe('allow');
+    expect(evaluate(stmt({ Null: { 'aws:MultiFactorAuthAge': 'true' } }), ctx({}))).toBe('allow');
+    expect(evaluate(stmt({ Null: { 'aws:MultiFactorAuthAge': 'false' } }), ctx({}))).toBe('implicit-deny');
+    // Condition keys are case-insensitive, values of one key are ORed, keys and operators ANDed.
+    const multi = stmt({ StringLike: { 'STS:EXTERNALID': ['abc-*', 'x?z'] }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
+    expect(evaluate(multi, ctx({ 'sts:externalid': 'xyz', 'aws:multifactorauthpresent': 'true' }))).toBe('allow');
+    expect(evaluate(multi, ctx({ 'sts:externalid': 'abc-1', 'aws:multifactorauthpresent': 'false' }))).toBe('implicit-deny');
+    expect(evaluate(multi, ctx({ 'sts:externalid': 'xz', 'aws:multifactorauthpresent': 'true' }))).toBe('implicit-deny');
+    expect(evaluate(stmt({ StringNotEquals: { 'sts:ExternalId': 'a' } }), ctx({}))).toBe('allow');
+    expect(evaluate(parseTrustPolicy(JSON.stringify(trustPolicy(ACCOUNT))), { ...ctx({}), action: 'sts:TagSession' })).toBe('implicit-deny');
+  });
+
+  it('refuses documents it cannot evaluate faithfully', () => {
+    expect(() => parseTrustPolicy('{not json')).toThrow(/not JSON/);
+    expect(() => parseTrustPolicy({ Statement: { Effect: 'Allow', NotPrincipal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' } })).toThrow(/NotPrincipal/);
+    expect(() => parseTrustPolicy({ Statement: { Effect: 'Permit', Principal: '*', Action: 'sts:AssumeRole' } })).toThrow(/Effect/);
+    expect(() => stmt({ DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } })).toThrow(/unsupported condition operator/);
+    expect(() => parseTrustPolicy({ Statement: { Effect: 'Allow', Principal: { AWS: 'alice' }, Action: 'sts:AssumeRole' } })).toThrow(/invalid principal/);
+    expect(() => emu.addRole({ roleName: 'broken', trustPolicy: '{}' })).toThrow(/no Statement/);
   });
 });

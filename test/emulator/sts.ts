@@ -110,7 +110,8 @@ export function assumeRole(world: World, caller: Caller, p: Params): XmlObject {
   checkMfaParams(problems, p.SerialNumber, p.TokenCode);
   if (problems.length > 0) throw validationError(problems);
   const roleArn = p.RoleArn!;
-  if (!/^arn:[^:]+:[^:]*:[^:]*:[^:]*:.+$/.test(roleArn)) throw new ApiError(400, 'ValidationError', MSG.invalidArn);
+  // AWS only refuses what does not look like an ARN at all; a mistyped one is a role that does not exist.
+  if (!/^arn:[^:]+:[^:]*:[^:]*:.+$/.test(roleArn)) throw new ApiError(400, 'ValidationError', MSG.invalidArn);
 
   // A code on AssumeRole authenticates with MFA now; otherwise the caller's session context is inherited.
   const mfa = checkMfaCode(world, caller, p.SerialNumber, p.TokenCode) ?? caller.session?.mfa;
