@@ -1099,3 +1099,205 @@ describe('trust policy documents', () => {
     expect(() => emu.addRole({ roleName: 'broken', trustPolicy: '{}' })).toThrow(/no Statement/);
   });
 });
+
+// --- IAM access keys -----------------------------------------------------------------------------
+
+describe('IAM access keys', () => {
+  it('CreateAccessKey → a key that signs at once; two keys at most; DeleteAccessKey retires the old one', async () => {
+    const { user, session } = await userWithMfaSession();
+    const before = emu.accessKeys(user.userName);
+    expect(before.map((k) => k.accessKeyId)).toEqual([user.accessKeyId]);
+
+    const created = await iam(session).send(new CreateAccessKeyCommand({}));
+    const k = created.AccessKey!;
+    expect(k).toMatchObject({ UserName: user.userName, Status: 'Active' });
+    expect(k.AccessKeyId).toMatch(/^AKIA[A-Z0-9]{16}$/);
+    expect(k.SecretAccessKey).toHaveLength(40);
+    expect(k.CreateDate).toBeInstanceOf(Date);
+    const fresh = { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
+    expect((await sts(fresh).send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/${user.userName}`);
+
+    const listed = await iam(session).send(new ListAccessKeysCommand({}));
+    expect(listed.IsTruncated).toBe(false);
+    expect(listed.AccessKeyMetadata!.map((m) => [m.UserName, m.AccessKeyId, m.Status])).toEqual([
+      [user.userName, user.accessKeyId, 'Active'],
+      [user.userName, k.AccessKeyId, 'Active'],
+    ]);
+    const page1 = await iam(session).send(new ListAccessKeysCommand({ MaxItems: 1 }));
+    expect(page1.IsTruncated).toBe(true);
+    const page2 = await iam(session).send(new ListAccessKeysCommand({ MaxItems: 1, Marker: page1.Marker! }));
+    expect(page2.AccessKeyMetadata!.map((m) => m.AccessKeyId)).toEqual([k.AccessKeyId]);
+
+    const third = await failure(iam(session).send(new CreateAccessKeyCommand({})));
+    expect(third.name).toBe('LimitExceededException');
+    expect((third as unknown as { Error: { Code: string } }).Error.Code).toBe('LimitExceeded');
+    expect(third.message).toBe('Cannot exceed quota for AccessKeysPerUser: 2');
+    expect(third.$metadata.httpStatusCode).toBe(409);
+
+    // The rotation's last step: delete the old key with the new one, by UserName.
+    const deleted = await iam(fresh).send(new DeleteAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId }));
+    expect(deleted.$metadata.httpStatusCode).toBe(200);
+    expect(emu.accessKeys(user.userName).map((x) => x.accessKeyId)).toEqual([k.AccessKeyId]);
+    const old = await failure(sts(keysOf(user)).send(new GetCallerIdentityCommand({})));
+    expect(old.name).toBe('InvalidClientTokenId');
+    expect(old.message).toBe('The security token included in the request is invalid.');
+    // Sessions issued before stay valid until they expire.
+    expect((await sts(session).send(new GetCallerIdentityCommand({}))).Arn).toContain(user.userName);
+
+    const again = await failure(iam(fresh).send(new DeleteAccessKeyCommand({ AccessKeyId: user.accessKeyId })));
+    expect(again.name).toBe('NoSuchEntityException');
+    expect(again.message).toBe(`The Access Key with id ${user.accessKeyId} cannot be found.`);
+    expect(again.$metadata.httpStatusCode).toBe(404);
+    // Another user's key is not found under this user.
+    const foreign = await failure(iam(fresh).send(new DeleteAccessKeyCommand({ AccessKeyId: alice.accessKeyId })));
+    expect(foreign.message).toBe(`The Access Key with id ${alice.accessKeyId} cannot be found.`);
+    const nobody = await failure(iam(fresh).send(new CreateAccessKeyCommand({ UserName: 'nobody' })));
+    expect(nobody.message).toBe('The user with name nobody cannot be found.');
+  });
+
+  it('answers DeleteAccessKey with no Result element, and CreateAccessKey in the AWS shape', async () => {
+    const user = freshUser();
+    const created = await signedPost('Action=CreateAccessKey&Version=2010-05-08', { creds: keysOf(user), service: 'iam' });
+    expect(created.body).toMatch(
+      new RegExp(
+        `^<CreateAccessKeyResponse xmlns="https://iam\\.amazonaws\\.com/doc/2010-05-08/">\\s*<CreateAccessKeyResult><AccessKey><UserName>${user.userName}</UserName><AccessKeyId>AKIA[A-Z0-9]{16}</AccessKeyId><Status>Active</Status><SecretAccessKey>[^<]{40}</SecretAccessKey><CreateDate>[\\dT:-]+Z</CreateDate></AccessKey></CreateAccessKeyResult>`,
+      ),
+    );
+    const id = /<AccessKeyId>(\w+)</.exec(created.body)![1]!;
+    const deleted = await signedPost(`Action=DeleteAccessKey&Version=2010-05-08&AccessKeyId=${id}`, { creds: keysOf(user), service: 'iam' });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatch(
+      /^<DeleteAccessKeyResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/">\s*<ResponseMetadata>\s*<RequestId>[0-9a-f-]{36}<\/RequestId>\s*<\/ResponseMetadata>\s*<\/DeleteAccessKeyResponse>\s*$/,
+    );
+  });
+
+  it('UpdateAccessKey Inactive → the key is refused; Active → it works again; GetAccessKeyLastUsed', async () => {
+    const user = freshUser();
+    const admin = keysOf(alice);
+    const unused = await iam(admin).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: user.accessKeyId }));
+    expect(unused.UserName).toBe(user.userName);
+    expect(unused.AccessKeyLastUsed).toEqual({ ServiceName: 'N/A', Region: 'N/A' });
+
+    await iam(admin).send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Inactive' }));
+    expect(emu.accessKeys(user.userName)[0]!.status).toBe('Inactive');
+    expect((await failure(sts(keysOf(user)).send(new GetCallerIdentityCommand({})))).name).toBe('InvalidClientTokenId');
+    await iam(admin).send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Active' }));
+    await sts(keysOf(user), { region: 'eu-west-1' }).send(new GetCallerIdentityCommand({}));
+
+    const used = await iam(admin).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: user.accessKeyId }));
+    expect(used.AccessKeyLastUsed).toMatchObject({ ServiceName: 'sts', Region: 'eu-west-1' });
+    expect(Math.abs(used.AccessKeyLastUsed!.LastUsedDate!.getTime() - emu.now())).toBeLessThan(3000);
+
+    const bad = await failure(iam(admin).send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Off' as never })));
+    expect(bad.name).toBe('ValidationError');
+    expect(bad.message).toBe(
+      "1 validation error detected: Value 'Off' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive, Expired]",
+    );
+  });
+
+  it('role sessions manage keys only by UserName', async () => {
+    const role = newRole(trustPolicy(ACCOUNT));
+    const user = freshUser();
+    const creds = credsOf((await assume(keysOf(alice), { RoleArn: role.arn })).Credentials);
+    const err = await failure(iam(creds).send(new CreateAccessKeyCommand({})));
+    expect(err.name).toBe('ValidationError');
+    expect(err.message).toBe('Must specify userName when calling with non-User credentials');
+    const made = await iam(creds).send(new CreateAccessKeyCommand({ UserName: user.userName }));
+    expect(made.AccessKey!.UserName).toBe(user.userName);
+    expect((await iam(creds).send(new ListAccessKeysCommand({ UserName: user.userName }))).AccessKeyMetadata).toHaveLength(2);
+  });
+
+  it('propagation knobs: a new key is refused for its first N requests, or N ms; bounded retries get through', async () => {
+    const { session } = await userWithMfaSession();
+    emu.setFaults({ keyPropagationRequests: 2 });
+    const k = (await iam(session).send(new CreateAccessKeyCommand({}))).AccessKey!;
+    const fresh = { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
+    const outcomes: string[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await sts(fresh).send(new GetCallerIdentityCommand({}));
+        outcomes.push('ok');
+        break;
+      } catch (e) {
+        outcomes.push((e as Error).name);
+      }
+    }
+    expect(outcomes).toEqual(['InvalidClientTokenId', 'InvalidClientTokenId', 'ok']);
+    expect(emu.countRequests('GetCallerIdentity', { accessKeyId: k.AccessKeyId!, status: 403 })).toBe(2);
+
+    // By time (server clock): refused until keyPropagationMs have passed.
+    const other = await userWithMfaSession();
+    emu.setFaults({ keyPropagationMs: 60_000 });
+    const timed = (await iam(other.session).send(new CreateAccessKeyCommand({}))).AccessKey!;
+    const timedCreds = { accessKeyId: timed.AccessKeyId!, secretAccessKey: timed.SecretAccessKey! };
+    expect((await failure(sts(timedCreds).send(new GetCallerIdentityCommand({})))).name).toBe('InvalidClientTokenId');
+    emu.setFaults({ clockSkewSeconds: 61 });
+    expect((await sts(timedCreds).send(new GetCallerIdentityCommand({}))).Arn).toContain(':user/');
+    // Keys given in the spec (addUser) never propagate slowly.
+    emu.setFaults({ keyPropagationRequests: 5 });
+    const spec = freshUser();
+    expect((await sts(keysOf(spec)).send(new GetCallerIdentityCommand({}))).Arn).toContain(spec.userName);
+  });
+});
+
+// --- real clients reading role profiles -----------------------------------------------------------
+
+describe('role profiles through real SDKs', () => {
+  let home: string;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'emu-roles-'));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  /** A session profile [dev] (MFA session keys) and a role profile [admin] sourced from it. */
+  async function writeProfiles(roleArn: string): Promise<{ config: string; credentials: string; session: Creds }> {
+    const { session } = await userWithMfaSession();
+    const config = join(home, `config-${roleCount}`);
+    const credentials = join(home, `credentials-${roleCount}`);
+    await writeFile(config, `[profile admin]\nrole_arn = ${roleArn}\nsource_profile = dev\nrole_session_name = emu-test\nregion = us-east-1\n`);
+    await writeFile(
+      credentials,
+      `[dev]\naws_access_key_id = ${session.accessKeyId}\naws_secret_access_key = ${session.secretAccessKey}\naws_session_token = ${session.sessionToken}\n`,
+    );
+    return { config, credentials, session };
+  }
+
+  it("the JS SDK's fromIni assumes the role from the MFA session without any MFA callback", async () => {
+    const role = newRole(trustPolicy(ACCOUNT, { mfa: true }));
+    const { config, credentials, session } = await writeProfiles(role.arn);
+    const provider = fromIni({
+      profile: 'admin',
+      configFilepath: config,
+      filepath: credentials,
+      clientConfig: { endpoint: emu.url, region: 'us-east-1' },
+      mfaCodeProvider: async () => {
+        throw new Error('no MFA prompt expected');
+      },
+    });
+    const id = await new STSClient({ region: 'us-east-1', endpoint: emu.url, credentials: provider, maxAttempts: 1 }).send(
+      new GetCallerIdentityCommand({}),
+    );
+    expect(id.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleName}/emu-test`);
+    expect(emu.roleSessions.at(-1)).toMatchObject({ sourceAccessKeyId: session.accessKeyId, mfa: true });
+  });
+
+  it('the AWS CLI (botocore) assumes the role from the MFA session', async () => {
+    const role = newRole(trustPolicy(ACCOUNT, { mfa: true }));
+    const { config, credentials, session } = await writeProfiles(role.arn);
+    const { stdout } = await promisify(execFile)('aws', ['sts', 'get-caller-identity', '--profile', 'admin', '--output', 'json'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        AWS_CONFIG_FILE: config,
+        AWS_SHARED_CREDENTIALS_FILE: credentials,
+        AWS_ENDPOINT_URL: emu.url,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleName}/emu-test`, Account: ACCOUNT });
+    expect(emu.roleSessions.at(-1)).toMatchObject({ sourceAccessKeyId: session.accessKeyId, roleArn: role.arn });
+  });
+});
