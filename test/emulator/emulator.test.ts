@@ -1239,6 +1239,38 @@ describe('IAM access keys', () => {
   });
 });
 
+describe('failActions fault', () => {
+  it('fails chosen actions after authentication: every time by default, or N times with an error of choice', async () => {
+    const { user, session } = await userWithMfaSession();
+    const created = (await iam(session).send(new CreateAccessKeyCommand({}))).AccessKey!;
+    emu.setFaults({ failActions: { DeleteAccessKey: {} } });
+    for (let i = 0; i < 2; i++) {
+      const err = await failure(iam(session).send(new DeleteAccessKeyCommand({ AccessKeyId: user.accessKeyId })));
+      expect(err.name).toBe('AccessDenied');
+      expect(err.message).toBe(
+        `User: arn:aws:iam::${ACCOUNT}:user/${user.userName} is not authorized to perform: iam:DeleteAccessKey because no identity-based policy allows the iam:DeleteAccessKey action`,
+      );
+      expect(err.$metadata.httpStatusCode).toBe(403);
+    }
+    expect(emu.accessKeys(user.userName)).toHaveLength(2); // nothing was deleted
+
+    const fault = { failActions: { DeleteAccessKey: { times: 1, status: 500, code: 'ServiceFailure', message: 'boom' } } };
+    emu.setFaults(fault);
+    const once = await failure(iam(session).send(new DeleteAccessKeyCommand({ AccessKeyId: created.AccessKeyId! })));
+    expect(once.name).toBe('ServiceFailureException');
+    expect(once.message).toBe('boom');
+    expect(once.$metadata.httpStatusCode).toBe(500);
+    await iam(session).send(new DeleteAccessKeyCommand({ AccessKeyId: created.AccessKeyId! }));
+    expect(emu.accessKeys(user.userName).map((k) => k.accessKeyId)).toEqual([user.accessKeyId]);
+    expect(fault.failActions.DeleteAccessKey.times).toBe(1); // the caller's object is not consumed
+    // Unauthenticated requests do not reach the injected failure.
+    emu.setFaults({ failActions: { GetCallerIdentity: {} } });
+    expect((await failure(sts({ accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'x'.repeat(40) }).send(new GetCallerIdentityCommand({})))).name).toBe(
+      'InvalidClientTokenId',
+    );
+  });
+});
+
 // --- real clients reading role profiles -----------------------------------------------------------
 
 describe('role profiles through real SDKs', () => {

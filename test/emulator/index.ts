@@ -12,6 +12,7 @@
 export { startEmulator, type Emulator, type RecordedRequest, type RequestFilter, type StartOptions } from './server.js';
 export type {
   AccessKeyInfo,
+  ActionFailure,
   Faults,
   IssuedRoleSession,
   IssuedSession,

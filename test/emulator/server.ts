@@ -189,7 +189,7 @@ function identify(world: World, service: Service, accessKeyId: string, token: st
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
   const world = new World();
-  world.faults = { ...opts.faults };
+  world.faults = structuredClone(opts.faults ?? {});
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let closed = false;
@@ -235,6 +235,19 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
     if (timeProblem) failWith(timeProblem);
     if (caller.key) caller.key.lastUsed = { date: wholeSeconds(world.now()), service: auth.service, region: auth.region };
     return caller;
+  }
+
+  /** The failActions fault: throws the configured error for this action while it has times left. */
+  function injectedFailure(service: Service, action: string, caller: Caller): void {
+    const failure = world.faults.failActions?.[action];
+    if (!failure || (failure.times !== undefined && failure.times <= 0)) return;
+    if (failure.times !== undefined) failure.times -= 1;
+    const permission = `${service}:${action}`;
+    throw new ApiError(
+      failure.status ?? 403,
+      failure.code ?? 'AccessDenied',
+      failure.message ?? `User: ${caller.arn} is not authorized to perform: ${permission} because no identity-based policy allows the ${permission} action`,
+    );
   }
 
   function send(res: ServerResponse, record: RecordedRequest | undefined, status: number, body: string, requestId: string): void {
@@ -298,6 +311,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
       const expectedVersion = service === 'iam' ? IAM_VERSION : STS_VERSION;
       const run = version === expectedVersion && Object.hasOwn(ACTIONS[service], action) ? ACTIONS[service][action] : undefined;
       if (!run) throw new ApiError(400, 'InvalidAction', `Could not find operation ${action} for version ${version}`);
+      injectedFailure(service, action, caller);
       const result = run(world, caller, params);
       send(res, record, 200, successXml(namespace, action, result, requestId), requestId);
     } catch (error) {
@@ -357,7 +371,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
           (filter.since === undefined || r.receivedAt >= filter.since),
       ).length,
     setFaults(f) {
-      world.faults = { ...f };
+      world.faults = structuredClone(f); // counters count down on the copy, not on the caller's object
     },
     freshCode: (serial) => world.freshCode(serial),
     now: () => world.now(),

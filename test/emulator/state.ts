@@ -56,6 +56,20 @@ export interface Faults {
   keyPropagationRequests?: number;
   /** …and/or for this many ms (server clock) after creation, as IAM's eventual consistency does. */
   keyPropagationMs?: number;
+  /**
+   * Authenticated requests of these actions fail, e.g. { DeleteAccessKey: {} } (every time) or
+   * { CreateAccessKey: { times: 1, status: 500, code: 'ServiceFailure', message: '…' } }.
+   * Default error: 403 AccessDenied in AWS's "is not authorized to perform" wording.
+   */
+  failActions?: Record<string, ActionFailure>;
+}
+
+export interface ActionFailure {
+  /** how many requests fail; default every one */
+  times?: number;
+  status?: number;
+  code?: string;
+  message?: string;
 }
 
 export interface IssuedSession {
