@@ -33,7 +33,13 @@ export const FLAGS = {
     type: 'string',
     help: 'MFA device ARN or hardware serial (default: mfa_serial in config, else discovered)',
   },
-  code: { long: 'code', short: 'c', arg: '<code>', type: 'string', help: 'the 6-digit MFA code, or "-" to read one line from stdin' },
+  code: {
+    long: 'code',
+    short: 'c',
+    arg: '<code>',
+    type: 'string',
+    help: 'the 6-digit MFA code, or "-" to read one line from stdin',
+  },
   codeCommand: {
     long: 'code-command',
     arg: '<command>',
@@ -61,14 +67,23 @@ export const FLAGS = {
     help: 'refresh when less than this is left',
     default: `${DEFAULT_MIN_REMAINING / 60}m`,
   },
-  region: { long: 'region', arg: '<region>', type: 'string', help: 'AWS region for STS (default: $AWS_REGION, config, else us-east-1)' },
+  region: {
+    long: 'region',
+    arg: '<region>',
+    type: 'string',
+    help: 'AWS region for STS (default: $AWS_REGION, config, else us-east-1)',
+  },
   endpointUrl: {
     long: 'endpoint-url',
     arg: '<url>',
     type: 'string',
     help: "STS/IAM endpoint (default: the SDK's AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL handling)",
   },
-  remember: { long: 'remember', type: 'negatable', help: 'do not save a discovered device as mfa_serial in ~/.aws/config' },
+  remember: {
+    long: 'remember',
+    type: 'negatable',
+    help: 'do not save a discovered device as mfa_serial in ~/.aws/config',
+  },
   timeout: {
     long: 'timeout',
     arg: '<time>',

@@ -4,7 +4,11 @@ import { parseDurationSeconds } from '../config/values.js';
 import { FLAGS, flagSyntax, type FlagName, type FlagValues } from './flags.js';
 
 /** Adds the named flags, in order; `help` replaces a flag's help text for this command. */
-export function addFlags(command: Command, names: readonly FlagName[], help: Partial<Record<FlagName, string>> = {}): Command {
+export function addFlags(
+  command: Command,
+  names: readonly FlagName[],
+  help: Partial<Record<FlagName, string>> = {},
+): Command {
   for (const name of names) {
     const spec = FLAGS[name];
     const text = help[name] ?? spec.help;

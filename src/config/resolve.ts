@@ -66,10 +66,7 @@ export interface ProfileFlags {
 
 /** Where the MFA code comes from, in the order it is chosen. */
 export type CodeSource =
-  | { kind: 'code'; code: string }
-  | { kind: 'stdin' }
-  | { kind: 'command'; command: string }
-  | { kind: 'prompt' };
+  { kind: 'code'; code: string } | { kind: 'stdin' } | { kind: 'command'; command: string } | { kind: 'prompt' };
 
 export interface ResolveInput {
   flags: ProfileFlags;
@@ -121,7 +118,12 @@ export class ProfileRequest {
   get target(): Resolved<string> {
     return this.once('target', () => {
       const { flags, env } = this.input;
-      const origin = flags.profile !== undefined ? flag('profile') : env.AWS_PROFILE !== undefined ? envVar('AWS_PROFILE') : byDefault;
+      const origin =
+        flags.profile !== undefined
+          ? flag('profile')
+          : env.AWS_PROFILE !== undefined
+            ? envVar('AWS_PROFILE')
+            : byDefault;
       const value = (flags.profile ?? env.AWS_PROFILE ?? DEFAULT_PROFILE).trim();
       checkProfileName(value, flags.profile !== undefined ? '--profile' : 'AWS_PROFILE');
       return { value, origin };
@@ -172,7 +174,11 @@ export class ProfileRequest {
     return this.number('inputTimeout', 'input-timeout', DEFAULT_INPUT_TIMEOUT * 1000);
   }
 
-  private number(key: 'maxMfaAge' | 'minRemaining' | 'timeout' | 'inputTimeout', name: string, fallback: number): Resolved<number> {
+  private number(
+    key: 'maxMfaAge' | 'minRemaining' | 'timeout' | 'inputTimeout',
+    name: string,
+    fallback: number,
+  ): Resolved<number> {
     const value = this.input.flags[key];
     return value !== undefined ? { value, origin: flag(name) } : { value: fallback, origin: byDefault };
   }
@@ -231,7 +237,8 @@ export class ProfileRequest {
       const { code, codeCommand } = this.input.flags;
       if (code === '-') return { value: { kind: 'stdin' }, origin: flag('code') };
       if (code !== undefined) return { value: { kind: 'code', code: checkCodeFlag(code) }, origin: flag('code') };
-      if (codeCommand !== undefined) return { value: { kind: 'command', command: codeCommand }, origin: flag('code-command') };
+      if (codeCommand !== undefined)
+        return { value: { kind: 'command', command: codeCommand }, origin: flag('code-command') };
       for (const [profile, values] of [
         [this.target.value, this.targetConfig],
         [this.source.value, this.sourceConfig],
@@ -252,8 +259,10 @@ export class ProfileRequest {
       const value = env[variable];
       if (value !== undefined) return { value, origin: envVar(variable) };
     }
-    if (this.targetConfig.region !== undefined) return { value: this.targetConfig.region, origin: config('region', this.target.value) };
-    if (this.sourceConfig.region !== undefined) return { value: this.sourceConfig.region, origin: config('region', this.source.value) };
+    if (this.targetConfig.region !== undefined)
+      return { value: this.targetConfig.region, origin: config('region', this.target.value) };
+    if (this.sourceConfig.region !== undefined)
+      return { value: this.sourceConfig.region, origin: config('region', this.source.value) };
     return { value: DEFAULT_REGION, origin: byDefault };
   }
 
@@ -289,7 +298,10 @@ export class ProfileRequest {
       );
     }
     const endpoint = this.endpoint.value;
-    const regional = env.AWS_STS_REGIONAL_ENDPOINTS ?? this.sourceConfig.sts_regional_endpoints ?? this.targetConfig.sts_regional_endpoints;
+    const regional =
+      env.AWS_STS_REGIONAL_ENDPOINTS ??
+      this.sourceConfig.sts_regional_endpoints ??
+      this.targetConfig.sts_regional_endpoints;
     return {
       credentials: {
         accessKeyId: source.aws_access_key_id,

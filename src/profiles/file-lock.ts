@@ -146,7 +146,12 @@ async function breakStaleLock(fs: FileStoreFs, lockPath: string, stale: LockInfo
   }
 }
 
-export async function acquireLock(fs: FileStoreFs, target: string, shown: string, opts: { timeoutMs: number; staleMs: number }): Promise<HeldLock> {
+export async function acquireLock(
+  fs: FileStoreFs,
+  target: string,
+  shown: string,
+  opts: { timeoutMs: number; staleMs: number },
+): Promise<HeldLock> {
   const lockPath = `${target}.lock`;
   const deadline = Date.now() + opts.timeoutMs;
   let backoff = 4;
@@ -199,7 +204,9 @@ export async function removeOrphans(fs: FileStoreFs, target: string): Promise<vo
     return;
   }
   const esc = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const orphan = new RegExp(`^(?:\\.${esc}\\.(\\d+)\\.[0-9a-f]+\\.tmp|${esc}\\.lock(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]+\\.(?:stale|new))$`);
+  const orphan = new RegExp(
+    `^(?:\\.${esc}\\.(\\d+)\\.[0-9a-f]+\\.tmp|${esc}\\.lock(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]+\\.(?:stale|new))$`,
+  );
   for (const name of names) {
     const m = orphan.exec(name);
     if (!m) continue;
@@ -207,4 +214,3 @@ export async function removeOrphans(fs: FileStoreFs, target: string): Promise<vo
     if (pid > 0 && !pidAlive(pid)) await fs.unlink(join(dir, name)).catch(() => {});
   }
 }
-

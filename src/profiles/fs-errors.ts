@@ -13,22 +13,26 @@ export class FileStoreError extends UserError {
   }
 }
 
-
 export function errnoCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
 
-
 const CAUSES: Record<string, [cause: string, hint: string]> = {
   EACCES: ['permission denied', 'Check the permissions of the file and its directory, then run again.'],
-  EPERM: ['operation not permitted', 'Check the permissions and attributes of the file and its directory, then run again.'],
+  EPERM: [
+    'operation not permitted',
+    'Check the permissions and attributes of the file and its directory, then run again.',
+  ],
   EISDIR: ['it is a directory', 'Move that directory away, then run again.'],
   ENOTDIR: ['a part of the path is not a directory', 'Check the path, then run again.'],
   ENOSPC: ['no space left on device', 'Free some disk space, then run again.'],
   EDQUOT: ['disk quota exceeded', 'Free some disk space, then run again.'],
   EIO: ['input/output error', 'Check the disk, then run again.'],
-  EROFS: ['read-only file system', 'Use a writable location (AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE), then run again.'],
+  EROFS: [
+    'read-only file system',
+    'Use a writable location (AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE), then run again.',
+  ],
   ELOOP: ['too many levels of symbolic links', 'Fix the symbolic link, then run again.'],
   ENAMETOOLONG: ['file name too long', 'Use a shorter path, then run again.'],
   EMFILE: ['too many open files', 'Close some programs, then run again.'],
@@ -42,7 +46,10 @@ export function fsError(action: string, shown: string, error: unknown): FileStor
     (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' '),
     'Check the file and its directory, then run again.',
   ];
-  return new FileStoreError(`Cannot ${action} ${shown}: ${cause}.`, hint, { ...(code !== undefined && { code }), cause: error });
+  return new FileStoreError(`Cannot ${action} ${shown}: ${cause}.`, hint, {
+    ...(code !== undefined && { code }),
+    cause: error,
+  });
 }
 
 /**

@@ -14,4 +14,3 @@ export function testPause(step: PauseStep): void {
   const ms = Number(process.env.AWS_MFA_REFRESH_TEST_PAUSE_MS ?? 200);
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number.isFinite(ms) && ms >= 0 ? ms : 200);
 }
-

@@ -12,7 +12,11 @@ export interface DevicesResult {
   configFile: string;
 }
 
-export async function listProfileDevices(flags: ProfileFlags, deps: Deps, debug: (line: string) => void): Promise<DevicesResult> {
+export async function listProfileDevices(
+  flags: ProfileFlags,
+  deps: Deps,
+  debug: (line: string) => void,
+): Promise<DevicesResult> {
   const files = await loadFiles(deps.env);
   const req = resolveProfile({ flags, env: deps.env, files });
   const conn = req.sourceConnection({ progress: true });

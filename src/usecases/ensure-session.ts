@@ -26,12 +26,17 @@ export async function ensureSession(
   const profile = req.target.value;
   const maxMfaAge = req.maxMfaAge.value;
   const minRemaining = req.minRemaining.value;
-  const look = async () => judge(profile, (await loadFiles(deps.env)).credentials[profile], maxMfaAge, minRemaining, deps.now());
+  const look = async () =>
+    judge(profile, (await loadFiles(deps.env)).credentials[profile], maxMfaAge, minRemaining, deps.now());
   let judged = await look();
   if (judged.state !== 'usable' && opts.refresh) {
     await runRefresh();
     judged = await look();
   }
   if (judged.state === 'usable' || (opts.refresh && judged.state === 'expiring')) return judged as UsableSession;
-  throw new UserError(describeState(judged), ExitCode.Unexpected, `Run: ${refreshCommand(profile)} (or add --refresh).`);
+  throw new UserError(
+    describeState(judged),
+    ExitCode.Unexpected,
+    `Run: ${refreshCommand(profile)} (or add --refresh).`,
+  );
 }

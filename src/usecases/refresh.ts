@@ -41,7 +41,10 @@ export interface RefreshIo {
 }
 
 /** Skip or refresh: a session usable for more than minRemaining is kept unless forced. */
-export function needsRefresh(current: SessionInfo | undefined, opts: { force: boolean; minRemainingSeconds: number; now: number }): boolean {
+export function needsRefresh(
+  current: SessionInfo | undefined,
+  opts: { force: boolean; minRemainingSeconds: number; now: number },
+): boolean {
   return !current || opts.force || current.usableUntil.getTime() <= opts.now + opts.minRemainingSeconds * 1000;
 }
 
@@ -92,7 +95,10 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   if (holdsLongTermKeys(files.credentials[profile])) throw longTermOverwriteError(profile, paths.credentials);
 
   const current = readSession(files.credentials[profile], maxMfaAge);
-  if (current && !needsRefresh(current, { force: Boolean(opts.force), minRemainingSeconds: minRemaining, now: deps.now() })) {
+  if (
+    current &&
+    !needsRefresh(current, { force: Boolean(opts.force), minRemainingSeconds: minRemaining, now: deps.now() })
+  ) {
     io.debug(`session valid until ${current.usableUntil.toISOString()}; nothing to do`);
     return {
       profile,
@@ -187,7 +193,12 @@ async function obtainCodeFor(req: ProfileRequest, serialNumber: string, io: Refr
 }
 
 /** A rejected code that is the one we used last time for this device: say so, and when the next one comes. */
-async function explainReusedCode(error: unknown, serialNumber: string, code: string, env: NodeJS.ProcessEnv): Promise<unknown> {
+async function explainReusedCode(
+  error: unknown,
+  serialNumber: string,
+  code: string,
+  env: NodeJS.ProcessEnv,
+): Promise<unknown> {
   const { AwsFailure } = await import('../aws/errors.js');
   if (!(error instanceof AwsFailure) || error.reason !== 'mfa-rejected') return error;
   const { previousUse, secondsToNextCode } = await import('../mfa/used-codes.js');

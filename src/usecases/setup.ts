@@ -35,26 +35,50 @@ export async function planSetup(profile: string, longTermProfile: string, env: N
   const configBefore = (await readFileText(paths.config)) ?? '';
   const creds = IniDocument.parse(credentialsBefore, { file: paths.credentials });
   const config = IniDocument.parse(configBefore, { file: paths.config });
-  const base = { profile, longTermProfile, credentialsFile: paths.credentials, configFile: paths.config, credentialsBefore, configBefore };
+  const base = {
+    profile,
+    longTermProfile,
+    credentialsFile: paths.credentials,
+    configFile: paths.config,
+    credentialsBefore,
+    configBefore,
+  };
   if (profile === longTermProfile) {
-    throw new UserError(`The long-term profile must differ from "${profile}".`, ExitCode.Usage, 'Pick another name with --long-term-profile.');
+    throw new UserError(
+      `The long-term profile must differ from "${profile}".`,
+      ExitCode.Usage,
+      'Pick another name with --long-term-profile.',
+    );
   }
   const target = creds.hasSection(profile) ? creds.entries(profile) : undefined;
   const dest = creds.hasSection(longTermProfile) ? creds.entries(longTermProfile) : undefined;
   if (!holdsLongTermKeys(target)) {
-    if (holdsLongTermKeys(dest)) return { ...base, credentialsAfter: credentialsBefore, configAfter: configBefore, alreadyDone: true };
-    throw new UserError(`Profile "${profile}" in ${paths.credentials} holds no long-term keys to move.`, ExitCode.Credentials, 'Put your access keys there first (aws configure), or name the profile that has them with --profile.');
+    if (holdsLongTermKeys(dest))
+      return { ...base, credentialsAfter: credentialsBefore, configAfter: configBefore, alreadyDone: true };
+    throw new UserError(
+      `Profile "${profile}" in ${paths.credentials} holds no long-term keys to move.`,
+      ExitCode.Credentials,
+      'Put your access keys there first (aws configure), or name the profile that has them with --profile.',
+    );
   }
   if (KEY_NAMES.some((k) => spellingsOf(dest, k).length > 0)) {
-    throw new UserError(`Profile "${longTermProfile}" already holds keys; moving "${profile}"'s keys there would overwrite them.`, ExitCode.Credentials, 'Choose another name with --long-term-profile, or remove one copy yourself.');
+    throw new UserError(
+      `Profile "${longTermProfile}" already holds keys; moving "${profile}"'s keys there would overwrite them.`,
+      ExitCode.Credentials,
+      'Choose another name with --long-term-profile, or remove one copy yourself.',
+    );
   }
   // Key names without case, as botocore reads them; written in the spelling every SDK reads.
   creds.set(longTermProfile, Object.fromEntries(KEY_NAMES.map((k) => [k, target![spellingsOf(target, k)[0]!]!])));
-  creds.delete(profile, KEY_NAMES.flatMap((k) => spellingsOf(target, k)));
+  creds.delete(
+    profile,
+    KEY_NAMES.flatMap((k) => spellingsOf(target, k)),
+  );
   if (Object.keys(creds.entries(profile)).length === 0) creds.removeSection(profile);
   const section = configSectionName(profile);
   const conventional = longTermProfile === `${profile}-long-term`;
-  if (!conventional && config.get(section, 'source_profile') !== longTermProfile) config.set(section, { source_profile: longTermProfile });
+  if (!conventional && config.get(section, 'source_profile') !== longTermProfile)
+    config.set(section, { source_profile: longTermProfile });
   return { ...base, credentialsAfter: creds.toString(), configAfter: config.toString(), alreadyDone: false };
 }
 
@@ -67,7 +91,11 @@ function spellingsOf(profile: Profile | undefined, key: string): string[] {
 export async function applySetup(plan: SetupPlan): Promise<void> {
   const unchanged = (file: string, before: string) => (current: string | undefined) => {
     if ((current ?? '') !== before) {
-      throw new UserError(`${file} changed while setup was running; nothing was written.`, ExitCode.Unexpected, 'Run aws-mfa-refresh setup again.');
+      throw new UserError(
+        `${file} changed while setup was running; nothing was written.`,
+        ExitCode.Unexpected,
+        'Run aws-mfa-refresh setup again.',
+      );
     }
   };
   await updateFile(plan.credentialsFile, (current) => {

@@ -55,7 +55,9 @@ export function importsOf(from: string, text: string): Import[] {
 export function violations(imports: Import[]): string[] {
   return imports
     .filter(({ from, to }) => !ALLOWED[layerOf(from)].includes(layerOf(to)) || to.startsWith('..'))
-    .map(({ from, specifier, to }) => `src/${from} (${layerOf(from)}) imports '${specifier}' → src/${to} (${layerOf(to)})`);
+    .map(
+      ({ from, specifier, to }) => `src/${from} (${layerOf(from)}) imports '${specifier}' → src/${to} (${layerOf(to)})`,
+    );
 }
 
 function sourceFiles(dir = SRC): string[] {
@@ -78,7 +80,9 @@ describe('layering', () => {
   });
 
   it('keeps the flag table plain data: cli/flags.ts imports no package (no commander)', () => {
-    const specifiers = ts.preProcessFile(readFileSync(join(SRC, 'cli/flags.ts'), 'utf8'), true, true).importedFiles.map((f) => f.fileName);
+    const specifiers = ts
+      .preProcessFile(readFileSync(join(SRC, 'cli/flags.ts'), 'utf8'), true, true)
+      .importedFiles.map((f) => f.fileName);
     expect(specifiers.filter((s) => !s.startsWith('.'))).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AwsApi, AwsFactory } from '../../src/aws/client.js';
 import type { AwsConnection, MfaDevice } from '../../src/aws/types.js';
-import { AwsFailure, mapAwsError } from '../../src/aws/errors.js';
+import { mapAwsError, type AwsFailure } from '../../src/aws/errors.js';
 import { resolveProfile, describeOrigin, type ProfileFlags } from '../../src/config/resolve.js';
 import { configUpdates, needsRefresh, refresh } from '../../src/usecases/refresh.js';
 import type { Deps } from '../../src/usecases/deps.js';
@@ -44,7 +44,12 @@ function fakeAws(devices: string[] = [PHONE]): { openAws: AwsFactory; calls: Cal
     },
     getSessionToken: async (serialNumber, code, duration) => {
       calls.sessions.push({ serialNumber, code, duration });
-      return { accessKeyId: 'ASIANEW', secretAccessKey: 'new-secret', sessionToken: 'new-token', expiration: new Date(NOW + duration * 1000) };
+      return {
+        accessKeyId: 'ASIANEW',
+        secretAccessKey: 'new-secret',
+        sessionToken: 'new-token',
+        expiration: new Date(NOW + duration * 1000),
+      };
     },
   };
   return {
@@ -61,7 +66,12 @@ async function scratch(credentials: string, config = ''): Promise<{ env: NodeJS.
   dirs.push(dir);
   await writeFile(join(dir, 'credentials'), credentials, { mode: 0o600 });
   if (config) await writeFile(join(dir, 'config'), config, { mode: 0o600 });
-  const env = { HOME: dir, XDG_STATE_HOME: join(dir, 'state'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config') };
+  const env = {
+    HOME: dir,
+    XDG_STATE_HOME: join(dir, 'state'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    AWS_CONFIG_FILE: join(dir, 'config'),
+  };
   return { env, dir };
 }
 
@@ -72,7 +82,12 @@ function session(name: string, expiresInSeconds: number): string {
 
 const io = { debug: () => {}, warn: () => {}, promptStreams: () => undefined };
 
-async function run(env: NodeJS.ProcessEnv, aws: { openAws: AwsFactory }, flags: ProfileFlags, extra: { force?: boolean; remember?: boolean } = {}) {
+async function run(
+  env: NodeJS.ProcessEnv,
+  aws: { openAws: AwsFactory },
+  flags: ProfileFlags,
+  extra: { force?: boolean; remember?: boolean } = {},
+) {
   const deps: Deps = { env, now: () => NOW, openAws: aws.openAws };
   return refresh({ flags, quiet: true, ...extra }, io, deps);
 }
@@ -87,7 +102,10 @@ describe('skip or refresh', () => {
   });
 
   it('refreshes a session with less than --min-remaining left, and when forced', async () => {
-    const { env } = await scratch(`[default-long-term]\n${KEY}${session('default', 20 * 60)}`, `[default]\nmfa_serial = ${PHONE}\n`);
+    const { env } = await scratch(
+      `[default-long-term]\n${KEY}${session('default', 20 * 60)}`,
+      `[default]\nmfa_serial = ${PHONE}\n`,
+    );
     const aws = fakeAws();
     expect((await run(env, aws, { code: '123456' })).refreshed).toBe(true);
     expect(aws.calls.sessions).toEqual([{ serialNumber: PHONE, code: '123456', duration: 43200 }]);
@@ -97,7 +115,10 @@ describe('skip or refresh', () => {
   });
 
   it('judges against the injected clock', () => {
-    const current = readSession({ aws_access_key_id: 'A', aws_session_token: 't', expiration: new Date(NOW + 3600_000).toISOString() }, 43200);
+    const current = readSession(
+      { aws_access_key_id: 'A', aws_session_token: 't', expiration: new Date(NOW + 3600_000).toISOString() },
+      43200,
+    );
     expect(needsRefresh(current, { force: false, minRemainingSeconds: 1800, now: NOW })).toBe(false);
     expect(needsRefresh(current, { force: false, minRemainingSeconds: 1800, now: NOW + 1801_000 })).toBe(true);
     expect(needsRefresh(current, { force: true, minRemainingSeconds: 0, now: NOW })).toBe(true);
@@ -128,7 +149,10 @@ describe('which device', () => {
   });
 
   it('says where a bad device came from', async () => {
-    const { env } = await scratch(`[default-long-term]\n${KEY}`, `[default]\nmfa_serial = arn:aws:iam::${ACCOUNT}:user/alice\n`);
+    const { env } = await scratch(
+      `[default-long-term]\n${KEY}`,
+      `[default]\nmfa_serial = arn:aws:iam::${ACCOUNT}:user/alice\n`,
+    );
     const error = await run(env, fakeAws(), { code: '123456' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).exitCode).toBe(ExitCode.Usage);
@@ -149,7 +173,12 @@ describe('which code source', () => {
       [both, { code: '-' }, { kind: 'stdin' }, '--code'],
       [both, { codeCommand: 'flag-cmd' }, { kind: 'command', command: 'flag-cmd' }, '--code-command'],
       [both, {}, { kind: 'command', command: 'target-cmd' }, 'mfa_process of profile "default"'],
-      ['[profile default-long-term]\nmfa_process = source-cmd\n', {}, { kind: 'command', command: 'source-cmd' }, 'mfa_process of profile "default-long-term"'],
+      [
+        '[profile default-long-term]\nmfa_process = source-cmd\n',
+        {},
+        { kind: 'command', command: 'source-cmd' },
+        'mfa_process of profile "default-long-term"',
+      ],
       ['', {}, { kind: 'prompt' }, 'the default'],
     ];
     for (const [config, flags, value, origin] of cases) {
@@ -171,7 +200,10 @@ describe('which code source', () => {
 
 describe('what is written to config', () => {
   it('remembers a discovered device and copies region and output for a target without a config section', async () => {
-    const { env, dir } = await scratch(`[default-long-term]\n${KEY}`, '[profile default-long-term]\nregion = eu-west-1\noutput = json\n');
+    const { env, dir } = await scratch(
+      `[default-long-term]\n${KEY}`,
+      '[profile default-long-term]\nregion = eu-west-1\noutput = json\n',
+    );
     await run(env, fakeAws(), { code: '123456' });
     const config = await readFile(join(dir, 'config'), 'utf8');
     expect(config).toContain(`[default]\nmfa_serial = ${PHONE}\nregion = eu-west-1\noutput = json\n`);
@@ -188,23 +220,38 @@ describe('what is written to config', () => {
 
   it('decides the keys from the facts alone', () => {
     const sourceConfig = { region: 'eu-west-1', output: 'json' };
-    expect(configUpdates({ serialNumber: PHONE, discovered: true, remember: true, targetHasConfig: true, sourceConfig })).toEqual({ mfa_serial: PHONE });
-    expect(configUpdates({ serialNumber: PHONE, discovered: false, remember: true, targetHasConfig: false, sourceConfig })).toEqual(sourceConfig);
-    expect(configUpdates({ serialNumber: PHONE, discovered: true, remember: false, targetHasConfig: true, sourceConfig })).toEqual({});
+    expect(
+      configUpdates({ serialNumber: PHONE, discovered: true, remember: true, targetHasConfig: true, sourceConfig }),
+    ).toEqual({ mfa_serial: PHONE });
+    expect(
+      configUpdates({ serialNumber: PHONE, discovered: false, remember: true, targetHasConfig: false, sourceConfig }),
+    ).toEqual(sourceConfig);
+    expect(
+      configUpdates({ serialNumber: PHONE, discovered: true, remember: false, targetHasConfig: true, sourceConfig }),
+    ).toEqual({});
   });
 });
 
 describe('the resolver', () => {
   it('says where each value came from: flag, environment, config, default', async () => {
-    const { env } = await scratch(`[work-keys]\n${KEY}`, '[profile work]\nsource_profile = work-keys\nregion = eu-west-1\nduration_seconds = 8h\n');
+    const { env } = await scratch(
+      `[work-keys]\n${KEY}`,
+      '[profile work]\nsource_profile = work-keys\nregion = eu-west-1\nduration_seconds = 8h\n',
+    );
     const files = await loadAwsFiles(awsFilePaths(env));
     const req = resolveProfile({ flags: { timeout: 5000 }, env: { ...env, AWS_PROFILE: 'work' }, files });
     expect(describeOrigin(req.target.origin)).toBe('AWS_PROFILE');
-    expect(req.source).toEqual({ value: 'work-keys', origin: { kind: 'config', key: 'source_profile', profile: 'work' } });
+    expect(req.source).toEqual({
+      value: 'work-keys',
+      origin: { kind: 'config', key: 'source_profile', profile: 'work' },
+    });
     expect(req.duration.value).toBe(8 * 3600);
     expect(describeOrigin(req.duration.origin)).toBe('duration_seconds of profile "work"');
     expect(req.region.value).toBe('eu-west-1');
-    expect(resolveProfile({ flags: {}, env: { ...env, AWS_PROFILE: 'work', AWS_REGION: 'ap-south-1' }, files }).region.origin).toEqual({ kind: 'env', variable: 'AWS_REGION' });
+    expect(
+      resolveProfile({ flags: {}, env: { ...env, AWS_PROFILE: 'work', AWS_REGION: 'ap-south-1' }, files }).region
+        .origin,
+    ).toEqual({ kind: 'env', variable: 'AWS_REGION' });
     expect(req.timeoutMs).toEqual({ value: 5000, origin: { kind: 'flag', flag: '--timeout' } });
     expect(req.maxMfaAge).toEqual({ value: 43200, origin: { kind: 'default' } });
     expect(req.sourceConnection({ progress: false }).credentials.accessKeyId).toBe('AKIALONGTERM0000000');
@@ -228,18 +275,39 @@ describe('one long-term-keys predicate', () => {
 
 describe('typed AWS failures', () => {
   const ctx = { profileName: 'p', accessKeyId: 'AKIAX', endpoint: 'https://sts.example', timeoutMs: 1000 };
-  const sdk = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } });
+  const sdk = (name: string, message: string) =>
+    Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } });
 
   it('carry a reason that callers switch on instead of the message text', () => {
     const reasons = [
-      mapAwsError(sdk('InvalidClientTokenId', 'The security token included in the request is invalid.'), { ...ctx, call: 'GetCallerIdentity' }),
-      mapAwsError(sdk('SignatureDoesNotMatch', 'The request signature we calculated does not match'), { ...ctx, call: 'GetCallerIdentity' }),
+      mapAwsError(sdk('InvalidClientTokenId', 'The security token included in the request is invalid.'), {
+        ...ctx,
+        call: 'GetCallerIdentity',
+      }),
+      mapAwsError(sdk('SignatureDoesNotMatch', 'The request signature we calculated does not match'), {
+        ...ctx,
+        call: 'GetCallerIdentity',
+      }),
       mapAwsError(sdk('ExpiredToken', 'expired'), { ...ctx, call: 'GetCallerIdentity' }),
-      mapAwsError(sdk('AccessDenied', 'MultiFactorAuthentication failed with invalid MFA one time pass code.'), { ...ctx, call: 'GetSessionToken' }),
-      mapAwsError(sdk('AccessDenied', 'not authorized to perform: iam:ListMFADevices'), { ...ctx, call: 'ListMFADevices' }),
+      mapAwsError(sdk('AccessDenied', 'MultiFactorAuthentication failed with invalid MFA one time pass code.'), {
+        ...ctx,
+        call: 'GetSessionToken',
+      }),
+      mapAwsError(sdk('AccessDenied', 'not authorized to perform: iam:ListMFADevices'), {
+        ...ctx,
+        call: 'ListMFADevices',
+      }),
       mapAwsError(sdk('Throttling', 'Rate exceeded'), { ...ctx, call: 'GetCallerIdentity' }),
       mapAwsError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), { ...ctx, call: 'GetCallerIdentity' }),
     ].map((e) => (e as AwsFailure).reason);
-    expect(reasons).toEqual(['unknown-key', 'bad-signature', 'expired-token', 'mfa-rejected', 'access-denied:ListMFADevices', 'throttled', 'unreachable']);
+    expect(reasons).toEqual([
+      'unknown-key',
+      'bad-signature',
+      'expired-token',
+      'mfa-rejected',
+      'access-denied:ListMFADevices',
+      'throttled',
+      'unreachable',
+    ]);
   });
 });

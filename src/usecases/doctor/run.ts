@@ -28,7 +28,6 @@ export interface DoctorOptions {
   debug?: (line: string) => void;
 }
 
-
 /** Runs every check in order. Never throws for a problem of the setup: that is a failed check. */
 export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<DoctorReport> {
   const { env } = deps;
@@ -97,7 +96,12 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
   // 6. session
   if (files && names) {
     checks.push(
-      checkSession(files, names.target, { maxMfaAgeSeconds: req.maxMfaAge.value, minRemainingSeconds: req.minRemaining.value }, deps.now()),
+      checkSession(
+        files,
+        names.target,
+        { maxMfaAgeSeconds: req.maxMfaAge.value, minRemainingSeconds: req.minRemaining.value },
+        deps.now(),
+      ),
     );
   } else skip('session', files ? 'no target profile (see profiles)' : 'cannot read the files (see files)');
 
@@ -111,7 +115,9 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
     }
   }
   const targetKeyId = target && files ? files.credentials[target]?.aws_access_key_id : undefined;
-  checks.push(checkEnvironment(env, { ...(target && { target }), ...(names && { source: names.source }) }, targetKeyId));
+  checks.push(
+    checkEnvironment(env, { ...(target && { target }), ...(names && { source: names.source }) }, targetKeyId),
+  );
 
   // 8. node
   checks.push(checkNode());

@@ -22,7 +22,7 @@ export function secretsOf(files: AwsFiles | undefined, env: NodeJS.ProcessEnv): 
 }
 
 export function scrubSecrets(checks: CheckResult[], secrets: string[]): CheckResult[] {
-  const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text.replace(/\s*\n\s*/g, ' '));
+  const scrub = (text: string) =>
+    secrets.reduce((t, s) => t.split(s).join('[redacted]'), text.replace(/\s*\n\s*/g, ' '));
   return checks.map((c) => ({ ...c, message: scrub(c.message), ...(c.hint !== undefined && { hint: scrub(c.hint) }) }));
 }
-

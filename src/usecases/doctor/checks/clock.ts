@@ -6,8 +6,8 @@ import { result, type CheckResult } from '../check.js';
 export const CLOCK_WARN_SECONDS = 60;
 export const CLOCK_FAIL_SECONDS = 300;
 
-const TIME_SYNC_HINT = 'Synchronise the system clock (e.g. timedatectl set-ntp true; on macOS sudo sntp -sS time.apple.com).';
-
+const TIME_SYNC_HINT =
+  'Synchronise the system clock (e.g. timedatectl set-ntp true; on macOS sudo sntp -sS time.apple.com).';
 
 /** Server clock minus local clock, in seconds, from one answer (positive: the local clock is behind). */
 export function skewSeconds(d: ServerDate): number {
@@ -33,8 +33,12 @@ export function checkClock(serverDates: readonly ServerDate[]): CheckResult {
     );
   }
   if (seconds > CLOCK_WARN_SECONDS) {
-    return result('clock', 'warn', `your clock is ${seconds} s ${direction} AWS's (Date header of its answer); AWS rejects signatures beyond 5 minutes`, TIME_SYNC_HINT);
+    return result(
+      'clock',
+      'warn',
+      `your clock is ${seconds} s ${direction} AWS's (Date header of its answer); AWS rejects signatures beyond 5 minutes`,
+      TIME_SYNC_HINT,
+    );
   }
   return result('clock', 'pass', `your clock is within ${Math.max(1, seconds)} s of AWS's (Date header of its answer)`);
 }
-

@@ -1,14 +1,23 @@
 /** 7. environment: no AWS keys or profile variables overriding the target profile. */
 import { result, type CheckResult } from '../check.js';
 
-const KEY_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN'] as const;
+const KEY_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_SECURITY_TOKEN',
+] as const;
 
 /**
  * Keys in the environment beat every profile in the AWS CLI and SDKs; AWS_PROFILE and
  * AWS_DEFAULT_PROFILE choose the profile they use. Never prints a variable's value except the
  * profile names.
  */
-export function checkEnvironment(env: NodeJS.ProcessEnv, names: { target?: string; source?: string }, targetSessionKeyId?: string): CheckResult {
+export function checkEnvironment(
+  env: NodeJS.ProcessEnv,
+  names: { target?: string; source?: string },
+  targetSessionKeyId?: string,
+): CheckResult {
   const { target, source } = names;
   const problems: { status: 'fail' | 'warn'; message: string; hint: string }[] = [];
   const keys = KEY_VARIABLES.filter((v) => env[v]);
@@ -45,9 +54,17 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, names: { target?: strin
   }
   if (problems.length === 0) {
     const profile = env.AWS_PROFILE?.trim() ? `AWS_PROFILE=${env.AWS_PROFILE.trim()}` : 'AWS_PROFILE unset';
-    return result('environment', 'pass', `no AWS keys in the environment; ${profile}${target ? `, so tools use profile "${target}"` : ''}`);
+    return result(
+      'environment',
+      'pass',
+      `no AWS keys in the environment; ${profile}${target ? `, so tools use profile "${target}"` : ''}`,
+    );
   }
   const status = problems.some((p) => p.status === 'fail') ? 'fail' : 'warn';
-  return result('environment', status, problems.map((p) => p.message).join('; '), problems.map((p) => p.hint.replace(/\.?$/, '.')).join(' '));
+  return result(
+    'environment',
+    status,
+    problems.map((p) => p.message).join('; '),
+    problems.map((p) => p.hint.replace(/\.?$/, '.')).join(' '),
+  );
 }
-

@@ -9,12 +9,14 @@ import { readFileText } from '../../../profiles/file-store.js';
 import { displayPath, octal, shellQuote } from '../../../platform/paths.js';
 import { result, type CheckResult } from '../check.js';
 
-
 /**
  * Both files: found (the config file is optional), readable, well-formed, private.
  * `loadable` says whether the later checks can read them.
  */
-export async function checkFiles(paths: AwsFilePaths, env: NodeJS.ProcessEnv): Promise<{ result: CheckResult; loadable: boolean }> {
+export async function checkFiles(
+  paths: AwsFilePaths,
+  env: NodeJS.ProcessEnv,
+): Promise<{ result: CheckResult; loadable: boolean }> {
   const problems: { status: 'fail' | 'warn'; message: string; hint?: string }[] = [];
   const found: string[] = [];
   const files = [
@@ -30,7 +32,11 @@ export async function checkFiles(paths: AwsFilePaths, env: NodeJS.ProcessEnv): P
     } catch (error) {
       loadable = false;
       const e = error instanceof UserError ? error : undefined;
-      problems.push({ status: 'fail', message: e?.message ?? `Cannot read the ${where}: ${String(error)}.`, hint: e?.hint ?? 'Check the file and its directory.' });
+      problems.push({
+        status: 'fail',
+        message: e?.message ?? `Cannot read the ${where}: ${String(error)}.`,
+        hint: e?.hint ?? 'Check the file and its directory.',
+      });
       continue;
     }
     if (text === undefined) {
@@ -50,7 +56,11 @@ export async function checkFiles(paths: AwsFilePaths, env: NodeJS.ProcessEnv): P
     } catch (error) {
       loadable = false;
       if (error instanceof IniParseError) {
-        problems.push({ status: 'fail', message: `the ${role} file does not parse: ${error.message}`, hint: error.hint });
+        problems.push({
+          status: 'fail',
+          message: `the ${role} file does not parse: ${error.message}`,
+          hint: error.hint,
+        });
       } else {
         throw error;
       }
@@ -63,8 +73,14 @@ export async function checkFiles(paths: AwsFilePaths, env: NodeJS.ProcessEnv): P
       // read a moment ago: a race with a writer; the next run tells
     }
     if (mode !== undefined && (mode & 0o177) !== 0) {
-      const who = [mode & 0o070 && 'your group', mode & 0o007 && 'everyone', mode & 0o100 && 'executable'].filter(Boolean).join(', ');
-      problems.push({ status: 'warn', message: `the ${where} has mode ${octal(mode)}, wider than 0600 (${who})`, hint: `Run: chmod 600 ${shellQuote(resolve(path))}` });
+      const who = [mode & 0o070 && 'your group', mode & 0o007 && 'everyone', mode & 0o100 && 'executable']
+        .filter(Boolean)
+        .join(', ');
+      problems.push({
+        status: 'warn',
+        message: `the ${where} has mode ${octal(mode)}, wider than 0600 (${who})`,
+        hint: `Run: chmod 600 ${shellQuote(resolve(path))}`,
+      });
     }
     found.push(`${where}${mode !== undefined ? ` (${octal(mode)})` : ''}`);
   }
@@ -73,6 +89,8 @@ export async function checkFiles(paths: AwsFilePaths, env: NodeJS.ProcessEnv): P
   }
   const status = problems.some((p) => p.status === 'fail') ? 'fail' : 'warn';
   const hints = [...new Set(problems.map((p) => p.hint).filter(Boolean))];
-  return { result: result('files', status, problems.map((p) => p.message.replace(/\.$/, '')).join('; '), hints.join(' ')), loadable };
+  return {
+    result: result('files', status, problems.map((p) => p.message.replace(/\.$/, '')).join('; '), hints.join(' ')),
+    loadable,
+  };
 }
-

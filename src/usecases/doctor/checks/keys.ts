@@ -18,7 +18,11 @@ export interface KeysOutcome {
  * with AWS's time, so a skewed clock alone does not fail this check; the first answer's Date
  * header (recorded before any correction) is what the clock check judges.
  */
-export async function checkKeys(conn: AwsConnection, openAws: AwsFactory, debug: (line: string) => void = () => {}): Promise<KeysOutcome> {
+export async function checkKeys(
+  conn: AwsConnection,
+  openAws: AwsFactory,
+  debug: (line: string) => void = () => {},
+): Promise<KeysOutcome> {
   const profile = conn.profileName;
   const keyId = conn.credentials.accessKeyId;
   const temporary = /^ASIA/.test(keyId);
@@ -70,10 +74,13 @@ export async function checkKeys(conn: AwsConnection, openAws: AwsFactory, debug:
   const first = dates()[0];
   const corrected = first !== undefined && first.status >= 400 && Math.abs(skewSeconds(first)) > CLOCK_FAIL_SECONDS;
   return {
-    result: result('keys', 'pass', `STS accepts the keys of profile "${profile}" (${keyId}): ${identity.arn}${corrected ? ' (after re-signing with AWS\'s time; see clock)' : ''}`),
+    result: result(
+      'keys',
+      'pass',
+      `STS accepts the keys of profile "${profile}" (${keyId}): ${identity.arn}${corrected ? " (after re-signing with AWS's time; see clock)" : ''}`,
+    ),
     aws,
     identity,
     serverDates: dates(),
   };
 }
-

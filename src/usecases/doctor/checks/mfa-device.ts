@@ -26,7 +26,12 @@ export function rememberedSerial(req: ProfileRequest): RememberedSerial | undefi
 const CREATE_DEVICE_HINT =
   'Create and enable a virtual MFA device: IAM console → Users → Security credentials → Assign MFA device (or aws iam create-virtual-mfa-device + enable-mfa-device).';
 
-export async function checkMfaDevice(aws: AwsApi, identity: CallerIdentity, remembered: RememberedSerial | undefined, configFile: string): Promise<CheckResult> {
+export async function checkMfaDevice(
+  aws: AwsApi,
+  identity: CallerIdentity,
+  remembered: RememberedSerial | undefined,
+  configFile: string,
+): Promise<CheckResult> {
   if (remembered) {
     try {
       checkSerialNumber(remembered.serial, remembered.from);
@@ -52,11 +57,23 @@ export async function checkMfaDevice(aws: AwsApi, identity: CallerIdentity, reme
   const { userName, all, usable } = listing;
   if (!userName) {
     return remembered
-      ? result('mfa-device', 'warn', `the keys belong to ${identity.arn}, not to an IAM user, so the devices cannot be listed to confirm ${remembered.serial} (${remembered.from})`)
-      : result('mfa-device', 'fail', `the keys belong to ${identity.arn}, not to an IAM user, so they have no MFA devices to list`, 'Give the device with --serial-number ARN, or set mfa_serial in ~/.aws/config.');
+      ? result(
+          'mfa-device',
+          'warn',
+          `the keys belong to ${identity.arn}, not to an IAM user, so the devices cannot be listed to confirm ${remembered.serial} (${remembered.from})`,
+        )
+      : result(
+          'mfa-device',
+          'fail',
+          `the keys belong to ${identity.arn}, not to an IAM user, so they have no MFA devices to list`,
+          'Give the device with --serial-number ARN, or set mfa_serial in ~/.aws/config.',
+        );
   }
   const passkeys = all.length - usable.length;
-  const ignored = passkeys > 0 ? ` (${plural(passkeys, 'passkey')}/security key${passkeys === 1 ? '' : 's'} ignored: GetSessionToken cannot use them)` : '';
+  const ignored =
+    passkeys > 0
+      ? ` (${plural(passkeys, 'passkey')}/security key${passkeys === 1 ? '' : 's'} ignored: GetSessionToken cannot use them)`
+      : '';
   if (usable.length === 0) {
     return result(
       'mfa-device',
@@ -70,7 +87,10 @@ export async function checkMfaDevice(aws: AwsApi, identity: CallerIdentity, reme
   const list = usable.map((d) => d.serialNumber).join(', ');
   if (remembered) {
     if (usable.some((d) => d.serialNumber === remembered.serial)) {
-      const which = usable.length === 1 ? `${userName}'s usable MFA device` : `one of ${userName}'s ${usable.length} usable MFA devices`;
+      const which =
+        usable.length === 1
+          ? `${userName}'s usable MFA device`
+          : `one of ${userName}'s ${usable.length} usable MFA devices`;
       return result('mfa-device', 'pass', `${remembered.serial} (${remembered.from}) is ${which}${ignored}`);
     }
     const passkey = all.some((d) => d.serialNumber === remembered.serial);
@@ -84,8 +104,15 @@ export async function checkMfaDevice(aws: AwsApi, identity: CallerIdentity, reme
     );
   }
   if (usable.length === 1) {
-    return result('mfa-device', 'pass', `${userName} has 1 usable MFA device: ${list}${ignored}; not remembered yet (the next refresh saves it as mfa_serial)`);
+    return result(
+      'mfa-device',
+      'pass',
+      `${userName} has 1 usable MFA device: ${list}${ignored}; not remembered yet (the next refresh saves it as mfa_serial)`,
+    );
   }
-  return result('mfa-device', 'pass', `${userName} has ${usable.length} usable MFA devices: ${list}${ignored}; the next refresh asks which (or pass --serial-number)`);
+  return result(
+    'mfa-device',
+    'pass',
+    `${userName} has ${usable.length} usable MFA devices: ${list}${ignored}; the next refresh asks which (or pass --serial-number)`,
+  );
 }
-

@@ -24,7 +24,11 @@ export function profileNames(req: ProfileRequest): ProfileNames {
  * The source profile holds long-term keys and is not the target; the target holds no long-term
  * keys. `connection` is what sourceConnection made of the source profile, or the error it threw.
  */
-export function checkProfiles(files: AwsFiles, names: ProfileNames, connection: { conn: AwsConnection } | { error: unknown }): CheckResult {
+export function checkProfiles(
+  files: AwsFiles,
+  names: ProfileNames,
+  connection: { conn: AwsConnection } | { error: unknown },
+): CheckResult {
   const { target, source, sourceFrom } = names;
   const targetLongTerm = holdsLongTermKeys(files.credentials[target]);
   if (source === target) {
@@ -46,17 +50,26 @@ export function checkProfiles(files: AwsFiles, names: ProfileNames, connection: 
         `Run: ${setup} (it moves the keys to [${source}] and keeps [${target}] for sessions).`,
       );
     }
-    const withKeys = Object.keys(files.credentials).filter((name) => name !== target && holdsLongTermKeys(files.credentials[name]));
+    const withKeys = Object.keys(files.credentials).filter(
+      (name) => name !== target && holdsLongTermKeys(files.credentials[name]),
+    );
     const e = connection.error;
     const base = fromError('profiles', e);
     const elsewhere = withKeys.length > 0 ? ` Profiles with long-term keys: ${withKeys.join(', ')}.` : '';
-    return { ...base, message: `${base.message.replace(/\.$/, '')}; it is the source profile (${sourceFrom})`, hint: `${base.hint ?? ''}${elsewhere}`.trim() };
+    return {
+      ...base,
+      message: `${base.message.replace(/\.$/, '')}; it is the source profile (${sourceFrom})`,
+      hint: `${base.hint ?? ''}${elsewhere}`.trim(),
+    };
   }
   if (targetLongTerm) {
     const e = longTermOverwriteError(target, files.paths.credentials);
     return result('profiles', 'fail', e.message.replace(/\.$/, ''), e.hint);
   }
   const keyId = connection.conn.credentials.accessKeyId;
-  return result('profiles', 'pass', `source "${source}" (${sourceFrom}) holds keys (${keyId}); target "${target}" holds no long-term keys`);
+  return result(
+    'profiles',
+    'pass',
+    `source "${source}" (${sourceFrom}) holds keys (${keyId}); target "${target}" holds no long-term keys`,
+  );
 }
-

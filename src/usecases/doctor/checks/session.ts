@@ -20,23 +20,36 @@ export function checkSession(
     case 'missing': {
       const values = files.credentials[target];
       return values?.aws_session_token || values?.aws_security_token
-        ? result('session', 'warn', `profile "${target}" holds a session token without an expiration this tool can read, so it cannot tell how long it lasts`, `Run: ${run} --force`)
+        ? result(
+            'session',
+            'warn',
+            `profile "${target}" holds a session token without an expiration this tool can read, so it cannot tell how long it lasts`,
+            `Run: ${run} --force`,
+          )
         : result('session', 'warn', `profile "${target}" holds no MFA session yet`, `Run: ${run}`);
     }
   }
   const s = judged.session!;
-  const limit = s.limitedByMfaAge ? ` (MFA age limit ${formatDuration(maxMfaAgeSeconds * 1000)}; it expires ${formatLocalTime(s.expiration)})` : '';
+  const limit = s.limitedByMfaAge
+    ? ` (MFA age limit ${formatDuration(maxMfaAgeSeconds * 1000)}; it expires ${formatLocalTime(s.expiration)})`
+    : '';
   const parts: string[] = [];
   const hints: string[] = [];
   let status: CheckStatus = 'pass';
   if (judged.state === 'expired') {
     status = 'warn';
-    const why = s.limitedByMfaAge ? `its MFA sign-in is older than ${formatDuration(maxMfaAgeSeconds * 1000)}` : 'it expired';
-    parts.push(`the session of profile "${target}" is no longer usable since ${formatLocalTime(s.usableUntil, new Date(now))} (${why})`);
+    const why = s.limitedByMfaAge
+      ? `its MFA sign-in is older than ${formatDuration(maxMfaAgeSeconds * 1000)}`
+      : 'it expired';
+    parts.push(
+      `the session of profile "${target}" is no longer usable since ${formatLocalTime(s.usableUntil, new Date(now))} (${why})`,
+    );
     hints.push(`Run: ${run}`);
   } else {
     const left = formatDuration(s.usableUntil.getTime() - now);
-    parts.push(`the session of profile "${target}" is usable until ${formatLocalTime(s.usableUntil, new Date(now))}${limit}, ${left} left${judged.state === 'expiring' ? ' (the next refresh renews it)' : ''}${s.device ? `, device ${s.device}` : ''}`);
+    parts.push(
+      `the session of profile "${target}" is usable until ${formatLocalTime(s.usableUntil, new Date(now))}${limit}, ${left} left${judged.state === 'expiring' ? ' (the next refresh renews it)' : ''}${s.device ? `, device ${s.device}` : ''}`,
+    );
   }
   if (s.issued) {
     const lengthMs = s.expiration.getTime() - s.issued.getTime();
@@ -53,4 +66,3 @@ export function checkSession(
   }
   return result('session', status, parts.join('; '), hints.length > 0 ? hints.join(' ') : undefined);
 }
-
