@@ -140,7 +140,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   try {
     credentials = await aws.getSessionToken(serialNumber, code, duration);
   } catch (error) {
-    throw await explainReusedCode(error, serialNumber, code, env);
+    throw await explainReusedCode(error, serialNumber, code, deps);
   }
   const { recordUsedCode } = await import('../mfa/used-codes.js');
   await recordUsedCode(serialNumber, code, new Date(deps.now()), env);
@@ -193,21 +193,16 @@ async function obtainCodeFor(req: ProfileRequest, serialNumber: string, io: Refr
 }
 
 /** A rejected code that is the one we used last time for this device: say so, and when the next one comes. */
-async function explainReusedCode(
-  error: unknown,
-  serialNumber: string,
-  code: string,
-  env: NodeJS.ProcessEnv,
-): Promise<unknown> {
+async function explainReusedCode(error: unknown, serialNumber: string, code: string, deps: Deps): Promise<unknown> {
   const { AwsFailure } = await import('../aws/errors.js');
   if (!(error instanceof AwsFailure) || error.reason !== 'mfa-rejected') return error;
   const { previousUse, secondsToNextCode } = await import('../mfa/used-codes.js');
-  const usedAt = await previousUse(serialNumber, code, env);
+  const usedAt = await previousUse(serialNumber, code, deps.env);
   if (!usedAt) return error;
   return new UserError(
     `AWS rejected the MFA code: it is the code already used at ${usedAt.toLocaleTimeString('en-GB')} for this device, and each code works only once.`,
     ExitCode.CodeRejected,
-    `Wait for the next code (in ${secondsToNextCode()} s) and run again.`,
+    `Wait for the next code (in ${secondsToNextCode(deps.now())} s) and run again.`,
   );
 }
 

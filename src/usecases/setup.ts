@@ -5,6 +5,7 @@
  * is chosen, and mfa_serial when a device is picked.
  */
 import { ExitCode, UserError } from '../errors.js';
+import { longTermProfileOf } from '../defaults.js';
 import { awsFilePaths, configSectionName, loadAwsFiles } from '../profiles/aws-files.js';
 import { readFileText, updateFile } from '../profiles/file-store.js';
 import { IniDocument } from '../profiles/ini-document.js';
@@ -76,7 +77,7 @@ export async function planSetup(profile: string, longTermProfile: string, env: N
   );
   if (Object.keys(creds.entries(profile)).length === 0) creds.removeSection(profile);
   const section = configSectionName(profile);
-  const conventional = longTermProfile === `${profile}-long-term`;
+  const conventional = longTermProfile === longTermProfileOf(profile);
   if (!conventional && config.get(section, 'source_profile') !== longTermProfile)
     config.set(section, { source_profile: longTermProfile });
   return { ...base, credentialsAfter: creds.toString(), configAfter: config.toString(), alreadyDone: false };
