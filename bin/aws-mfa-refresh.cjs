@@ -6,7 +6,9 @@
 // Node >= 22.1 can cache compiled code between runs; elsewhere this is a no-op.
 try {
   require('node:module').enableCompileCache?.();
-} catch {}
+} catch {
+  // not available: start without the cache
+}
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {

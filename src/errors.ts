@@ -1,17 +1,6 @@
-/**
- * Exit codes are public interface: scripts branch on them. Keep in sync with README "Exit codes".
- */
-export const ExitCode = {
-  Ok: 0,
-  Unexpected: 1,
-  Usage: 2,
-  InputNeeded: 3,
-  CodeRejected: 4,
-  Credentials: 5,
-  Unreachable: 6,
-  Interrupted: 130,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+import { ExitCode } from './exit-codes.js';
+
+export { ExitCode } from './exit-codes.js';
 
 /**
  * An error the user can act on. `message` is the one-line cause, `hint` the next step.
@@ -26,5 +15,16 @@ export class UserError extends Error {
   ) {
     super(message);
     this.name = 'UserError';
+  }
+}
+
+/**
+ * An exit with nothing more to print: the command already said why (status, doctor), was asked to
+ * be quiet, or passes a child's exit code on (exec).
+ */
+export class QuietExit extends UserError {
+  constructor(exitCode: number = ExitCode.CheckFailed) {
+    super('', exitCode);
+    this.name = 'QuietExit';
   }
 }

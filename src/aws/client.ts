@@ -5,6 +5,9 @@
 import { mapAwsError, type AwsCall } from './errors.js';
 import { deviceKind, type AwsConnection, type CallerIdentity, type MfaDevice, type SessionCredentials } from './types.js';
 
+/** How use cases get an AwsApi: injected, so tests pass a plain object. */
+export type AwsFactory = (conn: AwsConnection, debug?: (line: string) => void, warn?: (line: string) => void) => Promise<AwsApi>;
+
 export interface AwsApi {
   callerIdentity(): Promise<CallerIdentity>;
   listMfaDevices(userName: string): Promise<MfaDevice[]>;
@@ -189,10 +192,4 @@ function iamRegion(region: string): string {
   if (region.startsWith('cn-')) return 'cn-north-1';
   if (region.startsWith('us-gov-')) return 'us-gov-west-1';
   return 'us-east-1';
-}
-
-/** `arn:aws:iam::123456789012:user/path/alice` → `alice`; undefined for roles and root. */
-export function userNameFromArn(arn: string): string | undefined {
-  const m = /^arn:[^:]+:iam::\d+:user\/(.+)$/.exec(arn);
-  return m?.[1]?.split('/').pop() || undefined;
 }

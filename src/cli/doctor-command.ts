@@ -1,32 +1,19 @@
 import type { Command } from 'commander';
-import { ExitCode, UserError } from '../errors.js';
-import { DEFAULT_MAX_MFA_AGE, DEFAULT_TIMEOUT } from '../defaults.js';
-import { parseDurationSeconds } from './values.js';
+import { QuietExit } from '../errors.js';
+import { addFlags, flagValues } from './options.js';
 import { makeDebug, paint } from './output.js';
 
-interface DoctorFlags {
-  profile?: string;
-  sourceProfile?: string;
-  maxMfaAge: string;
-  timeout: string;
-  region?: string;
-  endpointUrl?: string;
-  json?: boolean;
-  debug?: boolean;
-}
-
 export function addDoctorCommand(program: Command): void {
-  program
+  const command = program
     .command('doctor')
-    .description('check the setup: files, profiles, keys, clock, MFA device, session, environment, Node.js (exit 0 when nothing fails)')
-    .option('-p, --profile <name>', 'target profile that holds sessions (default: $AWS_PROFILE, else "default")')
-    .option('-s, --source-profile <name>', 'profile holding the long-term keys (default: source_profile in config, else PROFILE-long-term)')
-    .option('--max-mfa-age <time>', 'the MFA age your policy allows', String(DEFAULT_MAX_MFA_AGE))
-    .option('--timeout <time>', 'give up on AWS after this long', `${DEFAULT_TIMEOUT}s`)
-    .option('--region <region>', 'AWS region for STS')
-    .option('--endpoint-url <url>', 'STS/IAM endpoint')
-    .option('--json', 'print { ok, checks: [{ id, status, message, hint? }] } instead of lines')
-    .option('--debug', 'explain each step on stderr (secrets redacted)')
+    .description('check the setup: files, profiles, keys, clock, MFA device, session, environment, Node.js (exit 0 when nothing fails)');
+  addFlags(command, ['profile', 'sourceProfile', 'maxMfaAge', 'timeout', 'region', 'endpointUrl', 'json', 'debug'], {
+    profile: 'target profile that holds sessions (default: $AWS_PROFILE, else "default")',
+    maxMfaAge: 'the MFA age your policy allows',
+    region: 'AWS region for STS',
+    endpointUrl: 'STS/IAM endpoint',
+    json: 'print { ok, checks: [{ id, status, message, hint? }] } instead of lines',
+  })
     .addHelpText(
       'after',
       `
@@ -40,21 +27,13 @@ Examples:
   $ aws-mfa-refresh doctor --profile work --source-profile alice-keys
   $ aws-mfa-refresh doctor --json | jq '.checks[] | select(.status != "pass")'`,
     )
-    .action(async (flags: DoctorFlags) => {
-      const maxMfaAgeSeconds = parseDurationSeconds(flags.maxMfaAge, '--max-mfa-age');
-      const timeoutMs = parseDurationSeconds(flags.timeout, '--timeout') * 1000;
-      const { runDoctor } = await import('../doctor/checks.js');
-      const { formatReport, reportJson } = await import('../doctor/report.js');
-      const report = await runDoctor({
-        maxMfaAgeSeconds,
-        timeoutMs,
-        debug: makeDebug(Boolean(flags.debug)),
-        ...(flags.profile !== undefined && { profile: flags.profile }),
-        ...(flags.sourceProfile !== undefined && { sourceProfile: flags.sourceProfile }),
-        ...(flags.region !== undefined && { region: flags.region }),
-        ...(flags.endpointUrl !== undefined && { endpointUrl: flags.endpointUrl }),
-      });
+    .action(async () => {
+      const flags = flagValues(command);
+      const { runDoctor } = await import('../usecases/doctor/run.js');
+      const { formatReport, reportJson } = await import('../usecases/doctor/report.js');
+      const { systemDeps } = await import('../usecases/deps.js');
+      const report = await runDoctor({ flags, debug: makeDebug(Boolean(flags.debug)) }, systemDeps());
       process.stdout.write(flags.json ? reportJson(report) : formatReport(report, (code, text) => paint(process.stdout, code, text)));
-      if (!report.ok) throw new UserError('', ExitCode.Unexpected); // silent: the lines above said it
+      if (!report.ok) throw new QuietExit(); // the lines above said it
     });
 }

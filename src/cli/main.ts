@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode, EXIT_CODE_MEANINGS } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { PROGRAM, reportError } from './output.js';
 import { addRefreshCommand } from './refresh-command.js';
@@ -40,12 +40,14 @@ Examples:
   $ eval "$(aws-mfa-refresh env)"                     # put the session into this shell
   credential_process = aws-mfa-refresh credential-process --profile default   # in ~/.aws/config
 
-Exit codes: 0 ok or still valid, 1 unexpected, 2 usage, 3 input needed but none can be read,
-            4 MFA code rejected, 5 long-term credentials missing/invalid/would be overwritten,
-            6 AWS unreachable or timed out.`,
+${exitCodesHelp()}`,
   );
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeErr: () => {} });
   return program;
+}
+
+function exitCodesHelp(): string {
+  return ['Exit codes:', ...EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`)].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {

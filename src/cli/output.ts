@@ -1,7 +1,8 @@
 /** How the CLI speaks: results on stdout, everything else on stderr, one line per failure. */
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode, QuietExit, UserError } from '../errors.js';
 
-export const PROGRAM = 'aws-mfa-refresh';
+export { PROGRAM } from '../config/hints.js';
+import { PROGRAM } from '../config/hints.js';
 
 export function useColour(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
@@ -27,12 +28,12 @@ export function warn(line: string): void {
 
 /** Prints the one-line failure and returns the exit code. */
 export function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof QuietExit) return error.exitCode; // the command already said why
   if (error instanceof UserError) {
-    if (error.exitCode === 130) {
+    if (error.exitCode === ExitCode.Interrupted) {
       process.stderr.write('\n');
-      return 130;
+      return ExitCode.Interrupted;
     }
-    if (!error.message) return error.exitCode; // the command already said why
     const line = [error.message, error.hint].filter(Boolean).join(' ');
     process.stderr.write(`${PROGRAM}: ${line.replace(/\s*\n\s*/g, ' ')}\n`);
     if (debug && error.stack) process.stderr.write(`[debug] ${redact(error.stack)}\n`);

@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_MAX_MFA_AGE } from '../defaults.js';
 import { DEFAULT_NAME, FORMATS, type Format } from '../policy/options.js';
 import { PROGRAM } from './output.js';
-import { parseDurationSeconds } from './values.js';
+import { parseDurationSeconds } from '../config/values.js';
 
 interface PolicyFlags {
   maxAge: string;

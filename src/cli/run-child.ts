@@ -13,6 +13,7 @@ export function runChild(command: string, args: string[], env: NodeJS.ProcessEnv
     // Listen before spawning: a signal that lands between the spawn and the listeners would
     // otherwise kill us with the default action and leave the child running on its own.
     const pending: NodeJS.Signals[] = [];
+    // eslint-disable-next-line prefer-const -- assigned after the listeners that read it
     let child: ChildProcess | undefined;
     const forward = (signal: NodeJS.Signals) => {
       if (!child) pending.push(signal);

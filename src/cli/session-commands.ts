@@ -1,27 +1,33 @@
 /** Commands that hand a session to something else: env, exec, credential-process. */
 import type { Command } from 'commander';
-import { ExitCode, UserError } from '../errors.js';
-import type { RefreshOptions } from '../refresh.js';
+import { ExitCode, QuietExit, UserError } from '../errors.js';
 import { SESSION_KEYS, formatTimestamp } from '../profiles/session.js';
 import type { Profile, SessionInfo } from '../profiles/session.js';
+import { refreshCommand } from '../config/hints.js';
+import type { FlagValues } from './flags.js';
+import { addFlags, flagValues } from './options.js';
 import { addRefreshOptions } from './refresh-command.js';
 import { makeDebug, warn } from './output.js';
 import { SHELL_FORMATS, defaultFormat, renderEnv, type ShellFormat } from './shell-env.js';
 import type { PromptStreams } from '../mfa/terminal.js';
 
-type SessionFlags = RefreshOptions & { debug?: boolean; quiet?: boolean };
-
 /** Refreshes for a command whose stdout belongs to someone else: all talk goes to stderr. */
-function refresher(flags: SessionFlags, promptStreams?: () => PromptStreams | undefined) {
+function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | undefined) {
   return async () => {
-    const { refresh } = await import('../refresh.js');
-    const result = await refresh({ ...flags, force: false }, {
-      debug: makeDebug(Boolean(flags.debug)),
-      warn: flags.quiet ? () => {} : warn,
-      ...(promptStreams && { promptStreams }),
-    });
+    const { refresh } = await import('../usecases/refresh.js');
+    const { systemDeps } = await import('../usecases/deps.js');
+    const result = await refresh(
+      { flags, force: false, remember: flags.remember, quiet: flags.quiet },
+      { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, ...(promptStreams && { promptStreams }) },
+      systemDeps(),
+    );
     if (result.refreshed && !flags.quiet) process.stderr.write(`✔ Profile "${result.profile}" refreshed.\n`);
   };
+}
+
+async function ensure(flags: FlagValues, refresh: boolean, runRefresh: () => Promise<unknown>) {
+  const { ensureSession } = await import('../usecases/ensure-session.js');
+  return ensureSession({ flags, refresh }, runRefresh, { env: process.env, now: () => Date.now() });
 }
 
 function sessionVariables(values: Profile, session: SessionInfo): Record<string, string> {
@@ -34,12 +40,12 @@ function sessionVariables(values: Profile, session: SessionInfo): Record<string,
 }
 
 export function addEnvCommand(program: Command): void {
-  addRefreshOptions(
+  const command = addRefreshOptions(
     program.command('env').description('print the session as environment variables, for eval "$(aws-mfa-refresh env)"'),
   )
     .option('--format <shell>', `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL)`)
-    .option('--refresh', 'refresh first when the session is not usable (prompting on the terminal, never on stdout)')
-    .option('-q, --quiet', 'no messages on stderr')
+    .option('--refresh', 'refresh first when the session is not usable (prompting on the terminal, never on stdout)');
+  addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
     .addHelpText(
       'after',
       `
@@ -49,27 +55,27 @@ Examples:
   $ aws-mfa-refresh env --format powershell | Invoke-Expression
   $ aws-mfa-refresh env --refresh --format dotenv > .env`,
     )
-    .action(async (flags: SessionFlags & { format?: string; refresh?: boolean }) => {
-      const format = (flags.format ?? defaultFormat()) as ShellFormat;
+    .action(async (own: { format?: string; refresh?: boolean }) => {
+      const flags = flagValues(command);
+      const format = (own.format ?? defaultFormat()) as ShellFormat;
       if (!SHELL_FORMATS.includes(format)) {
-        throw new UserError(`--format ${flags.format} is not one of ${SHELL_FORMATS.join(', ')}.`, ExitCode.Usage, 'Example: --format fish.');
+        throw new UserError(`--format ${own.format} is not one of ${SHELL_FORMATS.join(', ')}.`, ExitCode.Usage, 'Example: --format fish.');
       }
-      const { ensureSession } = await import('../session-state.js');
-      const { values, session } = await ensureSession({ ...flags, refresh: Boolean(flags.refresh) }, refresher(flags));
+      const { values, session } = await ensure(flags, Boolean(own.refresh), refresher(flags));
       process.stdout.write(renderEnv(format, sessionVariables(values, session), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']));
     });
 }
 
 export function addExecCommand(program: Command): void {
-  addRefreshOptions(
+  const command = addRefreshOptions(
     program
       .command('exec')
       .description('run a command with the session in its environment, refreshing first when needed')
       .argument('<command>', 'the command to run')
       .argument('[args...]', 'its arguments')
       .passThroughOptions(),
-  )
-    .option('-q, --quiet', 'no messages on stderr')
+  );
+  addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
     .addHelpText(
       'after',
       `
@@ -80,20 +86,20 @@ Examples:
 The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
 AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
     )
-    .action(async (command: string, args: string[], flags: SessionFlags) => {
-      const { ensureSession } = await import('../session-state.js');
-      const { values, session } = await ensureSession({ ...flags, refresh: true }, refresher(flags));
+    .action(async (child: string, args: string[]) => {
+      const flags = flagValues(command);
+      const { values, session } = await ensure(flags, true, refresher(flags));
       const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
       delete env.AWS_PROFILE;
       delete env.AWS_DEFAULT_PROFILE;
       const { runChild } = await import('./run-child.js');
-      const code = await runChild(command, args, env);
-      throw new UserError('', code); // silent: the child's exit code is ours
+      const code = await runChild(child, args, env);
+      throw new QuietExit(code); // the child's exit code is ours
     });
 }
 
 export function addCredentialProcessCommand(program: Command): void {
-  addRefreshOptions(
+  const command = addRefreshOptions(
     program
       .command('credential-process')
       .description('print the session as credential_process JSON, refreshing on the terminal (/dev/tty) when needed'),
@@ -109,18 +115,18 @@ Use it from ~/.aws/config so every SDK and the AWS CLI pick the session up:
 The session is kept in [work-session] of ~/.aws/credentials. When it must be refreshed the code
 is asked on the controlling terminal, never on stdout or stderr (the SDK captures those).`,
     )
-    .action(async (flags: SessionFlags) => {
+    .action(async () => {
+      const flags = flagValues(command);
       const { controllingTerminal } = await import('../mfa/terminal.js');
-      const { ensureSession } = await import('../session-state.js');
       let tty: PromptStreams | undefined;
       try {
-        const { values, session } = await ensureSession({ ...flags, refresh: true }, async () => {
+        const { values, session } = await ensure(flags, true, async () => {
           tty = await controllingTerminal();
           if (!tty && flags.code === undefined) {
             throw new UserError(
               'The MFA session needs a refresh and there is no terminal (/dev/tty) to ask for the code on.',
               ExitCode.InputNeeded,
-              `Run aws-mfa-refresh${flags.profile ? ` --profile ${flags.profile}` : ''} in a terminal first.`,
+              `Run ${flags.profile ? `aws-mfa-refresh --profile ${flags.profile}` : refreshCommand('default')} in a terminal first.`,
             );
           }
           const streams = tty;

@@ -1,30 +1,22 @@
 import type { Command } from 'commander';
-import { ExitCode, UserError } from '../errors.js';
-import type { ProfileSession } from '../session-state.js';
-import { DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING } from '../defaults.js';
-import { parseDurationSeconds } from './values.js';
+import { QuietExit } from '../errors.js';
+import type { ProfileSession } from '../profiles/session-state.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
+import { addFlags, flagValues } from './options.js';
 import { paint } from './output.js';
 
-interface StatusFlags {
-  profile?: string;
-  all?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-  maxMfaAge: string;
-  minRemaining: string;
-}
-
 export function addStatusCommand(program: Command): void {
-  program
+  const command = program
     .command('status')
     .description('say whether a profile holds a usable MFA session (offline; exit 0 usable, 1 not)')
     .option('-p, --profile <name>', 'profile to check (default: $AWS_PROFILE, else "default")')
-    .option('-a, --all', 'every profile of the credentials file that holds a session')
-    .option('--max-mfa-age <time>', 'the MFA age your policy allows', String(DEFAULT_MAX_MFA_AGE))
-    .option('--min-remaining <time>', 'usable means at least this much is left', `${DEFAULT_MIN_REMAINING / 60}m`)
-    .option('-q, --quiet', 'print nothing; only the exit code tells')
-    .option('--json', 'print the state as JSON')
+    .option('-a, --all', 'every profile of the credentials file that holds a session');
+  addFlags(command, ['maxMfaAge', 'minRemaining', 'quiet', 'json'], {
+    maxMfaAge: 'the MFA age your policy allows',
+    minRemaining: 'usable means at least this much is left',
+    quiet: 'print nothing; only the exit code tells',
+    json: 'print the state as JSON',
+  })
     .addHelpText(
       'after',
       `
@@ -33,23 +25,26 @@ Examples:
   $ aws-mfa-refresh status -q || aws-mfa-refresh   # the dotfiles line: refresh only when needed
   $ aws-mfa-refresh status --all --json`,
     )
-    .action(async (flags: StatusFlags) => {
-      const maxMfaAge = parseDurationSeconds(flags.maxMfaAge, '--max-mfa-age');
-      const minRemaining = parseDurationSeconds(flags.minRemaining, '--min-remaining');
-      const { judge, loadFiles, sessionProfiles, describeState } = await import('../session-state.js');
-      const { targetProfileName } = await import('../refresh.js');
-      const files = await loadFiles();
-      const names = flags.all ? sessionProfiles(files) : [targetProfileName(flags.profile)];
-      const states = names.map((name) => judge(name, files.credentials[name], maxMfaAge, minRemaining));
+    .action(async (own: { all?: boolean }) => {
+      const flags = flagValues(command);
+      const { judge, sessionProfiles, describeState } = await import('../profiles/session-state.js');
+      const { resolveProfile } = await import('../config/resolve.js');
+      const { loadFiles } = await import('../usecases/deps.js');
+      const env = process.env;
+      const files = await loadFiles(env);
+      const req = resolveProfile({ flags, env, files });
+      const names = own.all ? sessionProfiles(files) : [req.target.value];
+      const now = Date.now();
+      const states = names.map((name) => judge(name, files.credentials[name], req.maxMfaAge.value, req.minRemaining.value, now));
       if (flags.json) {
         const rows = states.map(toJson);
-        process.stdout.write(`${JSON.stringify(flags.all ? rows : rows[0])}\n`);
+        process.stdout.write(`${JSON.stringify(own.all ? rows : rows[0])}\n`);
       } else if (!flags.quiet) {
         if (states.length === 0) process.stdout.write('No profile holds an MFA session.\n');
         for (const s of states) process.stdout.write(`${describe(s, describeState)}\n`);
       }
       const ok = states.length > 0 && states.every((s) => s.state === 'usable');
-      if (!ok) throw new UserError('', ExitCode.Unexpected); // silent: the lines above said it
+      if (!ok) throw new QuietExit(); // the lines above said it
     });
 }
 

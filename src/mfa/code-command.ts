@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ExitCode, UserError } from '../errors.js';
-import { normaliseCode } from '../cli/values.js';
+import { normaliseCode } from '../config/values.js';
 
 export function runCodeCommand(command: string, source: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@
  * Nothing here waits forever: stdin has a deadline, and no terminal means no prompt.
  */
 import { ExitCode, UserError } from '../errors.js';
-import { checkCodeFlag, normaliseCode } from '../cli/values.js';
+import { checkCodeFlag, normaliseCode } from '../config/values.js';
 import { askCode } from './prompts.js';
 import { needInput, terminalStreams, type PromptStreams } from './terminal.js';
 

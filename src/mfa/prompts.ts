@@ -1,6 +1,6 @@
 /** Inquirer prompts, loaded only when a person has to be asked something. */
 import type { MfaDevice } from '../aws/types.js';
-import { normaliseCode } from '../cli/values.js';
+import { normaliseCode } from '../config/values.js';
 import { Interrupted, isPromptAbort, type PromptStreams } from './terminal.js';
 
 export function describeDevice(device: MfaDevice): string {

@@ -54,22 +54,17 @@ export function formatTimestamp(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Long-term keys: an access key without any session token. Never overwrite those. */
-export function holdsLongTermKeys(profile: Profile | undefined): boolean {
-  if (!profile?.aws_access_key_id) return false;
-  return !profile.aws_session_token && !profile.aws_security_token;
-}
-
 /**
- * holdsLongTermKeys with key names compared the way botocore (the AWS CLI) compares them: without
- * case. To the AWS CLI `AWS_ACCESS_KEY_ID = AKIA…` is the profile's long-term key, although the JS
- * SDK does not read it.
+ * Long-term keys: an access key without any session token. Never overwrite those. The one
+ * predicate for it: key names compared the way botocore (the AWS CLI) compares them, without case,
+ * so `AWS_ACCESS_KEY_ID = AKIA…` counts although the JS SDK does not read it.
  */
-export function holdsLongTermKeysAnyCase(profile: Profile | undefined): boolean {
+export function holdsLongTermKeys(profile: Profile | undefined): boolean {
   if (!profile) return false;
   const lower: Profile = {};
   for (const [key, value] of Object.entries(profile)) if (value) lower[key.toLowerCase()] ??= value;
-  return holdsLongTermKeys(lower);
+  if (!lower.aws_access_key_id) return false;
+  return !lower.aws_session_token && !lower.aws_security_token;
 }
 
 /** The session in a profile, or undefined when it holds none we can date. */

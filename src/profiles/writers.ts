@@ -7,7 +7,7 @@ import type { SessionCredentials } from '../aws/types.js';
 import { IniDocument } from './ini-document.js';
 import { updateFile, type UpdateResult } from './file-store.js';
 import { configSectionName } from './aws-files.js';
-import { FOREIGN_SESSION_KEYS, SESSION_KEYS, formatTimestamp, holdsLongTermKeysAnyCase } from './session.js';
+import { FOREIGN_SESSION_KEYS, SESSION_KEYS, formatTimestamp, holdsLongTermKeys } from './session.js';
 
 export function longTermOverwriteError(profile: string, file: string): UserError {
   return new UserError(
@@ -29,8 +29,7 @@ export async function writeSession(file: string, session: SessionWrite): Promise
     const doc = text === undefined ? IniDocument.empty() : IniDocument.parse(text, { file });
     const existing = doc.hasSection(session.profile) ? doc.entries(session.profile) : undefined;
     // Checked again under the lock: another program may have put keys there since we looked.
-    // Without case too: the AWS CLI reads AWS_ACCESS_KEY_ID as aws_access_key_id.
-    if (holdsLongTermKeysAnyCase(existing)) throw longTermOverwriteError(session.profile, file);
+    if (holdsLongTermKeys(existing)) throw longTermOverwriteError(session.profile, file);
     const c = session.credentials;
     doc.set(session.profile, {
       [SESSION_KEYS.accessKeyId]: c.accessKeyId,

@@ -7,7 +7,8 @@ import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Emulator } from '../emulator/index.js';
 import { NODE, ROOT, modulesLoadedBy, type RunResult, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
-import { checkClock, checkNode } from '../../src/doctor/checks.js';
+import { checkClock } from '../../src/usecases/doctor/checks/clock.js';
+import { checkNode } from '../../src/usecases/doctor/checks/node.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -414,7 +415,7 @@ describe('doctor', () => {
     const packagesLoaded = async () => new Set((await modulesLoadedBy(['doctor'], s.env)).flatMap((m) => contents[m.replace(/.*\/dist\//, '')] ?? []));
     await s.writeCredentials('[other]\naws_access_key_id = AKIAOTHER0000000000X\naws_secret_access_key = x\n');
     const offline = await packagesLoaded();
-    expect(offline).toContain('src/doctor/checks.ts');
+    expect(offline).toContain('src/usecases/doctor/run.ts');
     expect([...offline].filter((p) => p.startsWith('@aws-sdk/'))).toEqual([]);
     // Positive control: with keys to try, the keys check loads the STS client.
     const user = newUser(emulator);

@@ -76,7 +76,7 @@ describe('status', () => {
     const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<string, string[]>;
     const loaded = (await modulesLoadedBy(['status'], s.env)).filter((m) => m.includes('/dist/')).map((m) => m.replace(/.*\/dist\//, ''));
     const packages = new Set(loaded.flatMap((file) => contents[file] ?? []));
-    expect(packages).toContain('src/session-state.ts'); // the probe sees what status runs
+    expect(packages).toContain('src/profiles/session-state.ts'); // the probe sees what status runs
     expect([...packages].filter((p) => p.startsWith('@smithy/'))).not.toEqual([]); // the SDK's INI loader, and only that
     expect([...packages].filter((p) => /^@aws-sdk\/|^@inquirer\//.test(p))).toEqual([]);
     // Positive control: a command that talks to AWS is seen loading the SDK.

@@ -496,7 +496,15 @@ function childScript(): string {
   const out = join(root, 'js');
   const script = join(out, 'child.mjs');
   if (existsSync(script)) return script;
-  for (const rel of ['src/errors.ts', 'src/profiles/ini-document.ts', 'src/profiles/file-store.ts']) {
+  // The store, the INI engine and every module they import (relative imports, followed).
+  const todo = ['src/profiles/ini-document.ts', 'src/profiles/file-store.ts'];
+  const done = new Set<string>();
+  for (let rel = todo.pop(); rel !== undefined; rel = todo.pop()) {
+    if (done.has(rel)) continue;
+    done.add(rel);
+    for (const { fileName } of ts.preProcessFile(readFileSync(join(REPO, rel), 'utf8'), true, true).importedFiles) {
+      if (fileName.startsWith('.')) todo.push(join(rel, '..', fileName).replace(/\.js$/, '.ts'));
+    }
     const { outputText } = ts.transpileModule(readFileSync(join(REPO, rel), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });

@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { addPolicyCommand } from '../../src/cli/policy-command.js';
 import { addRefreshOptions } from '../../src/cli/refresh-command.js';
 import { addStatusCommand } from '../../src/cli/status-command.js';
-import { parseDurationSeconds } from '../../src/cli/values.js';
+import { parseDurationSeconds } from '../../src/config/values.js';
 import { ExitCode, UserError } from '../../src/errors.js';
 import { DEFAULT_MAX_MFA_AGE } from '../../src/defaults.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSerialNumber, checkSessionDuration, normaliseCode, parseDurationSeconds } from '../../src/cli/values.js';
+import { checkSerialNumber, checkSessionDuration, normaliseCode, parseDurationSeconds } from '../../src/config/values.js';
 import { ExitCode, UserError } from '../../src/errors.js';
 
 function usageError(fn: () => unknown): UserError {

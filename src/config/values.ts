@@ -16,7 +16,11 @@ export function parseDurationSeconds(value: string, flag: string): number {
     consumed = re.lastIndex;
   }
   if (consumed === 0 || consumed !== text.length) {
-    throw new UserError(`${flag} ${JSON.stringify(value)} is not a duration.`, ExitCode.Usage, 'Use seconds (43200) or a form like 12h, 90m, 1h30m.');
+    throw new UserError(
+      `${flag} ${JSON.stringify(value)} is not a duration.`,
+      ExitCode.Usage,
+      'Use seconds (43200) or a form like 12h, 90m, 1h30m.',
+    );
   }
   return total;
 }
@@ -50,7 +54,11 @@ export function checkSerialNumber(value: string, source = '--serial-number'): st
       kind === 'u2f'
         ? 'Security keys and passkeys (u2f) cannot be used with GetSessionToken; register a virtual or hardware TOTP device.'
         : `Give the MFA device's ARN instead, e.g. arn:${partition}:iam::${account}:mfa/${name} (aws-mfa-refresh discovers it when you leave --serial-number out).`;
-    throw new UserError(`${source} ${serial} is a ${kind === 'u2f' ? 'FIDO security key' : `${kind} ARN`}, not an MFA device ARN.`, ExitCode.Usage, hint);
+    throw new UserError(
+      `${source} ${serial} is a ${kind === 'u2f' ? 'FIDO security key' : `${kind} ARN`}, not an MFA device ARN.`,
+      ExitCode.Usage,
+      hint,
+    );
   }
   if (!serial.startsWith('arn:') && HARDWARE_SERIAL.test(serial)) return serial;
   throw new UserError(
@@ -69,6 +77,11 @@ export function normaliseCode(value: string): string | undefined {
 /** The --code value as six digits, or a usage error. */
 export function checkCodeFlag(value: string): string {
   const code = normaliseCode(value);
-  if (!code) throw new UserError('--code must be the 6 digits your MFA device shows.', ExitCode.Usage, 'Example: --code 123456, or --code - to read it from stdin.');
+  if (!code)
+    throw new UserError(
+      '--code must be the 6 digits your MFA device shows.',
+      ExitCode.Usage,
+      'Example: --code 123456, or --code - to read it from stdin.',
+    );
   return code;
 }

@@ -1,5 +1,5 @@
 /** How the doctor's results are shown: one line per check, or one JSON document. */
-import type { CheckResult, CheckStatus, DoctorReport } from './checks.js';
+import type { CheckResult, CheckStatus, DoctorReport } from './check.js';
 
 const SYMBOLS: Record<CheckStatus, { symbol: string; colour: number }> = {
   pass: { symbol: '✔', colour: 32 },

@@ -1,0 +1,39 @@
+/** The commander side of the flag table: registers flags and reads them back as typed values. */
+import type { Command } from 'commander';
+import { parseDurationSeconds } from '../config/values.js';
+import { FLAGS, flagSyntax, type FlagName, type FlagValues } from './flags.js';
+
+/** Adds the named flags, in order; `help` replaces a flag's help text for this command. */
+export function addFlags(
+  command: Command,
+  names: readonly FlagName[],
+  help: Partial<Record<FlagName, string>> = {},
+): Command {
+  for (const name of names) {
+    const spec = FLAGS[name];
+    const text = help[name] ?? spec.help;
+    if ('default' in spec) command.option(flagSyntax(spec), text, spec.default);
+    else command.option(flagSyntax(spec), text);
+  }
+  return command;
+}
+
+/**
+ * The shared flags the user gave, typed: durations in seconds, timeouts in milliseconds. A flag left
+ * at its default is undefined here, so the resolver applies the default and says it did.
+ */
+export function flagValues(command: Command): FlagValues {
+  const raw = command.opts<Record<string, unknown>>();
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    const value = raw[name];
+    if (value === undefined || command.getOptionValueSource(name) === 'default') continue;
+    if (spec.type === 'seconds' || spec.type === 'milliseconds') {
+      const seconds = parseDurationSeconds(String(value), `--${spec.long}`);
+      out[name] = spec.type === 'seconds' ? seconds : seconds * 1000;
+    } else {
+      out[name] = value;
+    }
+  }
+  return out as FlagValues;
+}

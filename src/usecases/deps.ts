@@ -1,0 +1,27 @@
+/**
+ * What a use case gets from its caller instead of reaching for globals: the environment, the
+ * clock and the AWS client factory. The CLI passes systemDeps(); unit tests pass plain objects.
+ */
+import type { AwsFactory } from '../aws/client.js';
+import { awsFilePaths, loadAwsFiles, type AwsFiles } from '../profiles/aws-files.js';
+
+export interface Deps {
+  env: NodeJS.ProcessEnv;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  openAws: AwsFactory;
+}
+
+export function systemDeps(): Deps {
+  return {
+    env: process.env,
+    now: () => Date.now(),
+    // Lazily: commands that never talk to AWS never load the SDK.
+    openAws: (conn, debug, warn) => import('../aws/client.js').then((m) => m.openAws(conn, debug, warn)),
+  };
+}
+
+/** Both AWS files, from where the environment says they are. */
+export function loadFiles(env: NodeJS.ProcessEnv): Promise<AwsFiles> {
+  return loadAwsFiles(awsFilePaths(env));
+}

@@ -1,0 +1,29 @@
+/** `devices`: the source keys' MFA devices, and which one the config remembers. */
+import type { CallerIdentity, MfaDevice } from '../aws/types.js';
+import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
+import { loadFiles, type Deps } from './deps.js';
+
+export interface DevicesResult {
+  identity: CallerIdentity;
+  /** Every device, passkeys included (they are shown as unusable). */
+  devices: MfaDevice[];
+  /** mfa_serial of the target, else of the source. */
+  remembered?: string;
+  configFile: string;
+}
+
+export async function listProfileDevices(
+  flags: ProfileFlags,
+  deps: Deps,
+  debug: (line: string) => void,
+): Promise<DevicesResult> {
+  const files = await loadFiles(deps.env);
+  const req = resolveProfile({ flags, env: deps.env, files });
+  const conn = req.sourceConnection({ progress: true });
+  debug(req.describeConnection(conn));
+  const remembered = req.rememberedDevice?.value;
+  const aws = await deps.openAws(conn, debug);
+  const { listDevices } = await import('../aws/devices.js');
+  const { identity, all } = await listDevices(aws);
+  return { identity, devices: all, ...(remembered && { remembered }), configFile: files.paths.config };
+}

@@ -1,0 +1,70 @@
+/** 7. environment: no AWS keys or profile variables overriding the target profile. */
+import { result, type CheckResult } from '../check.js';
+
+const KEY_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_SECURITY_TOKEN',
+] as const;
+
+/**
+ * Keys in the environment beat every profile in the AWS CLI and SDKs; AWS_PROFILE and
+ * AWS_DEFAULT_PROFILE choose the profile they use. Never prints a variable's value except the
+ * profile names.
+ */
+export function checkEnvironment(
+  env: NodeJS.ProcessEnv,
+  names: { target?: string; source?: string },
+  targetSessionKeyId?: string,
+): CheckResult {
+  const { target, source } = names;
+  const problems: { status: 'fail' | 'warn'; message: string; hint: string }[] = [];
+  const keys = KEY_VARIABLES.filter((v) => env[v]);
+  if (keys.length > 0) {
+    const these = keys.join(', ');
+    const verb = keys.length === 1 ? 'is' : 'are';
+    if (targetSessionKeyId && env.AWS_ACCESS_KEY_ID === targetSessionKeyId) {
+      problems.push({
+        status: 'warn',
+        message: `${these} ${verb} set in this shell, from the current session of profile "${target}": the AWS CLI and SDKs use ${keys.length === 1 ? 'it' : 'them'} before any profile, and ${keys.length === 1 ? 'it goes' : 'they go'} stale when that session is refreshed`,
+        hint: `After each refresh run eval "$(aws-mfa-refresh env)" again, or run: unset ${keys.join(' ')}`,
+      });
+    } else {
+      problems.push({
+        status: 'fail',
+        message: `${these} ${verb} set in this shell: the AWS CLI and SDKs use ${keys.length === 1 ? 'it' : 'them'} before any profile${target ? `, so profile "${target}" is ignored` : ''}`,
+        hint: `Run: unset ${keys.join(' ')}`,
+      });
+    }
+  }
+  for (const variable of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE'] as const) {
+    const value = env[variable]?.trim();
+    if (!value || !target || value === target) continue;
+    const longTerm = value === source ? ` (the long-term keys, to which an MFA policy denies almost everything)` : '';
+    const why = variable === 'AWS_DEFAULT_PROFILE' ? 'the AWS CLI v1 and older tools use' : 'the AWS CLI and SDKs use';
+    problems.push({
+      status: 'warn',
+      message: `${variable}=${value} but the target profile is "${target}": ${why} "${value}"${longTerm}`,
+      hint:
+        variable === 'AWS_PROFILE'
+          ? `Run: export AWS_PROFILE=${target}${value === source ? '' : ` (or aws-mfa-refresh --profile ${value} if that is the profile you mean)`}.`
+          : 'Run: unset AWS_DEFAULT_PROFILE',
+    });
+  }
+  if (problems.length === 0) {
+    const profile = env.AWS_PROFILE?.trim() ? `AWS_PROFILE=${env.AWS_PROFILE.trim()}` : 'AWS_PROFILE unset';
+    return result(
+      'environment',
+      'pass',
+      `no AWS keys in the environment; ${profile}${target ? `, so tools use profile "${target}"` : ''}`,
+    );
+  }
+  const status = problems.some((p) => p.status === 'fail') ? 'fail' : 'warn';
+  return result(
+    'environment',
+    status,
+    problems.map((p) => p.message).join('; '),
+    problems.map((p) => p.hint.replace(/\.?$/, '.')).join(' '),
+  );
+}

@@ -1,0 +1,96 @@
+/** 1. files: both AWS files found (the config file is optional), readable, well-formed, private. */
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { UserError } from '../../../errors.js';
+import type { AwsFilePaths } from '../../../profiles/aws-files.js';
+import { IniDocument, IniParseError } from '../../../profiles/ini-document.js';
+import { readFileText } from '../../../profiles/file-store.js';
+import { displayPath, octal, shellQuote } from '../../../platform/paths.js';
+import { result, type CheckResult } from '../check.js';
+
+/**
+ * Both files: found (the config file is optional), readable, well-formed, private.
+ * `loadable` says whether the later checks can read them.
+ */
+export async function checkFiles(
+  paths: AwsFilePaths,
+  env: NodeJS.ProcessEnv,
+): Promise<{ result: CheckResult; loadable: boolean }> {
+  const problems: { status: 'fail' | 'warn'; message: string; hint?: string }[] = [];
+  const found: string[] = [];
+  const files = [
+    { role: 'credentials', path: paths.credentials, variable: 'AWS_SHARED_CREDENTIALS_FILE' },
+    { role: 'config', path: paths.config, variable: 'AWS_CONFIG_FILE' },
+  ] as const;
+  let loadable = true;
+  for (const { role, path, variable } of files) {
+    const where = `${role} file ${displayPath(path, env.HOME || homedir())}${env[variable] ? ` (${variable})` : ''}`;
+    let text: string | undefined;
+    try {
+      text = await readFileText(path);
+    } catch (error) {
+      loadable = false;
+      const e = error instanceof UserError ? error : undefined;
+      problems.push({
+        status: 'fail',
+        message: e?.message ?? `Cannot read the ${where}: ${String(error)}.`,
+        hint: e?.hint ?? 'Check the file and its directory.',
+      });
+      continue;
+    }
+    if (text === undefined) {
+      if (role === 'credentials') {
+        problems.push({
+          status: 'warn',
+          message: `no ${where}`,
+          hint: `Your long-term keys belong there: aws configure --profile NAME-long-term creates it${env[variable] ? '' : ' (or point AWS_SHARED_CREDENTIALS_FILE at yours)'}.`,
+        });
+      } else {
+        found.push(`no ${where} (optional)`);
+      }
+      continue;
+    }
+    try {
+      IniDocument.parse(text, { file: path });
+    } catch (error) {
+      loadable = false;
+      if (error instanceof IniParseError) {
+        problems.push({
+          status: 'fail',
+          message: `the ${role} file does not parse: ${error.message}`,
+          hint: error.hint,
+        });
+      } else {
+        throw error;
+      }
+      continue;
+    }
+    let mode: number | undefined;
+    try {
+      mode = (await stat(path)).mode & 0o777;
+    } catch {
+      // read a moment ago: a race with a writer; the next run tells
+    }
+    if (mode !== undefined && (mode & 0o177) !== 0) {
+      const who = [mode & 0o070 && 'your group', mode & 0o007 && 'everyone', mode & 0o100 && 'executable']
+        .filter(Boolean)
+        .join(', ');
+      problems.push({
+        status: 'warn',
+        message: `the ${where} has mode ${octal(mode)}, wider than 0600 (${who})`,
+        hint: `Run: chmod 600 ${shellQuote(resolve(path))}`,
+      });
+    }
+    found.push(`${where}${mode !== undefined ? ` (${octal(mode)})` : ''}`);
+  }
+  if (problems.length === 0) {
+    return { result: result('files', 'pass', `${found.join(', ')}: readable, well-formed, private`), loadable };
+  }
+  const status = problems.some((p) => p.status === 'fail') ? 'fail' : 'warn';
+  const hints = [...new Set(problems.map((p) => p.hint).filter(Boolean))];
+  return {
+    result: result('files', status, problems.map((p) => p.message.replace(/\.$/, '')).join('; '), hints.join(' ')),
+    loadable,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * A usable session for `env`, `exec` and `credential-process`: the one on disk when it is usable,
+ * else (when allowed) a fresh one, else a one-line error saying how to get one.
+ */
+import { ExitCode, UserError } from '../errors.js';
+import { refreshCommand } from '../config/hints.js';
+import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
+import { judge, describeState, type ProfileSession } from '../profiles/session-state.js';
+import type { Profile, SessionInfo } from '../profiles/session.js';
+import { loadFiles, type Deps } from './deps.js';
+
+export interface EnsureOptions {
+  flags: ProfileFlags;
+  /** Refresh when the session is not usable (else fail with exit 1 and say how to refresh). */
+  refresh: boolean;
+}
+
+export type UsableSession = ProfileSession & { session: SessionInfo; values: Profile };
+
+export async function ensureSession(
+  opts: EnsureOptions,
+  runRefresh: () => Promise<unknown>,
+  deps: Pick<Deps, 'env' | 'now'>,
+): Promise<UsableSession> {
+  const req = resolveProfile({ flags: opts.flags, env: deps.env });
+  const profile = req.target.value;
+  const maxMfaAge = req.maxMfaAge.value;
+  const minRemaining = req.minRemaining.value;
+  const look = async () =>
+    judge(profile, (await loadFiles(deps.env)).credentials[profile], maxMfaAge, minRemaining, deps.now());
+  let judged = await look();
+  if (judged.state !== 'usable' && opts.refresh) {
+    await runRefresh();
+    judged = await look();
+  }
+  if (judged.state === 'usable' || (opts.refresh && judged.state === 'expiring')) return judged as UsableSession;
+  throw new UserError(
+    describeState(judged),
+    ExitCode.Unexpected,
+    `Run: ${refreshCommand(profile)} (or add --refresh).`,
+  );
+}
