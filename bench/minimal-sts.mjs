@@ -8,6 +8,10 @@ const client = new STSClient({
   credentials: { accessKeyId: process.env.BENCH_KEY_ID, secretAccessKey: process.env.BENCH_SECRET },
 });
 const out = await client.send(
-  new GetSessionTokenCommand({ SerialNumber: process.env.BENCH_SERIAL, TokenCode: process.env.BENCH_CODE, DurationSeconds: 43200 }),
+  new GetSessionTokenCommand({
+    SerialNumber: process.env.BENCH_SERIAL,
+    TokenCode: process.env.BENCH_CODE,
+    DurationSeconds: 43200,
+  }),
 );
 if (!out.Credentials?.AccessKeyId) process.exit(1);

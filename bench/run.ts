@@ -40,7 +40,8 @@ function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, rss = fal
     child.on('error', rej);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code !== 0) return rej(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n').pop()}`));
+      if (code !== 0)
+        return rej(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n').pop()}`));
       res({ ms, ...(rss && { rssKb: Number(stderr.trim().split('\n').pop()) }) });
     });
   });
@@ -74,8 +75,15 @@ async function freshHome(opts: { serialInConfig: boolean; session?: boolean }) {
   const session = opts.session
     ? `\n[default]\naws_access_key_id = ASIABENCH\naws_secret_access_key = s\naws_session_token = t\nexpiration = ${new Date(Date.now() + 6 * 3600_000).toISOString()}\nmfa_issued = ${new Date().toISOString()}\n`
     : '';
-  await writeFile(join(home, '.aws', 'credentials'), `[default-long-term]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n${session}`, { mode: 0o600 });
-  if (opts.serialInConfig) await writeFile(join(home, '.aws', 'config'), `[default]\nmfa_serial = ${user.devices![0]!.serialNumber}\n`, { mode: 0o600 });
+  await writeFile(
+    join(home, '.aws', 'credentials'),
+    `[default-long-term]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n${session}`,
+    { mode: 0o600 },
+  );
+  if (opts.serialInConfig)
+    await writeFile(join(home, '.aws', 'config'), `[default]\nmfa_serial = ${user.devices![0]!.serialNumber}\n`, {
+      mode: 0o600,
+    });
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, AWS_ENDPOINT_URL: emulator.url, NO_COLOR: '1' };
   return { user, home, env, serial: user.devices![0]!.serialNumber };
 }
@@ -123,20 +131,44 @@ const minimal = await measure(async () => {
   return {
     cmd: node,
     args: [join(ROOT, 'bench', 'minimal-sts.mjs')],
-    env: { ...env, BENCH_ENDPOINT: emulator.url, BENCH_KEY_ID: user.accessKeyId, BENCH_SECRET: user.secretAccessKey, BENCH_SERIAL: serial, BENCH_CODE: emulator.freshCode(serial), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...env,
+      BENCH_ENDPOINT: emulator.url,
+      BENCH_KEY_ID: user.accessKeyId,
+      BENCH_SECRET: user.secretAccessKey,
+      BENCH_SERIAL: serial,
+      BENCH_CODE: emulator.freshCode(serial),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   };
 });
 const known = await measure(async () => {
   const { env, serial } = await freshHome({ serialInConfig: true });
   return { cmd: node, args: [CLI, '-q', '--code', emulator.freshCode(serial)], env };
 }, true);
-rows.push({ label: '3. full refresh, code given, serial known', ms: known.ms, ratio: `${(known.ms / minimal.ms).toFixed(2)}× (5)`, target: '≤ 0.9× (5)', rssMb: known.rssMb });
+rows.push({
+  label: '3. full refresh, code given, serial known',
+  ms: known.ms,
+  ratio: `${(known.ms / minimal.ms).toFixed(2)}× (5)`,
+  target: '≤ 0.9× (5)',
+  rssMb: known.rssMb,
+});
 const discovery = await measure(async () => {
   const { env, serial } = await freshHome({ serialInConfig: false });
   return { cmd: node, args: [CLI, '-q', '--no-remember', '--code', emulator.freshCode(serial)], env };
 }, true);
-rows.push({ label: '4. full refresh with device discovery (3 calls)', ms: discovery.ms, ratio: `${(discovery.ms / minimal.ms).toFixed(2)}× (5)`, target: '≤ 1.1× (5)', rssMb: discovery.rssMb });
-rows.push({ label: '5. minimal Node script: import client-sts, one GetSessionToken', ms: minimal.ms, ratio: '1.00× (5)' });
+rows.push({
+  label: '4. full refresh with device discovery (3 calls)',
+  ms: discovery.ms,
+  ratio: `${(discovery.ms / minimal.ms).toFixed(2)}× (5)`,
+  target: '≤ 1.1× (5)',
+  rssMb: discovery.rssMb,
+});
+rows.push({
+  label: '5. minimal Node script: import client-sts, one GetSessionToken',
+  ms: minimal.ms,
+  ratio: '1.00× (5)',
+});
 
 const aws = spawnSync('aws', ['--version'], { encoding: 'utf8' });
 if (aws.status === 0) {
@@ -145,11 +177,26 @@ if (aws.status === 0) {
     const { user, env, serial } = await freshHome({ serialInConfig: true });
     return {
       cmd: 'aws',
-      args: ['sts', 'get-session-token', '--serial-number', serial, '--token-code', emulator.freshCode(serial), '--endpoint-url', emulator.url, '--region', 'us-east-1'],
+      args: [
+        'sts',
+        'get-session-token',
+        '--serial-number',
+        serial,
+        '--token-code',
+        emulator.freshCode(serial),
+        '--endpoint-url',
+        emulator.url,
+        '--region',
+        'us-east-1',
+      ],
       env: { ...env, AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
     };
   });
-  rows.push({ label: `6. AWS CLI (\`${version}\`): one \`sts get-session-token\``, ms: m.ms, ratio: `${(m.ms / minimal.ms).toFixed(2)}× (5)` });
+  rows.push({
+    label: `6. AWS CLI (\`${version}\`): one \`sts get-session-token\``,
+    ms: m.ms,
+    ratio: `${(m.ms / minimal.ms).toFixed(2)}× (5)`,
+  });
 } else {
   rows.push({ label: '6. AWS CLI', note: 'skipped: `aws` is not on PATH' });
 }
@@ -157,14 +204,20 @@ const enter = await enterToRequest();
 rows.push({ label: '7. Enter at the code prompt → STS request at the emulator', ms: enter, target: '≤ 50 ms' });
 
 const pack = spawnSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8' });
-const packInfo = pack.status === 0 ? (JSON.parse(pack.stdout) as { size: number; unpackedSize: number; entryCount: number }[])[0] : undefined;
+const packInfo =
+  pack.status === 0
+    ? (JSON.parse(pack.stdout) as { size: number; unpackedSize: number; entryCount: number }[])[0]
+    : undefined;
 const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
 
 const fmt = (n?: number) => (n === undefined ? '' : `${n.toFixed(n < 10 ? 1 : 0)}`);
 const table = [
   '| measurement | median ms | ratio | target | peak RSS MiB |',
   '| --- | ---: | ---: | --- | ---: |',
-  ...rows.map((r) => `| ${r.label}${r.note ? ` (${r.note})` : ''} | ${fmt(r.ms)} | ${r.ratio ?? ''} | ${r.target ?? (r.rssMb ? '' : '')}${r.rssMb !== undefined ? ' RSS ≤ 70' : ''} | ${fmt(r.rssMb)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.label}${r.note ? ` (${r.note})` : ''} | ${fmt(r.ms)} | ${r.ratio ?? ''} | ${r.target ?? (r.rssMb ? '' : '')}${r.rssMb !== undefined ? ' RSS ≤ 70' : ''} | ${fmt(r.rssMb)} |`,
+  ),
 ].join('\n');
 const runtime = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${runtime}, ${new Date().toISOString().slice(0, 10)}; medians of ${RUNS} runs after ${WARMUP} warm-up runs`;

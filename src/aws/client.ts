@@ -3,10 +3,20 @@
  * never talk to AWS (status, env on a usable session, --help) never pay for loading it.
  */
 import { mapAwsError, type AwsCall } from './errors.js';
-import { deviceKind, type AwsConnection, type CallerIdentity, type MfaDevice, type SessionCredentials } from './types.js';
+import {
+  deviceKind,
+  type AwsConnection,
+  type CallerIdentity,
+  type MfaDevice,
+  type SessionCredentials,
+} from './types.js';
 
 /** How use cases get an AwsApi: injected, so tests pass a plain object. */
-export type AwsFactory = (conn: AwsConnection, debug?: (line: string) => void, warn?: (line: string) => void) => Promise<AwsApi>;
+export type AwsFactory = (
+  conn: AwsConnection,
+  debug?: (line: string) => void,
+  warn?: (line: string) => void,
+) => Promise<AwsApi>;
 
 export interface AwsApi {
   callerIdentity(): Promise<CallerIdentity>;
@@ -37,7 +47,8 @@ export async function openAws(
   warn: (line: string) => void = () => {},
 ): Promise<AwsApi> {
   const env = process.env;
-  const stsUrl = conn.endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${conn.region}.amazonaws.com`;
+  const stsUrl =
+    conn.endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${conn.region}.amazonaws.com`;
   const iamUrl = conn.endpoint ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? 'https://iam.amazonaws.com';
   const [sts, stsHandler] = await Promise.all([import('@aws-sdk/client-sts'), requestHandler(conn, stsUrl, debug)]);
   const common = {
@@ -45,7 +56,14 @@ export async function openAws(
     credentials: conn.credentials,
     ...(conn.endpoint && { endpoint: conn.endpoint }),
   };
-  const stsClient = quietly(() => new sts.STSClient({ ...common, requestHandler: stsHandler, ...(conn.useGlobalEndpoint && { useGlobalEndpoint: true }) }));
+  const stsClient = quietly(
+    () =>
+      new sts.STSClient({
+        ...common,
+        requestHandler: stsHandler,
+        ...(conn.useGlobalEndpoint && { useGlobalEndpoint: true }),
+      }),
+  );
   const serverDates: ServerDate[] = [];
   // Innermost (right around the HTTP call): sees every attempt's raw answer, before retries and skew correction.
   stsClient.middlewareStack.add(
@@ -54,14 +72,16 @@ export async function openAws(
       const out = await next(args);
       const response = out.response as { statusCode?: number; headers?: Record<string, string | undefined> };
       const date = Date.parse(response.headers?.date ?? '');
-      if (!Number.isNaN(date)) serverDates.push({ date: new Date(date), sentAt, receivedAt: Date.now(), status: response.statusCode ?? 0 });
+      if (!Number.isNaN(date))
+        serverDates.push({ date: new Date(date), sentAt, receivedAt: Date.now(), status: response.statusCode ?? 0 });
       return out;
     },
     { step: 'deserialize', priority: 'low', name: 'amrServerDateMiddleware' },
   );
   // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
   // The IAM client is large and only needed to discover devices: load it on first use.
-  let iamClient: Promise<{ iam: typeof import('@aws-sdk/client-iam'); client: import('@aws-sdk/client-iam').IAMClient }> | undefined;
+  let iamClient:
+    Promise<{ iam: typeof import('@aws-sdk/client-iam'); client: import('@aws-sdk/client-iam').IAMClient }> | undefined;
   const endpointLabel = stsUrl;
   let skewReported = false;
   /** The SDK corrects a skewed clock by itself after a failed signature; say so once, with the amount. */
@@ -69,7 +89,9 @@ export async function openAws(
     if (skewReported || offsetMs === undefined || Math.abs(offsetMs) < 60_000) return;
     skewReported = true;
     const seconds = Math.round(Math.abs(offsetMs) / 1000);
-    warn(`your clock is ${seconds} s ${offsetMs > 0 ? 'behind' : 'ahead of'} AWS's (from its Date header); the request was re-signed with AWS's time, but fix the clock (e.g. timedatectl set-ntp true).`);
+    warn(
+      `your clock is ${seconds} s ${offsetMs > 0 ? 'behind' : 'ahead of'} AWS's (from its Date header); the request was re-signed with AWS's time, but fix the clock (e.g. timedatectl set-ntp true).`,
+    );
   }
 
   async function call<T>(name: AwsCall, run: (signal: AbortSignal) => Promise<T>, serialNumber?: string): Promise<T> {
@@ -84,36 +106,55 @@ export async function openAws(
       debug(`${name} ok in ${Date.now() - started} ms`);
       return result;
     } catch (error) {
-      const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
-      debug(`${name} failed in ${Date.now() - started} ms: ${e.name ?? 'Error'} (HTTP ${e.$metadata?.httpStatusCode ?? '-'}, attempts ${e.$metadata?.attempts ?? '-'}): ${e.message ?? ''}`);
+      const e = error as {
+        name?: string;
+        message?: string;
+        $metadata?: { httpStatusCode?: number; attempts?: number };
+      };
+      debug(
+        `${name} failed in ${Date.now() - started} ms: ${e.name ?? 'Error'} (HTTP ${e.$metadata?.httpStatusCode ?? '-'}, attempts ${e.$metadata?.attempts ?? '-'}): ${e.message ?? ''}`,
+      );
       stopProgress();
-      throw mapAwsError(signal.aborted && e.name !== 'TimeoutError' ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : error, {
-        call: name,
-        profileName: conn.profileName,
-        accessKeyId: conn.credentials.accessKeyId,
-        endpoint: endpointLabel,
-        timeoutMs: conn.timeoutMs,
-        ...(serialNumber && { serialNumber }),
-      });
+      throw mapAwsError(
+        signal.aborted && e.name !== 'TimeoutError'
+          ? Object.assign(new Error('timeout'), { name: 'TimeoutError' })
+          : error,
+        {
+          call: name,
+          profileName: conn.profileName,
+          accessKeyId: conn.credentials.accessKeyId,
+          endpoint: endpointLabel,
+          timeoutMs: conn.timeoutMs,
+          ...(serialNumber && { serialNumber }),
+        },
+      );
     }
   }
 
   return {
     async callerIdentity() {
-      const out = await call('GetCallerIdentity', (abortSignal) => stsClient.send(new sts.GetCallerIdentityCommand({}), { abortSignal }));
+      const out = await call('GetCallerIdentity', (abortSignal) =>
+        stsClient.send(new sts.GetCallerIdentityCommand({}), { abortSignal }),
+      );
       return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
     },
     async listMfaDevices(userName) {
-      iamClient ??= Promise.all([import('@aws-sdk/client-iam'), requestHandler(conn, iamUrl, debug)]).then(([iam, handler]) => ({
-        iam,
-        client: quietly(() => new iam.IAMClient({ ...common, requestHandler: handler, region: iamRegion(conn.region) })),
-      }));
+      iamClient ??= Promise.all([import('@aws-sdk/client-iam'), requestHandler(conn, iamUrl, debug)]).then(
+        ([iam, handler]) => ({
+          iam,
+          client: quietly(
+            () => new iam.IAMClient({ ...common, requestHandler: handler, region: iamRegion(conn.region) }),
+          ),
+        }),
+      );
       const { iam, client } = await iamClient;
       const devices: MfaDevice[] = [];
       let marker: string | undefined;
       do {
         const out = await call('ListMFADevices', (abortSignal) =>
-          client.send(new iam.ListMFADevicesCommand({ UserName: userName, ...(marker && { Marker: marker }) }), { abortSignal }),
+          client.send(new iam.ListMFADevicesCommand({ UserName: userName, ...(marker && { Marker: marker }) }), {
+            abortSignal,
+          }),
         );
         for (const d of out.MFADevices ?? []) {
           if (!d.SerialNumber) continue;
@@ -132,16 +173,32 @@ export async function openAws(
       const out = await call(
         'GetSessionToken',
         (abortSignal) =>
-          stsClient.send(new sts.GetSessionTokenCommand({ SerialNumber: serialNumber, TokenCode: code, DurationSeconds: durationSeconds }), { abortSignal }),
+          stsClient.send(
+            new sts.GetSessionTokenCommand({
+              SerialNumber: serialNumber,
+              TokenCode: code,
+              DurationSeconds: durationSeconds,
+            }),
+            { abortSignal },
+          ),
         serialNumber,
       );
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
         throw mapAwsError(new Error('GetSessionToken returned no credentials'), {
-          call: 'GetSessionToken', profileName: conn.profileName, accessKeyId: conn.credentials.accessKeyId, endpoint: endpointLabel, timeoutMs: conn.timeoutMs,
+          call: 'GetSessionToken',
+          profileName: conn.profileName,
+          accessKeyId: conn.credentials.accessKeyId,
+          endpoint: endpointLabel,
+          timeoutMs: conn.timeoutMs,
         });
       }
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
     },
     stsServerDates: () => serverDates,
   };
@@ -154,7 +211,13 @@ async function requestHandler(conn: AwsConnection, url: string, debug: (line: st
   if (!proxyConfigured()) return base;
   const agents = await proxyAgentsFor(url);
   debug(agents ? `${url} through proxy ${redactProxy(agents.proxy)}` : `${url} directly (NO_PROXY)`);
-  return agents ? { ...base, ...(agents.httpAgent && { httpAgent: agents.httpAgent }), ...(agents.httpsAgent && { httpsAgent: agents.httpsAgent }) } : base;
+  return agents
+    ? {
+        ...base,
+        ...(agents.httpAgent && { httpAgent: agents.httpAgent }),
+        ...(agents.httpsAgent && { httpsAgent: agents.httpsAgent }),
+      }
+    : base;
 }
 
 /** After a moment without an answer, a line on stderr (never stdout), erased when the call ends. */

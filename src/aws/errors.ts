@@ -61,7 +61,16 @@ interface SdkErrorLike {
   cause?: unknown;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
 
 function networkCode(err: SdkErrorLike): string | undefined {
   for (let e: SdkErrorLike | undefined = err, depth = 0; e && depth < 5; e = e.cause as SdkErrorLike, depth++) {
@@ -104,46 +113,123 @@ export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
           : net
             ? `network error ${net} talking to ${ctx.endpoint}`
             : `no answer from ${ctx.endpoint} within ${Math.round(ctx.timeoutMs / 1000)} s`;
-    return fail('unreachable', `${ctx.call} failed: ${why}.`, ExitCode.Unreachable, 'Check your network or proxy (HTTPS_PROXY) and try again; --timeout raises the limit.');
+    return fail(
+      'unreachable',
+      `${ctx.call} failed: ${why}.`,
+      ExitCode.Unreachable,
+      'Check your network or proxy (HTTPS_PROXY) and try again; --timeout raises the limit.',
+    );
   }
 
   switch (name) {
     case 'InvalidClientTokenId':
-      return fail('unknown-key', `AWS does not recognise ${keys}: the access key is unknown or was deleted.`, ExitCode.Credentials, `Put a current access key in profile "${ctx.profileName}" (IAM console → Security credentials).`);
+      return fail(
+        'unknown-key',
+        `AWS does not recognise ${keys}: the access key is unknown or was deleted.`,
+        ExitCode.Credentials,
+        `Put a current access key in profile "${ctx.profileName}" (IAM console → Security credentials).`,
+      );
     case 'SignatureDoesNotMatch':
       if (/signature expired|signature not yet current|is now earlier than|is now later than/i.test(message)) {
-        return fail('clock-skew', `${ctx.call} failed: your clock is off${skewOf(err)} and AWS rejected the signature.`, ExitCode.Credentials, 'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.');
+        return fail(
+          'clock-skew',
+          `${ctx.call} failed: your clock is off${skewOf(err)} and AWS rejected the signature.`,
+          ExitCode.Credentials,
+          'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.',
+        );
       }
-      return fail('bad-signature', `AWS rejected the signature made with ${keys}: the secret access key does not match the key id.`, ExitCode.Credentials, `Fix aws_secret_access_key in profile "${ctx.profileName}".`);
+      return fail(
+        'bad-signature',
+        `AWS rejected the signature made with ${keys}: the secret access key does not match the key id.`,
+        ExitCode.Credentials,
+        `Fix aws_secret_access_key in profile "${ctx.profileName}".`,
+      );
     case 'ExpiredToken':
     case 'ExpiredTokenException':
-      return fail('expired-token', `Profile "${ctx.profileName}" holds an expired aws_session_token next to its keys.`, ExitCode.Credentials, `Remove aws_session_token from profile "${ctx.profileName}"; it must hold only long-term keys.`);
+      return fail(
+        'expired-token',
+        `Profile "${ctx.profileName}" holds an expired aws_session_token next to its keys.`,
+        ExitCode.Credentials,
+        `Remove aws_session_token from profile "${ctx.profileName}"; it must hold only long-term keys.`,
+      );
     case 'RequestExpired':
-      return fail('clock-skew', `${ctx.call} failed: your clock is off${skewOf(err)} and AWS rejected the request as expired.`, ExitCode.Credentials, 'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.');
+      return fail(
+        'clock-skew',
+        `${ctx.call} failed: your clock is off${skewOf(err)} and AWS rejected the request as expired.`,
+        ExitCode.Credentials,
+        'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.',
+      );
     case 'ValidationError':
-      return fail('invalid-value', `${ctx.call} rejected a value: ${message}`, ExitCode.Usage, 'Check --duration (900–129600 s) and the MFA code (6 digits).');
+      return fail(
+        'invalid-value',
+        `${ctx.call} rejected a value: ${message}`,
+        ExitCode.Usage,
+        'Check --duration (900–129600 s) and the MFA code (6 digits).',
+      );
     case 'Throttling':
     case 'ThrottlingException':
     case 'RequestLimitExceeded':
-      return fail('throttled', `${ctx.call} failed: AWS is throttling requests (${message}).`, ExitCode.Unreachable, 'Wait a minute and try again.');
+      return fail(
+        'throttled',
+        `${ctx.call} failed: AWS is throttling requests (${message}).`,
+        ExitCode.Unreachable,
+        'Wait a minute and try again.',
+      );
     case 'AccessDenied':
     case 'AccessDeniedException':
       if (/session credentials/i.test(message)) {
-        return fail('session-credentials', `Profile "${ctx.profileName}" holds a session, not long-term keys: AWS says "${message}".`, ExitCode.Credentials, `Put your long-term access keys (AKIA…) in profile "${ctx.profileName}", or name that profile with --source-profile.`);
+        return fail(
+          'session-credentials',
+          `Profile "${ctx.profileName}" holds a session, not long-term keys: AWS says "${message}".`,
+          ExitCode.Credentials,
+          `Put your long-term access keys (AKIA…) in profile "${ctx.profileName}", or name that profile with --source-profile.`,
+        );
       }
       if (ctx.call === 'GetSessionToken' && /invalid MFA one time pass code/i.test(message)) {
-        return new MfaCodeRejected(ctx.call, 'AWS rejected the MFA code: it is wrong, too old, or was already used.', 'Wait for the next code on your device and run again (each code works once).');
+        return new MfaCodeRejected(
+          ctx.call,
+          'AWS rejected the MFA code: it is wrong, too old, or was already used.',
+          'Wait for the next code on your device and run again (each code works once).',
+        );
       }
       if (ctx.call === 'GetSessionToken' && /serial number|unable to validate MFA/i.test(message)) {
-        return fail('mfa-device-mismatch', `AWS could not validate the code against MFA device ${ctx.serialNumber ?? ''}: it is not a device of this user.`.replace('  ', ' '), ExitCode.CodeRejected, 'Check --serial-number or mfa_serial in ~/.aws/config; `aws-mfa-refresh` without them lists your devices.');
+        return fail(
+          'mfa-device-mismatch',
+          `AWS could not validate the code against MFA device ${ctx.serialNumber ?? ''}: it is not a device of this user.`.replace(
+            '  ',
+            ' ',
+          ),
+          ExitCode.CodeRejected,
+          'Check --serial-number or mfa_serial in ~/.aws/config; `aws-mfa-refresh` without them lists your devices.',
+        );
       }
       if (ctx.call === 'ListMFADevices') {
-        return fail('access-denied:ListMFADevices', 'Your keys may not list MFA devices (iam:ListMFADevices is denied).', ExitCode.Credentials, 'Name the device with --serial-number ARN, or set mfa_serial in the profile in ~/.aws/config.');
+        return fail(
+          'access-denied:ListMFADevices',
+          'Your keys may not list MFA devices (iam:ListMFADevices is denied).',
+          ExitCode.Credentials,
+          'Name the device with --serial-number ARN, or set mfa_serial in the profile in ~/.aws/config.',
+        );
       }
-      return fail(`access-denied:${ctx.call}`, `${ctx.call} was denied: ${message}`, ExitCode.Credentials, `Check the IAM permissions of the user behind profile "${ctx.profileName}".`);
+      return fail(
+        `access-denied:${ctx.call}`,
+        `${ctx.call} was denied: ${message}`,
+        ExitCode.Credentials,
+        `Check the IAM permissions of the user behind profile "${ctx.profileName}".`,
+      );
   }
   if (err.$fault === 'server' || (status !== undefined && status >= 500)) {
-    return fail('server-error', `${ctx.call} failed: AWS answered with a server error (${name || status}) after retries.`, ExitCode.Unreachable, 'Try again in a minute.');
+    return fail(
+      'server-error',
+      `${ctx.call} failed: AWS answered with a server error (${name || status}) after retries.`,
+      ExitCode.Unreachable,
+      'Try again in a minute.',
+    );
   }
-  return fail('unexpected', `${ctx.call} failed: ${name ? `${name}: ` : ''}${message}`, ExitCode.Unexpected, 'Run again with --debug for details.');
+  return fail(
+    'unexpected',
+    `${ctx.call} failed: ${name ? `${name}: ` : ''}${message}`,
+    ExitCode.Unexpected,
+    'Run again with --debug for details.',
+  );
 }

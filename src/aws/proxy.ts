@@ -53,10 +53,17 @@ export function proxyForUrl(url: string, env: NodeJS.ProcessEnv = process.env): 
   for (const raw of noProxy.split(/[,\s]+/).filter(Boolean)) {
     if (raw === '*') return undefined;
     // A bare IPv6 address has colons of its own; a port follows only `host` or `[v6]`.
-    const m = (raw.split(':').length > 2 && !raw.startsWith('[') ? [raw, raw, undefined] : /^(.*?)(?::(\d+))?$/.exec(raw))!;
+    const m = (
+      raw.split(':').length > 2 && !raw.startsWith('[') ? [raw, raw, undefined] : /^(.*?)(?::(\d+))?$/.exec(raw)
+    )!;
     const entryHost = m[1]!.replace(/^\*/, '').replace(/^\[|\]$/g, '');
     if (m[2] && m[2] !== port) continue;
-    if (entryHost.startsWith('.') ? host.endsWith(entryHost) || host === entryHost.slice(1) : host === entryHost || host.endsWith(`.${entryHost}`)) return undefined;
+    if (
+      entryHost.startsWith('.')
+        ? host.endsWith(entryHost) || host === entryHost.slice(1)
+        : host === entryHost || host.endsWith(`.${entryHost}`)
+    )
+      return undefined;
   }
   return proxy;
 }

@@ -26,7 +26,11 @@ function flagsOf(options: readonly Option[]): string[] {
 function specOf(program: Command): Spec[] {
   return program.commands
     .filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
-    .map((c) => ({ name: c.name(), flags: [...flagsOf(c.options), '--help'], description: c.description().replace(/["'`$\\]/g, '') }));
+    .map((c) => ({
+      name: c.name(),
+      flags: [...flagsOf(c.options), '--help'],
+      description: c.description().replace(/["'`$\\]/g, ''),
+    }));
 }
 
 export function addCompletionCommand(program: Command): void {
@@ -48,11 +52,20 @@ Examples:
         const { awsFilePaths, loadAwsFiles } = await import('../profiles/aws-files.js');
         const files = await loadAwsFiles(awsFilePaths()).catch(() => ({ credentials: {}, config: {} }));
         const names = new Set([...Object.keys(files.credentials), ...Object.keys(files.config)]);
-        process.stdout.write([...names].sort().map((n) => `${n}\n`).join(''));
+        process.stdout.write(
+          [...names]
+            .sort()
+            .map((n) => `${n}\n`)
+            .join(''),
+        );
         return;
       }
       if (!shell || !(SHELLS as readonly string[]).includes(shell)) {
-        throw new UserError(`completion needs a shell: ${SHELLS.join(', ')}.`, ExitCode.Usage, 'Example: aws-mfa-refresh completion bash.');
+        throw new UserError(
+          `completion needs a shell: ${SHELLS.join(', ')}.`,
+          ExitCode.Usage,
+          'Example: aws-mfa-refresh completion bash.',
+        );
       }
       const spec = specOf(program);
       const render = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell as (typeof SHELLS)[number]];
@@ -75,7 +88,9 @@ _aws_mfa_refresh() {
       COMPREPLY=($(compgen -W "$(aws-mfa-refresh completion --list-profiles 2>/dev/null)" -- "$cur")); return ;;
     --format)
       case "$cmd" in
-${Object.entries(FORMAT_VALUES).map(([c, v]) => `        ${c}) COMPREPLY=($(compgen -W "${v.join(' ')}" -- "$cur")) ;;`).join('\n')}
+${Object.entries(FORMAT_VALUES)
+  .map(([c, v]) => `        ${c}) COMPREPLY=($(compgen -W "${v.join(' ')}" -- "$cur")) ;;`)
+  .join('\n')}
       esac
       return ;;
   esac
@@ -109,7 +124,9 @@ _aws_mfa_refresh() {
       compadd -- \${(f)"$(aws-mfa-refresh completion --list-profiles 2>/dev/null)"}; return ;;
     --format)
       case $cmd in
-${Object.entries(FORMAT_VALUES).map(([c, v]) => `        ${c}) compadd -- ${v.join(' ')} ;;`).join('\n')}
+${Object.entries(FORMAT_VALUES)
+  .map(([c, v]) => `        ${c}) compadd -- ${v.join(' ')} ;;`)
+  .join('\n')}
       esac
       return ;;
   esac
@@ -133,10 +150,17 @@ function fishScript(spec: Spec[]): string {
     `complete -c aws-mfa-refresh -n __fish_use_subcommand -a '${spec.map((c) => c.name).join(' ')}'`,
   ];
   for (const c of spec) {
-    const condition = c.name === 'refresh' ? `'__fish_use_subcommand; or __fish_seen_subcommand_from refresh'` : `'__fish_seen_subcommand_from ${c.name}'`;
+    const condition =
+      c.name === 'refresh'
+        ? `'__fish_use_subcommand; or __fish_seen_subcommand_from refresh'`
+        : `'__fish_seen_subcommand_from ${c.name}'`;
     for (const f of c.flags) {
       const flag = f.startsWith('--') ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`;
-      const profiles = PROFILE_FLAGS.includes(f) ? ` -x -a '(aws-mfa-refresh completion --list-profiles 2>/dev/null)'` : f === '--format' && FORMAT_VALUES[c.name] ? ` -x -a '${FORMAT_VALUES[c.name]!.join(' ')}'` : '';
+      const profiles = PROFILE_FLAGS.includes(f)
+        ? ` -x -a '(aws-mfa-refresh completion --list-profiles 2>/dev/null)'`
+        : f === '--format' && FORMAT_VALUES[c.name]
+          ? ` -x -a '${FORMAT_VALUES[c.name]!.join(' ')}'`
+          : '';
       lines.push(`complete -c aws-mfa-refresh -n ${condition} ${flag}${profiles}`);
     }
   }

@@ -3,19 +3,28 @@ import { addFlags, flagValues } from './options.js';
 import { makeDebug, paint } from './output.js';
 
 export function addDevicesCommand(program: Command): void {
-  const command = program.command('devices').description("list the caller's MFA devices, marking the one remembered in ~/.aws/config");
+  const command = program
+    .command('devices')
+    .description("list the caller's MFA devices, marking the one remembered in ~/.aws/config");
   addFlags(command, ['profile', 'sourceProfile', 'region', 'endpointUrl', 'timeout', 'json', 'debug'], {
     profile: 'target profile whose remembered device is marked (default: $AWS_PROFILE, else "default")',
     region: 'AWS region for STS',
     endpointUrl: 'STS/IAM endpoint',
     json: 'print the devices as JSON',
   })
-    .addHelpText('after', '\nExamples:\n  $ aws-mfa-refresh devices\n  $ aws-mfa-refresh devices --source-profile alice-keys --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ aws-mfa-refresh devices\n  $ aws-mfa-refresh devices --source-profile alice-keys --json',
+    )
     .action(async () => {
       const flags = flagValues(command);
       const { listProfileDevices } = await import('../usecases/devices.js');
       const { systemDeps } = await import('../usecases/deps.js');
-      const { identity, devices, remembered, configFile } = await listProfileDevices(flags, systemDeps(), makeDebug(Boolean(flags.debug)));
+      const { identity, devices, remembered, configFile } = await listProfileDevices(
+        flags,
+        systemDeps(),
+        makeDebug(Boolean(flags.debug)),
+      );
       if (flags.json) {
         const rows = devices.map((d) => ({
           serialNumber: d.serialNumber,
@@ -33,7 +42,9 @@ export function addDevicesCommand(program: Command): void {
       for (const d of devices) {
         const mark = d.serialNumber === remembered ? paint(process.stdout, 32, '*') : ' ';
         const enabled = d.enableDate ? `  enabled ${d.enableDate.toISOString().slice(0, 10)}` : '';
-        process.stdout.write(`${mark} ${d.serialNumber}  ${d.kind}${enabled}${d.kind === 'passkey' ? '  (cannot be used with GetSessionToken)' : ''}\n`);
+        process.stdout.write(
+          `${mark} ${d.serialNumber}  ${d.kind}${enabled}${d.kind === 'passkey' ? '  (cannot be used with GetSessionToken)' : ''}\n`,
+        );
       }
       if (remembered) process.stdout.write(`(* = mfa_serial remembered in ${configFile})\n`);
     });

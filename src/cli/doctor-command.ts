@@ -6,7 +6,9 @@ import { makeDebug, paint } from './output.js';
 export function addDoctorCommand(program: Command): void {
   const command = program
     .command('doctor')
-    .description('check the setup: files, profiles, keys, clock, MFA device, session, environment, Node.js (exit 0 when nothing fails)');
+    .description(
+      'check the setup: files, profiles, keys, clock, MFA device, session, environment, Node.js (exit 0 when nothing fails)',
+    );
   addFlags(command, ['profile', 'sourceProfile', 'maxMfaAge', 'timeout', 'region', 'endpointUrl', 'json', 'debug'], {
     profile: 'target profile that holds sessions (default: $AWS_PROFILE, else "default")',
     maxMfaAge: 'the MFA age your policy allows',
@@ -33,7 +35,9 @@ Examples:
       const { formatReport, reportJson } = await import('../usecases/doctor/report.js');
       const { systemDeps } = await import('../usecases/deps.js');
       const report = await runDoctor({ flags, debug: makeDebug(Boolean(flags.debug)) }, systemDeps());
-      process.stdout.write(flags.json ? reportJson(report) : formatReport(report, (code, text) => paint(process.stdout, code, text)));
+      process.stdout.write(
+        flags.json ? reportJson(report) : formatReport(report, (code, text) => paint(process.stdout, code, text)),
+      );
       if (!report.ok) throw new QuietExit(); // the lines above said it
     });
 }

@@ -13,7 +13,9 @@ import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './se
 
 export function buildProgram(): Command {
   const program = new Command(PROGRAM)
-    .description('Refresh an MFA-backed AWS session into ~/.aws/credentials, so plain `aws` commands and every SDK just work.')
+    .description(
+      'Refresh an MFA-backed AWS session into ~/.aws/credentials, so plain `aws` commands and every SDK just work.',
+    )
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError()
     .enablePositionalOptions()
@@ -47,7 +49,10 @@ ${exitCodesHelp()}`,
 }
 
 function exitCodesHelp(): string {
-  return ['Exit codes:', ...EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`)].join('\n');
+  return [
+    'Exit codes:',
+    ...EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`),
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -57,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.Ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.Ok;
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+        return ExitCode.Ok;
       const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
       process.stderr.write(`${PROGRAM}: ${message} Run ${PROGRAM} --help for usage.\n`);
       return ExitCode.Usage;

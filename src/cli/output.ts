@@ -19,7 +19,9 @@ export function redact(text: string): string {
 
 export function makeDebug(enabled: boolean): (line: string) => void {
   // Milliseconds since the process started: shows where time goes.
-  return enabled ? (line) => process.stderr.write(`[debug +${Math.round(performance.now())}ms] ${redact(line)}\n`) : () => {};
+  return enabled
+    ? (line) => process.stderr.write(`[debug +${Math.round(performance.now())}ms] ${redact(line)}\n`)
+    : () => {};
 }
 
 export function warn(line: string): void {
@@ -41,7 +43,9 @@ export function reportError(error: unknown, debug: boolean): number {
   }
   const e = error as Error | undefined;
   const message = (e?.message ?? String(error)).split('\n')[0];
-  process.stderr.write(`${PROGRAM}: unexpected error: ${redact(message ?? '')}. Run again with --debug and report it if it persists.\n`);
+  process.stderr.write(
+    `${PROGRAM}: unexpected error: ${redact(message ?? '')}. Run again with --debug and report it if it persists.\n`,
+  );
   if (debug && e?.stack) process.stderr.write(`[debug] ${redact(e.stack)}\n`);
   return ExitCode.Unexpected;
 }

@@ -29,8 +29,16 @@ export function addPolicyCommand(program: Command): void {
       'deny once the MFA sign-in is older than this (seconds, or 12h); use the same value as --max-mfa-age of refresh and status',
       String(DEFAULT_MAX_MFA_AGE),
     )
-    .option('--allow <action>', 'also let callers without MFA use this action, e.g. iam:ListAccessKeys (repeatable)', collect, [])
-    .option('--self-only', "also grant MFA and password self-service, each user on their own user and device only (AWS's example)")
+    .option(
+      '--allow <action>',
+      'also let callers without MFA use this action, e.g. iam:ListAccessKeys (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--self-only',
+      "also grant MFA and password self-service, each user on their own user and device only (AWS's example)",
+    )
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('json'))
     .option('--name <name>', 'CloudFormation logical id and policy name; Terraform resource name', DEFAULT_NAME)
     .option('--description <text>', 'policy description (CloudFormation and Terraform)')

@@ -18,7 +18,9 @@ export function addRefreshOptions(command: Command): Command {
 export function addRefreshCommand(program: Command): void {
   const command = addFlags(
     addRefreshOptions(
-      program.command('refresh', { isDefault: true }).description('get an MFA session and write it into the target profile (the default command)'),
+      program
+        .command('refresh', { isDefault: true })
+        .description('get an MFA session and write it into the target profile (the default command)'),
     ),
     ['force', 'quiet', 'json'],
   );

@@ -18,7 +18,11 @@ function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | unde
     const { systemDeps } = await import('../usecases/deps.js');
     const result = await refresh(
       { flags, force: false, remember: flags.remember, quiet: flags.quiet },
-      { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, ...(promptStreams && { promptStreams }) },
+      {
+        debug: makeDebug(Boolean(flags.debug)),
+        warn: flags.quiet ? () => {} : warn,
+        ...(promptStreams && { promptStreams }),
+      },
       systemDeps(),
     );
     if (result.refreshed && !flags.quiet) process.stderr.write(`✔ Profile "${result.profile}" refreshed.\n`);
@@ -59,10 +63,20 @@ Examples:
       const flags = flagValues(command);
       const format = (own.format ?? defaultFormat()) as ShellFormat;
       if (!SHELL_FORMATS.includes(format)) {
-        throw new UserError(`--format ${own.format} is not one of ${SHELL_FORMATS.join(', ')}.`, ExitCode.Usage, 'Example: --format fish.');
+        throw new UserError(
+          `--format ${own.format} is not one of ${SHELL_FORMATS.join(', ')}.`,
+          ExitCode.Usage,
+          'Example: --format fish.',
+        );
       }
       const { values, session } = await ensure(flags, Boolean(own.refresh), refresher(flags));
-      process.stdout.write(renderEnv(format, sessionVariables(values, session), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']));
+      process.stdout.write(
+        renderEnv(
+          format,
+          sessionVariables(values, session),
+          format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE'],
+        ),
+      );
     });
 }
 

@@ -16,11 +16,18 @@ interface SetupFlags {
 export function addSetupCommand(program: Command): void {
   const command = program
     .command('setup')
-    .description('first run: move long-term keys out of the profile that will hold sessions, then pick your MFA device');
-  addFlags(command, ['profile'], { profile: 'the profile whose keys move and that will hold sessions (default: $AWS_PROFILE, else "default")' })
+    .description(
+      'first run: move long-term keys out of the profile that will hold sessions, then pick your MFA device',
+    );
+  addFlags(command, ['profile'], {
+    profile: 'the profile whose keys move and that will hold sessions (default: $AWS_PROFILE, else "default")',
+  })
     .option('-l, --long-term-profile <name>', 'where the long-term keys go (default: PROFILE-long-term)')
     .option('-y, --yes', 'do not ask for confirmation (for scripts)');
-  addFlags(command, ['serialNumber'], { serialNumber: 'remember this MFA device instead of choosing one' }).option('--no-device', 'skip choosing an MFA device');
+  addFlags(command, ['serialNumber'], { serialNumber: 'remember this MFA device instead of choosing one' }).option(
+    '--no-device',
+    'skip choosing an MFA device',
+  );
   addFlags(command, ['region', 'endpointUrl', 'timeout', 'debug', 'json'], {
     region: 'AWS region for STS',
     endpointUrl: 'STS/IAM endpoint',
@@ -63,10 +70,18 @@ Examples:
           out(lineDiff(plan.configBefore, plan.configAfter));
         }
         if (!own.yes) {
-          if (!streams) throw new UserError('setup needs your confirmation, and there is no terminal to ask on.', ExitCode.InputNeeded, 'Run it in a terminal, or pass --yes.');
+          if (!streams)
+            throw new UserError(
+              'setup needs your confirmation, and there is no terminal to ask on.',
+              ExitCode.InputNeeded,
+              'Run it in a terminal, or pass --yes.',
+            );
           if (!(await confirm('Write these changes?', streams))) {
             out('Nothing was written.');
-            if (flags.json) process.stdout.write(`${JSON.stringify({ profile, longTermProfile, moved: false, confirmed: false, mfaSerial: null })}\n`);
+            if (flags.json)
+              process.stdout.write(
+                `${JSON.stringify({ profile, longTermProfile, moved: false, confirmed: false, mfaSerial: null })}\n`,
+              );
             return;
           }
         }
@@ -95,7 +110,9 @@ Examples:
       out(`Add this line to ${rc} to refresh at login only when needed:`);
       out(`  ${line}`);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ profile, longTermProfile, moved: !plan.alreadyDone, confirmed: true, mfaSerial: device ?? null, shellRc: rc, shellLine: line })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ profile, longTermProfile, moved: !plan.alreadyDone, confirmed: true, mfaSerial: device ?? null, shellRc: rc, shellLine: line })}\n`,
+        );
       }
     });
 }

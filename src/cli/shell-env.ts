@@ -6,7 +6,11 @@ export const SHELL_FORMATS = ['bash', 'zsh', 'fish', 'powershell', 'dotenv', 'js
 export type ShellFormat = (typeof SHELL_FORMATS)[number];
 
 export function defaultFormat(shell = process.env.SHELL ?? ''): ShellFormat {
-  const name = shell.split(/[\\/]/).pop()?.replace(/\.exe$/i, '') ?? '';
+  const name =
+    shell
+      .split(/[\\/]/)
+      .pop()
+      ?.replace(/\.exe$/i, '') ?? '';
   if (name === 'zsh') return 'zsh';
   if (name === 'fish') return 'fish';
   if (name === 'pwsh' || name === 'powershell') return 'powershell';
@@ -38,14 +42,22 @@ export function renderEnv(format: ShellFormat, set: Record<string, string>, unse
   switch (format) {
     case 'bash':
     case 'zsh':
-      return [...unset.map((k) => `unset ${k}`), ...entries.map(([k, v]) => `export ${k}=${posixQuote(v)}`)].join('\n') + '\n';
+      return (
+        [...unset.map((k) => `unset ${k}`), ...entries.map(([k, v]) => `export ${k}=${posixQuote(v)}`)].join('\n') +
+        '\n'
+      );
     case 'fish':
-      return [...unset.map((k) => `set -e ${k}`), ...entries.map(([k, v]) => `set -gx ${k} ${fishQuote(v)}`)].join('\n') + '\n';
+      return (
+        [...unset.map((k) => `set -e ${k}`), ...entries.map(([k, v]) => `set -gx ${k} ${fishQuote(v)}`)].join('\n') +
+        '\n'
+      );
     case 'powershell':
-      return [
-        ...unset.map((k) => `Remove-Item Env:${k} -ErrorAction SilentlyContinue`),
-        ...entries.map(([k, v]) => `$Env:${k} = ${powershellQuote(v)}`),
-      ].join('\n') + '\n';
+      return (
+        [
+          ...unset.map((k) => `Remove-Item Env:${k} -ErrorAction SilentlyContinue`),
+          ...entries.map(([k, v]) => `$Env:${k} = ${powershellQuote(v)}`),
+        ].join('\n') + '\n'
+      );
     case 'dotenv':
       return entries.map(([k, v]) => `${k}=${dotenvQuote(v)}`).join('\n') + '\n';
     case 'json':

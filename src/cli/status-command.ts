@@ -35,7 +35,9 @@ Examples:
       const req = resolveProfile({ flags, env, files });
       const names = own.all ? sessionProfiles(files) : [req.target.value];
       const now = Date.now();
-      const states = names.map((name) => judge(name, files.credentials[name], req.maxMfaAge.value, req.minRemaining.value, now));
+      const states = names.map((name) =>
+        judge(name, files.credentials[name], req.maxMfaAge.value, req.minRemaining.value, now),
+      );
       if (flags.json) {
         const rows = states.map(toJson);
         process.stdout.write(`${JSON.stringify(own.all ? rows : rows[0])}\n`);

@@ -13,23 +13,47 @@ export function runCodeCommand(command: string, source: string, timeoutMs: numbe
     let stdout = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new UserError(`${source} gave no code within ${Math.round(timeoutMs / 1000)} s.`, ExitCode.InputNeeded, 'Check that it runs on its own, or pass --code.'));
+      reject(
+        new UserError(
+          `${source} gave no code within ${Math.round(timeoutMs / 1000)} s.`,
+          ExitCode.InputNeeded,
+          'Check that it runs on its own, or pass --code.',
+        ),
+      );
     }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('error', (e) => {
       clearTimeout(timer);
-      reject(new UserError(`${source} could not be started: ${e.message}.`, ExitCode.InputNeeded, 'Check the command, or pass --code.'));
+      reject(
+        new UserError(
+          `${source} could not be started: ${e.message}.`,
+          ExitCode.InputNeeded,
+          'Check the command, or pass --code.',
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) {
-        reject(new UserError(`${source} failed (${signal ? `signal ${signal}` : `exit ${code}`}).`, ExitCode.InputNeeded, 'Run it yourself to see why, or pass --code.'));
+        reject(
+          new UserError(
+            `${source} failed (${signal ? `signal ${signal}` : `exit ${code}`}).`,
+            ExitCode.InputNeeded,
+            'Run it yourself to see why, or pass --code.',
+          ),
+        );
         return;
       }
       const first = stdout.split(/\r?\n/)[0] ?? '';
       const normalised = normaliseCode(first);
       if (!normalised) {
-        reject(new UserError(`${source} printed something other than a 6-digit code on its first line.`, ExitCode.InputNeeded, 'Make it print only the code, or pass --code.'));
+        reject(
+          new UserError(
+            `${source} printed something other than a 6-digit code on its first line.`,
+            ExitCode.InputNeeded,
+            'Make it print only the code, or pass --code.',
+          ),
+        );
         return;
       }
       resolve(normalised);

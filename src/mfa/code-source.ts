@@ -17,12 +17,20 @@ export interface CodeRequest {
   stdinTimeoutMs: number;
 }
 
-export async function obtainCode(req: CodeRequest, promptStreams: () => PromptStreams | undefined = terminalStreams): Promise<string> {
+export async function obtainCode(
+  req: CodeRequest,
+  promptStreams: () => PromptStreams | undefined = terminalStreams,
+): Promise<string> {
   if (req.flag !== undefined && req.flag !== '-') return checkCodeFlag(req.flag);
   if (req.flag === '-') {
     const line = await readLine(process.stdin, req.stdinTimeoutMs);
     const code = normaliseCode(line);
-    if (!code) throw new UserError('The code read from stdin is not 6 digits.', ExitCode.Usage, 'Send exactly one line with the 6-digit code, e.g. echo 123456 | aws-mfa-refresh --code -.');
+    if (!code)
+      throw new UserError(
+        'The code read from stdin is not 6 digits.',
+        ExitCode.Usage,
+        'Send exactly one line with the 6-digit code, e.g. echo 123456 | aws-mfa-refresh --code -.',
+      );
     return code;
   }
   if (req.command) {
@@ -30,7 +38,8 @@ export async function obtainCode(req: CodeRequest, promptStreams: () => PromptSt
     return runCodeCommand(req.command.command, req.command.source, req.stdinTimeoutMs);
   }
   const streams = promptStreams();
-  if (!streams) throw needInput('An MFA code is needed', 'Pass it with --code 123456, or --code - to read it from stdin.');
+  if (!streams)
+    throw needInput('An MFA code is needed', 'Pass it with --code 123456, or --code - to read it from stdin.');
   return askCode(req.serialNumber, streams);
 }
 
@@ -56,10 +65,26 @@ export function readLine(stream: NodeJS.ReadableStream & { unref?: () => void },
     const onEnd = () =>
       buffered.trim()
         ? finish(undefined, buffered)
-        : finish(new UserError('stdin ended before an MFA code was read.', ExitCode.InputNeeded, 'Pipe the 6-digit code in, e.g. echo 123456 | aws-mfa-refresh --code -.'));
-    const onError = (e: Error) => finish(new UserError(`Cannot read stdin: ${e.message}.`, ExitCode.InputNeeded, 'Pass the code with --code 123456.'));
+        : finish(
+            new UserError(
+              'stdin ended before an MFA code was read.',
+              ExitCode.InputNeeded,
+              'Pipe the 6-digit code in, e.g. echo 123456 | aws-mfa-refresh --code -.',
+            ),
+          );
+    const onError = (e: Error) =>
+      finish(
+        new UserError(`Cannot read stdin: ${e.message}.`, ExitCode.InputNeeded, 'Pass the code with --code 123456.'),
+      );
     const timer = setTimeout(
-      () => finish(new UserError(`No MFA code arrived on stdin within ${Math.round(timeoutMs / 1000)} s.`, ExitCode.InputNeeded, 'Pipe the code in (echo 123456 | aws-mfa-refresh --code -) or pass --code 123456.')),
+      () =>
+        finish(
+          new UserError(
+            `No MFA code arrived on stdin within ${Math.round(timeoutMs / 1000)} s.`,
+            ExitCode.InputNeeded,
+            'Pipe the code in (echo 123456 | aws-mfa-refresh --code -) or pass --code 123456.',
+          ),
+        ),
       timeoutMs,
     );
     stream.on('data', onData);

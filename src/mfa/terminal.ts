@@ -16,7 +16,10 @@ export function terminalStreams(): PromptStreams | undefined {
 
 /** Inquirer throws ExitPromptError on Ctrl+C; that is the user saying stop, not a crash. */
 export function isPromptAbort(error: unknown): boolean {
-  return (error as { name?: string })?.name === 'ExitPromptError' || (error as { name?: string })?.name === 'AbortPromptError';
+  return (
+    (error as { name?: string })?.name === 'ExitPromptError' ||
+    (error as { name?: string })?.name === 'AbortPromptError'
+  );
 }
 
 export class Interrupted extends UserError {

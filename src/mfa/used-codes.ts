@@ -32,7 +32,12 @@ async function load(file: string): Promise<Record<string, Entry>> {
   }
 }
 
-export async function recordUsedCode(serialNumber: string, code: string, now = new Date(), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function recordUsedCode(
+  serialNumber: string,
+  code: string,
+  now = new Date(),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const file = stateFile(env);
   try {
     const state = await load(file);
@@ -47,7 +52,11 @@ export async function recordUsedCode(serialNumber: string, code: string, now = n
 }
 
 /** When this code is the one last used for the device: when it was used. */
-export async function previousUse(serialNumber: string, code: string, env: NodeJS.ProcessEnv = process.env): Promise<Date | undefined> {
+export async function previousUse(
+  serialNumber: string,
+  code: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Date | undefined> {
   const entry = (await load(stateFile(env)))[serialNumber];
   return entry?.hash === hashOf(serialNumber, code) ? new Date(entry.usedAt) : undefined;
 }

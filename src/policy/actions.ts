@@ -56,7 +56,7 @@ export const DEFAULT_EXEMPT_ACTIONS: readonly ExemptAction[] = [
   {
     action: 'iam:GetMFADevice',
     doc: `${IAM_API}GetMFADevice.html`,
-    why: 'read-only view of the user\'s own device, part of AWS\'s self-manage-MFA example',
+    why: "read-only view of the user's own device, part of AWS's self-manage-MFA example",
   },
   {
     action: 'iam:GetUser',
@@ -71,7 +71,7 @@ export const DEFAULT_EXEMPT_ACTIONS: readonly ExemptAction[] = [
   {
     action: 'iam:ListUsers',
     doc: `${IAM_API}ListUsers.html`,
-    why: 'the IAM console lists users to reach the user\'s own page',
+    why: "the IAM console lists users to reach the user's own page",
   },
   {
     action: 'iam:ListVirtualMFADevices',
@@ -86,7 +86,7 @@ export const DEFAULT_EXEMPT_ACTIONS: readonly ExemptAction[] = [
   {
     action: 'sts:GetSessionToken',
     doc: `${STS_API}GetSessionToken.html`,
-    why: 'needs no permission and policies cannot deny it; listed as in AWS\'s own examples, to make the MFA step obvious to readers',
+    why: "needs no permission and policies cannot deny it; listed as in AWS's own examples, to make the MFA step obvious to readers",
   },
 ];
 
@@ -111,8 +111,11 @@ export const PERMISSIONLESS_ACTIONS: readonly ExemptAction[] = [
  * AWS: "Users that are not authenticated using MFA should never be allowed to delete their MFA device."
  */
 export const RISKY_EXEMPTIONS: ReadonlyMap<string, string> = new Map([
-  ['iam:DeactivateMFADevice', 'lets a caller without MFA switch the user\'s MFA device off'],
-  ['iam:DeleteVirtualMFADevice', 'lets a caller without MFA delete the user\'s MFA device; AWS advises never to exempt it'],
+  ['iam:DeactivateMFADevice', "lets a caller without MFA switch the user's MFA device off"],
+  [
+    'iam:DeleteVirtualMFADevice',
+    "lets a caller without MFA delete the user's MFA device; AWS advises never to exempt it",
+  ],
 ]);
 
 /**
@@ -266,11 +269,16 @@ export function checkAction(input: string, source = '--allow'): string {
   if (rawService !== service) return fail('has an upper-case service prefix.', `${service}:${rawName}`);
   if (!/^[A-Za-z0-9*?]+$/.test(rawName)) return fail('has characters no action name has.');
   if (/^[*?]+$/.test(rawName)) {
-    return fail(`would exempt every ${service} action from the MFA requirement.`, undefined, actionDocUrl(`${service}:*`));
+    return fail(
+      `would exempt every ${service} action from the MFA requirement.`,
+      undefined,
+      actionDocUrl(`${service}:*`),
+    );
   }
   const known = service === 'iam' || service === 'sts' ? KNOWN_ACTIONS[service] : undefined;
   if (!known) {
-    if (/^[a-z]/.test(rawName)) return fail('is not PascalCase.', `${service}:${rawName[0]!.toUpperCase()}${rawName.slice(1)}`);
+    if (/^[a-z]/.test(rawName))
+      return fail('is not PascalCase.', `${service}:${rawName[0]!.toUpperCase()}${rawName.slice(1)}`);
     return `${service}:${rawName}`;
   }
   const label = `${SERVICE_NAMES[service]} action`;

@@ -107,7 +107,9 @@ export function buildPolicy(options: PolicyOptions = {}): PolicyDocument {
     Condition,
   });
   const statements: Statement[] = [
-    ...(options.selfOnly ? SELF_SERVICE_STATEMENTS.map((s) => ({ ...s, Action: [...s.Action!].sort(byCodePoint) })) : []),
+    ...(options.selfOnly
+      ? SELF_SERVICE_STATEMENTS.map((s) => ({ ...s, Action: [...s.Action!].sort(byCodePoint) }))
+      : []),
     deny(SID_WITHOUT_MFA, { Null: { 'aws:MultiFactorAuthAge': 'true' } }),
     deny(SID_STALE_MFA, { NumericGreaterThan: { 'aws:MultiFactorAuthAge': String(maxAge) } }),
   ];

@@ -67,7 +67,11 @@ export function cloudFormationTemplate(document: PolicyDocument, options: Render
   };
 }
 
-export function render(document: PolicyDocument, format: Format, options: RenderOptions & { description: string }): string {
+export function render(
+  document: PolicyDocument,
+  format: Format,
+  options: RenderOptions & { description: string },
+): string {
   switch (format) {
     case 'json':
       return renderJson(document);
@@ -118,7 +122,9 @@ function yamlBlock(value: Json[] | { [key: string]: Json }, indent: number): str
     });
   }
   return Object.entries(value).flatMap(([key, item]) =>
-    isNonEmptyCollection(item) ? [`${pad}${yamlString(key)}:`, ...yamlBlock(item, indent + 2)] : [`${pad}${yamlString(key)}: ${yamlScalar(item)}`],
+    isNonEmptyCollection(item)
+      ? [`${pad}${yamlString(key)}:`, ...yamlBlock(item, indent + 2)]
+      : [`${pad}${yamlString(key)}: ${yamlScalar(item)}`],
   );
 }
 

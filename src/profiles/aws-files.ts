@@ -53,7 +53,11 @@ export async function loadAwsFiles(paths: AwsFilePaths): Promise<AwsFiles> {
     configFilepath: paths.config,
     ignoreCache: true,
   });
-  return { paths, credentials: credentialsFile as Record<string, Profile>, config: configFile as Record<string, Profile> };
+  return {
+    paths,
+    credentials: credentialsFile as Record<string, Profile>,
+    config: configFile as Record<string, Profile>,
+  };
 }
 
 /** A profile as the SDK sees it: config values, overridden by the credentials file. */

@@ -25,7 +25,10 @@ export function lineDiff(before: string, after: string, opts: DiffOptions = {}):
 
   const ops: { kind: ' ' | '-' | '+'; line: string }[] = a.slice(0, head).map((line) => ({ kind: ' ', line }));
   if (midA.length * midB.length > MAX_CELLS) {
-    ops.push(...midA.map((line) => ({ kind: '-' as const, line })), ...midB.map((line) => ({ kind: '+' as const, line })));
+    ops.push(
+      ...midA.map((line) => ({ kind: '-' as const, line })),
+      ...midB.map((line) => ({ kind: '+' as const, line })),
+    );
   } else {
     ops.push(...lcsOps(midA, midB));
   }
@@ -81,5 +84,8 @@ function lcsOps(a: string[], b: string[]): { kind: ' ' | '-' | '+'; line: string
 
 /** Masks the value of secret-bearing keys for display. */
 export function maskSecrets(line: string): string {
-  return line.replace(/^(\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=\s*)(\S.*)$/i, '$1(hidden)');
+  return line.replace(
+    /^(\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=\s*)(\S.*)$/i,
+    '$1(hidden)',
+  );
 }

@@ -21,7 +21,6 @@ import { testPause } from './test-pause.js';
 
 export { FileStoreError } from './fs-errors.js';
 
-
 export interface UpdateResult {
   written: boolean;
   /** The real path of the file (symlinks resolved). */
@@ -69,7 +68,10 @@ const defaultFs: FileStoreFs = {
 };
 
 /** The file's bytes as a latin1 string; undefined when it does not exist. */
-export async function readFileText(path: string, opts: { fs?: Partial<FileStoreFs> } = {}): Promise<string | undefined> {
+export async function readFileText(
+  path: string,
+  opts: { fs?: Partial<FileStoreFs> } = {},
+): Promise<string | undefined> {
   const fs = { ...defaultFs, ...opts.fs };
   return readTarget(fs, resolve(path), displayPath(path));
 }
@@ -123,9 +125,11 @@ export async function assertWritable(path: string): Promise<void> {
 /** Tests run as root, and root may write anything: the owner's write bit is what the user set. */
 function refuseReadOnly(stats: Stats, shown: string, target: string): void {
   if ((stats.mode & 0o200) !== 0) return;
-  throw new FileStoreError(`${shown} is read-only (mode ${octal(stats.mode)}).`, `Make it writable with: chmod 600 ${shellQuote(target)}, then run again.`);
+  throw new FileStoreError(
+    `${shown} is read-only (mode ${octal(stats.mode)}).`,
+    `Make it writable with: chmod 600 ${shellQuote(target)}, then run again.`,
+  );
 }
-
 
 async function resolveTarget(fs: FileStoreFs, path: string, shown: string): Promise<string> {
   let current = resolve(path);
@@ -183,7 +187,11 @@ async function readTarget(fs: FileStoreFs, target: string, shown: string): Promi
   return (await readWithStats(fs, target, shown)).text;
 }
 
-async function readWithStats(fs: FileStoreFs, target: string, shown: string): Promise<{ text?: string; stats?: Stats }> {
+async function readWithStats(
+  fs: FileStoreFs,
+  target: string,
+  shown: string,
+): Promise<{ text?: string; stats?: Stats }> {
   let fh: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO must not hang; it is refused below.
@@ -194,9 +202,13 @@ async function readWithStats(fs: FileStoreFs, target: string, shown: string): Pr
   }
   try {
     const stats = await fh.stat();
-    if (stats.isDirectory()) throw fsError('read', shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+    if (stats.isDirectory())
+      throw fsError('read', shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
     if (!stats.isFile()) {
-      throw new FileStoreError(`Cannot read ${shown}: it is not a regular file.`, 'Point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at a regular file, then run again.');
+      throw new FileStoreError(
+        `Cannot read ${shown}: it is not a regular file.`,
+        'Point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at a regular file, then run again.',
+      );
     }
     const text = (await fh.readFile()).toString('latin1');
     return { text, stats };
@@ -216,7 +228,13 @@ function modeWarning(mode: number, shown: string, target: string): string | unde
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-async function writeAtomically(fs: FileStoreFs, target: string, text: string, existing: Stats | undefined, shown: string): Promise<void> {
+async function writeAtomically(
+  fs: FileStoreFs,
+  target: string,
+  text: string,
+  existing: Stats | undefined,
+  shown: string,
+): Promise<void> {
   const dir = dirname(target);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const mode = existing ? existing.mode & 0o777 : 0o600;
@@ -228,7 +246,7 @@ async function writeAtomically(fs: FileStoreFs, target: string, text: string, ex
     fh = await fs.open(temp, 'wx', mode & 0o600);
     tempExists = true;
     const bytes = Buffer.from(text, 'latin1');
-    for (let offset = 0; offset < bytes.length; ) {
+    for (let offset = 0; offset < bytes.length;) {
       const { bytesWritten } = await fh.write(bytes, offset, bytes.length - offset, offset);
       if (bytesWritten <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
       offset += bytesWritten;

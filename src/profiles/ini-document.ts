@@ -33,7 +33,11 @@ export class IniParseError extends UserError {
   readonly line: number;
 
   constructor(reason: string, line: number, file?: string) {
-    super(`${file === undefined ? 'line ' : `${file}:`}${line}: ${reason}`, ExitCode.Unexpected, 'Fix or remove that line, then run again.');
+    super(
+      `${file === undefined ? 'line ' : `${file}:`}${line}: ${reason}`,
+      ExitCode.Unexpected,
+      'Fix or remove that line, then run again.',
+    );
     this.name = 'IniParseError';
     this.file = file;
     this.line = line;
@@ -88,7 +92,9 @@ function classify(text: string, inSection: boolean, lastKeyIndent: number): Clas
     if (!header.endsWith(']')) {
       return {
         kind: 'error',
-        reason: header.includes(']') ? 'unexpected text after "]" of the section header.' : 'section header has no closing "]".',
+        reason: header.includes(']')
+          ? 'unexpected text after "]" of the section header.'
+          : 'section header has no closing "]".',
       };
     }
     const name = header.slice(1, -1);
@@ -97,13 +103,15 @@ function classify(text: string, inSection: boolean, lastKeyIndent: number): Clas
     return { kind: 'header', name, indent: 0 };
   }
   if (lastKeyIndent >= 0 && indent > lastKeyIndent) return { kind: 'cont', name: '', indent };
-  if (!inSection) return { kind: 'error', reason: 'text before the first [section] header; keys must be inside a section.' };
+  if (!inSection)
+    return { kind: 'error', reason: 'text before the first [section] header; keys must be inside a section.' };
   const eq = u.indexOf('=');
   if (eq < 0) return { kind: 'error', reason: 'expected "key = value", a comment or a [section] header.' };
   const rawKey = u.slice(indent, eq);
   const name = rawKey.trim();
   if (name === '') return { kind: 'error', reason: 'missing key name before "=".' };
-  if (COMMENT_START.test(rawKey)) return { kind: 'error', reason: 'key name contains a comment marker (" #" or " ;").' };
+  if (COMMENT_START.test(rawKey))
+    return { kind: 'error', reason: 'key name contains a comment marker (" #" or " ;").' };
   return { kind: 'key', name, indent };
 }
 
@@ -236,7 +244,12 @@ export class IniDocument {
     this.scanSection(section, (line) => {
       if (line.kind !== 'key') return;
       // defineProperty: a key named "__proto__" must become a property, not the prototype.
-      Object.defineProperty(result, line.name, { value: readValue(line.text), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(result, line.name, {
+        value: readValue(line.text),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     });
     return result;
   }
@@ -301,13 +314,17 @@ export class IniDocument {
       }
       remove.delete(last);
       const old = this.lines[last]!;
-      replace.set(last, { ...old, text: value === '' ? old.text.slice(0, old.text.indexOf('=') + 1) : valuePrefix(old.text) + toBytes(value) });
+      replace.set(last, {
+        ...old,
+        text: value === '' ? old.text.slice(0, old.text.indexOf('=') + 1) : valuePrefix(old.text) + toBytes(value),
+      });
     }
 
     if (lastHeader < 0) {
       const tail: Line[] = [];
       const lastLine = this.lines[this.lines.length - 1];
-      if (lastLine !== undefined && lastLine.kind !== 'blank') tail.push({ text: '', eol: this.firstEol, kind: 'blank', name: '' });
+      if (lastLine !== undefined && lastLine.kind !== 'blank')
+        tail.push({ text: '', eol: this.firstEol, kind: 'blank', name: '' });
       tail.push({ text: `[${toBytes(section)}]`, eol: this.firstEol, kind: 'header', name: section }, ...added);
       this.rebuild(remove, replace, new Map([[this.lines.length - 1, tail]]));
     } else {

@@ -71,7 +71,8 @@ export function holdsLongTermKeys(profile: Profile | undefined): boolean {
 export function readSession(profile: Profile | undefined, maxMfaAgeSeconds: number): SessionInfo | undefined {
   if (!profile?.aws_access_key_id) return undefined;
   if (!profile.aws_session_token && !profile.aws_security_token) return undefined;
-  const expiration = parseTimestamp(profile[SESSION_KEYS.expiration]) ?? parseTimestamp(profile.x_security_token_expires);
+  const expiration =
+    parseTimestamp(profile[SESSION_KEYS.expiration]) ?? parseTimestamp(profile.x_security_token_expires);
   if (!expiration) return undefined;
   const issued = parseTimestamp(profile[SESSION_KEYS.issued]);
   const until = usableUntil(expiration, issued, maxMfaAgeSeconds);

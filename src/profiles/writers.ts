@@ -43,18 +43,25 @@ export async function writeSession(file: string, session: SessionWrite): Promise
     // botocore lowercases keys, so next to ours they would be duplicates and it would reject the whole file.
     const ours: readonly string[] = Object.values(SESSION_KEYS);
     const owned = new Set<string>([...ours, ...FOREIGN_SESSION_KEYS]);
-    const otherSpellings = Object.keys(existing ?? {}).filter((key) => owned.has(key.toLowerCase()) && !ours.includes(key));
+    const otherSpellings = Object.keys(existing ?? {}).filter(
+      (key) => owned.has(key.toLowerCase()) && !ours.includes(key),
+    );
     doc.delete(session.profile, [...FOREIGN_SESSION_KEYS, ...otherSpellings]);
     return doc.toString();
   });
 }
 
 /** Sets keys of a profile's section in the config file (`[default]` or `[profile NAME]`). */
-export async function updateConfigProfile(file: string, profile: string, values: Record<string, string>): Promise<UpdateResult> {
+export async function updateConfigProfile(
+  file: string,
+  profile: string,
+  values: Record<string, string>,
+): Promise<UpdateResult> {
   const section = configSectionName(profile);
   return updateFile(file, (text) => {
     const doc = text === undefined ? IniDocument.empty() : IniDocument.parse(text, { file });
-    if (doc.hasSection(section) && Object.entries(values).every(([k, v]) => doc.get(section, k) === v)) return undefined;
+    if (doc.hasSection(section) && Object.entries(values).every(([k, v]) => doc.get(section, k) === v))
+      return undefined;
     doc.set(section, values);
     return doc.toString();
   });

@@ -54,16 +54,30 @@ t aws-mfa-refresh policy --format cloud`,
   });
 
   it('zsh: loads after compinit without error and defines the completion function', async () => {
-    const r = await shell('zsh', ['-f', '-c', 'autoload -U compinit && compinit -u && source <(aws-mfa-refresh completion zsh) && whence -w _aws_mfa_refresh && echo ${_comps[aws-mfa-refresh]}']);
+    const r = await shell('zsh', [
+      '-f',
+      '-c',
+      'autoload -U compinit && compinit -u && source <(aws-mfa-refresh completion zsh) && whence -w _aws_mfa_refresh && echo ${_comps[aws-mfa-refresh]}',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('_aws_mfa_refresh: function\n_aws_mfa_refresh\n');
   });
 
   it('fish: completes profile names and formats', async () => {
-    const r = await shell('fish', ['--no-config', '-c', 'aws-mfa-refresh completion fish | source; complete -C "aws-mfa-refresh --profile "; complete -C "aws-mfa-refresh env --format p"; complete -C "aws-mfa-refresh policy --format t"']);
+    const r = await shell('fish', [
+      '--no-config',
+      '-c',
+      'aws-mfa-refresh completion fish | source; complete -C "aws-mfa-refresh --profile "; complete -C "aws-mfa-refresh env --format p"; complete -C "aws-mfa-refresh policy --format t"',
+    ]);
     expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['alpha-long-term', 'beta', 'default', 'powershell', 'terraform']);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'alpha-long-term',
+      'beta',
+      'default',
+      'powershell',
+      'terraform',
+    ]);
   });
 
   it('rejects an unknown shell with exit 2', async () => {

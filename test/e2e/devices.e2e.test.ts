@@ -51,7 +51,14 @@ describe('help', () => {
   it('shows examples for the alias, the dotfiles line, exec, env and credential_process, and the exit codes', async () => {
     const r = await s.run(['--help']);
     expect(r.code).toBe(0);
-    for (const needle of ["alias awsmfa='aws-mfa-refresh -q'", 'status -q || aws-mfa-refresh', 'exec -- aws s3 ls', 'eval "$(aws-mfa-refresh env)"', 'credential_process = aws-mfa-refresh credential-process', 'Exit codes:']) {
+    for (const needle of [
+      "alias awsmfa='aws-mfa-refresh -q'",
+      'status -q || aws-mfa-refresh',
+      'exec -- aws s3 ls',
+      'eval "$(aws-mfa-refresh env)"',
+      'credential_process = aws-mfa-refresh credential-process',
+      'Exit codes:',
+    ]) {
       expect(r.stdout).toContain(needle);
     }
     const env = await s.run(['env', '--help']);

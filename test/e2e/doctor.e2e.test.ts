@@ -56,7 +56,11 @@ function sessionSection(name: string, opts: { issued: number; expiration: number
 }
 
 /** Long-term keys in [default-long-term], the device remembered, a session usable for 11 h in [default]. */
-async function goodSetup(s: Sandbox, user: User, session = sessionSection('default', { issued: Date.now() - 3600_000, expiration: Date.now() + 11 * 3600_000 })) {
+async function goodSetup(
+  s: Sandbox,
+  user: User,
+  session = sessionSection('default', { issued: Date.now() - 3600_000, expiration: Date.now() + 11 * 3600_000 }),
+) {
   const serial = user.devices![0]!.serialNumber;
   await s.writeCredentials(`${longTermSection('default-long-term', user)}\n${session.text}`);
   await s.writeConfig(`[default]\nregion = eu-west-1\nmfa_serial = ${serial}\n`);
@@ -65,7 +69,8 @@ async function goodSetup(s: Sandbox, user: User, session = sessionSection('defau
 
 function expectStatuses(d: Doctor, expected: Partial<Record<string, string>>) {
   expect(d.lines.map((l) => /^\S+ ([a-z-]+):/.exec(l)?.[1])).toEqual(IDS);
-  for (const [id, status] of Object.entries(expected)) expect(d.checks[id]?.status, `${id}: ${d.checks[id]?.text}`).toBe(status);
+  for (const [id, status] of Object.entries(expected))
+    expect(d.checks[id]?.status, `${id}: ${d.checks[id]?.text}`).toBe(status);
 }
 
 describe('doctor', () => {
@@ -82,16 +87,23 @@ describe('doctor', () => {
     expect(d.code).toBe(0);
     expect(d.lines).toHaveLength(8);
     expectStatuses(d, Object.fromEntries(IDS.map((id) => [id, 'pass'])));
-    expect(d.checks.files!.text).toMatch(/credentials file ~\/\.aws\/credentials \(0600\), config file ~\/\.aws\/config \(0600\)/);
+    expect(d.checks.files!.text).toMatch(
+      /credentials file ~\/\.aws\/credentials \(0600\), config file ~\/\.aws\/config \(0600\)/,
+    );
     expect(d.checks.profiles!.text).toContain(`source "default-long-term"`);
     expect(d.checks.keys!.text).toContain(`arn:aws:iam::123456789012:user/${user.userName}`);
     expect(d.checks.clock!.text).toMatch(/within 1 s of AWS's/);
-    expect(d.checks['mfa-device']!.text).toContain(`${serial} (mfa_serial of profile "default") is ${user.userName}'s usable MFA device`);
+    expect(d.checks['mfa-device']!.text).toContain(
+      `${serial} (mfa_serial of profile "default") is ${user.userName}'s usable MFA device`,
+    );
     expect(d.checks.session!.text).toMatch(/usable until .*(11h 59m|12h 0m) left, device /);
     // The version of the runtime the CLI runs on (npm run test:runtimes runs it on others).
-    expect(d.checks.node!.text).toContain(execFileSync(NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim());
+    expect(d.checks.node!.text).toContain(
+      execFileSync(NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim(),
+    );
     const session = emulator.sessions.at(-1)!;
-    for (const secret of [user.secretAccessKey, session.secretAccessKey, session.sessionToken]) expect(d.stdout).not.toContain(secret);
+    for (const secret of [user.secretAccessKey, session.secretAccessKey, session.sessionToken])
+      expect(d.stdout).not.toContain(secret);
     // Only the two calls a check needs, with the long-term keys.
     const calls = emulator.requests.filter((q) => q.accessKeyId === user.accessKeyId).map((q) => q.action);
     expect(calls.slice(-2)).toEqual(['GetCallerIdentity', 'ListMFADevices']);
@@ -129,7 +141,16 @@ describe('doctor', () => {
     await s.writeCredentials(`${longTermSection('default-long-term', user)}this line is not ini\n`);
     const d = await doctor(s);
     expect(d.code).toBe(1);
-    expectStatuses(d, { files: 'fail', profiles: 'skip', keys: 'skip', clock: 'skip', 'mfa-device': 'skip', session: 'skip', environment: 'pass', node: 'pass' });
+    expectStatuses(d, {
+      files: 'fail',
+      profiles: 'skip',
+      keys: 'skip',
+      clock: 'skip',
+      'mfa-device': 'skip',
+      session: 'skip',
+      environment: 'pass',
+      node: 'pass',
+    });
     expect(d.checks.files!.text).toContain(`${s.credentials}:4: expected "key = value"`);
     expect(d.stdout).not.toContain(user.secretAccessKey);
   });
@@ -161,7 +182,9 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.code).toBe(0);
     expectStatuses(d, { files: 'warn', profiles: 'pass', keys: 'pass' });
-    expect(d.checks.files!.text).toMatch(/credentials file ~\/\.aws\/credentials has mode 0640, wider than 0600 \(your group\)\. Run: chmod 600 \S+\/\.aws\/credentials$/);
+    expect(d.checks.files!.text).toMatch(
+      /credentials file ~\/\.aws\/credentials has mode 0640, wider than 0600 \(your group\)\. Run: chmod 600 \S+\/\.aws\/credentials$/,
+    );
     expect(d.checks.files!.text).toContain(`chmod 600 ${s.credentials}`);
   });
 
@@ -172,7 +195,9 @@ describe('doctor', () => {
     await writeFile(elsewhere, longTermSection('default-long-term', user), { mode: 0o604 });
     const d = await doctor(s, [], { AWS_SHARED_CREDENTIALS_FILE: elsewhere });
     expect(d.checks.files!.status).toBe('warn');
-    expect(d.checks.files!.text).toMatch(/~\/creds-elsewhere \(AWS_SHARED_CREDENTIALS_FILE\) has mode 0604, wider than 0600 \(everyone\)/);
+    expect(d.checks.files!.text).toMatch(
+      /~\/creds-elsewhere \(AWS_SHARED_CREDENTIALS_FILE\) has mode 0604, wider than 0600 \(everyone\)/,
+    );
     expect(d.checks.keys!.status).toBe('pass');
   });
 
@@ -183,8 +208,17 @@ describe('doctor', () => {
     const before = emulator.requests.length;
     const d = await doctor(s);
     expect(d.code).toBe(1);
-    expectStatuses(d, { files: 'pass', profiles: 'fail', keys: 'skip', clock: 'skip', 'mfa-device': 'skip', session: 'warn' });
-    expect(d.checks.profiles!.text).toMatch(/No long-term keys in profile "default-long-term" .*; it is the source profile \(the default for "default"\)\. .*Profiles with long-term keys: alice-keys\.$/);
+    expectStatuses(d, {
+      files: 'pass',
+      profiles: 'fail',
+      keys: 'skip',
+      clock: 'skip',
+      'mfa-device': 'skip',
+      session: 'warn',
+    });
+    expect(d.checks.profiles!.text).toMatch(
+      /No long-term keys in profile "default-long-term" .*; it is the source profile \(the default for "default"\)\. .*Profiles with long-term keys: alice-keys\.$/,
+    );
     expect(emulator.requests.length).toBe(before);
 
     // Named right, it passes.
@@ -200,12 +234,16 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.code).toBe(1);
     expectStatuses(d, { profiles: 'fail', keys: 'pass', session: 'skip' });
-    expect(d.checks.profiles!.text).toMatch(/Profile "default" in .*credentials holds long-term keys; writing a session there would destroy them/);
+    expect(d.checks.profiles!.text).toMatch(
+      /Profile "default" in .*credentials holds long-term keys; writing a session there would destroy them/,
+    );
 
     await s.writeCredentials(longTermSection('default', user));
     const only = await doctor(s);
     expect(only.checks.profiles!.status).toBe('fail');
-    expect(only.checks.profiles!.text).toContain('Run: aws-mfa-refresh setup (it moves the keys to [default-long-term]');
+    expect(only.checks.profiles!.text).toContain(
+      'Run: aws-mfa-refresh setup (it moves the keys to [default-long-term]',
+    );
   });
 
   it('keys: a deleted key fails as unknown/deleted; the clock is still read from the answer', async () => {
@@ -216,7 +254,9 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.code).toBe(1);
     expectStatuses(d, { profiles: 'pass', keys: 'fail', clock: 'pass', 'mfa-device': 'skip' });
-    expect(d.checks.keys!.text).toContain(`AWS does not recognise the keys of profile "default-long-term" (${user.accessKeyId}): the access key is unknown or was deleted`);
+    expect(d.checks.keys!.text).toContain(
+      `AWS does not recognise the keys of profile "default-long-term" (${user.accessKeyId}): the access key is unknown or was deleted`,
+    );
   });
 
   it('keys: a wrong secret fails as a signature mismatch, without printing the secret', async () => {
@@ -227,7 +267,9 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.code).toBe(1);
     expectStatuses(d, { keys: 'fail', 'mfa-device': 'skip' });
-    expect(d.checks.keys!.text).toMatch(/the secret access key does not match the key id\. Fix aws_secret_access_key in profile "default-long-term"/);
+    expect(d.checks.keys!.text).toMatch(
+      /the secret access key does not match the key id\. Fix aws_secret_access_key in profile "default-long-term"/,
+    );
     expect(d.stdout).not.toContain(wrong);
   });
 
@@ -235,8 +277,14 @@ describe('doctor', () => {
     const s = await sandbox();
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
-    const sts = new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey } });
-    const out = await sts.send(new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: emulator.freshCode(serial), DurationSeconds: 900 }));
+    const sts = new STSClient({
+      region: 'us-east-1',
+      endpoint: emulator.url,
+      credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
+    });
+    const out = await sts.send(
+      new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: emulator.freshCode(serial), DurationSeconds: 900 }),
+    );
     const c = out.Credentials!;
     const source = `[default-long-term]\naws_access_key_id = ${c.AccessKeyId}\naws_secret_access_key = ${c.SecretAccessKey}\naws_session_token = ${c.SessionToken}\n`;
     await s.writeCredentials(source);
@@ -244,21 +292,28 @@ describe('doctor', () => {
     const live = await doctor(s);
     expect(live.code).toBe(1);
     expect(live.checks.keys!.status).toBe('fail');
-    expect(live.checks.keys!.text).toMatch(/holds session credentials .*GetSessionToken refuses session credentials\. Put your long-term access keys \(AKIA…\)/);
+    expect(live.checks.keys!.text).toMatch(
+      /holds session credentials .*GetSessionToken refuses session credentials\. Put your long-term access keys \(AKIA…\)/,
+    );
 
     emulator.sessions.find((x) => x.accessKeyId === c.AccessKeyId)!.expiration = new Date(Date.now() - 60_000);
     const expired = await doctor(s);
     expect(expired.code).toBe(1);
     expectStatuses(expired, { profiles: 'pass', keys: 'fail', clock: 'pass', 'mfa-device': 'skip' });
-    expect(expired.checks.keys!.text).toMatch(/Profile "default-long-term" holds an expired aws_session_token next to its keys\. Remove aws_session_token/);
+    expect(expired.checks.keys!.text).toMatch(
+      /Profile "default-long-term" holds an expired aws_session_token next to its keys\. Remove aws_session_token/,
+    );
 
     // Long-term keys with a leftover token: AWS refuses the pair.
     await s.writeCredentials(`${longTermSection('default-long-term', user)}aws_session_token = ${c.SessionToken}\n`);
     const leftover = await doctor(s);
     expect(leftover.checks.keys!.status).toBe('fail');
-    expect(leftover.checks.keys!.text).toMatch(/with the aws_session_token next to them.*Remove aws_session_token from \[default-long-term\]/);
+    expect(leftover.checks.keys!.text).toMatch(
+      /with the aws_session_token next to them.*Remove aws_session_token from \[default-long-term\]/,
+    );
     for (const d of [live, expired, leftover]) {
-      for (const secret of [c.SecretAccessKey!, c.SessionToken!, user.secretAccessKey]) expect(d.stdout).not.toContain(secret);
+      for (const secret of [c.SecretAccessKey!, c.SessionToken!, user.secretAccessKey])
+        expect(d.stdout).not.toContain(secret);
     }
   });
 
@@ -294,20 +349,29 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.code).toBe(1);
     expectStatuses(d, { keys: 'pass', 'mfa-device': 'fail', session: 'warn' });
-    expect(d.checks['mfa-device']!.text).toMatch(new RegExp(`IAM user ${user.userName} has no MFA device\\. Create and enable a virtual MFA device`));
+    expect(d.checks['mfa-device']!.text).toMatch(
+      new RegExp(`IAM user ${user.userName} has no MFA device\\. Create and enable a virtual MFA device`),
+    );
 
     // Only a passkey: GetSessionToken cannot use it.
     const withPasskey = newUser(emulator, 0, {
-      devices: [{ serialNumber: `arn:aws:iam::123456789012:u2f/user/someone/key-${randomBytes(8).toString('hex').toUpperCase()}`, seed: 'JBSWY3DPEHPK3PXP' }],
+      devices: [
+        {
+          serialNumber: `arn:aws:iam::123456789012:u2f/user/someone/key-${randomBytes(8).toString('hex').toUpperCase()}`,
+          seed: 'JBSWY3DPEHPK3PXP',
+        },
+      ],
     });
     await s.writeCredentials(longTermSection('default-long-term', withPasskey));
     const passkey = await doctor(s);
     expect(passkey.code).toBe(1);
     expect(passkey.checks['mfa-device']!.status).toBe('fail');
-    expect(passkey.checks['mfa-device']!.text).toMatch(/has only security keys\/passkeys \(1 device\), which GetSessionToken cannot use/);
+    expect(passkey.checks['mfa-device']!.text).toMatch(
+      /has only security keys\/passkeys \(1 device\), which GetSessionToken cannot use/,
+    );
   });
 
-  it('mfa-device: a remembered mfa_serial that is not the user\'s fails, naming both', async () => {
+  it("mfa-device: a remembered mfa_serial that is not the user's fails, naming both", async () => {
     const s = await sandbox();
     const user = newUser(emulator, 2);
     await goodSetup(s, user);
@@ -317,7 +381,9 @@ describe('doctor', () => {
     expect(d.code).toBe(1);
     expect(d.checks['mfa-device']!.status).toBe('fail');
     const text = d.checks['mfa-device']!.text;
-    expect(text).toContain(`${foreign} (mfa_serial of profile "work") is not one of ${user.userName}'s MFA devices: ${user.devices![0]!.serialNumber}, ${user.devices![1]!.serialNumber}`);
+    expect(text).toContain(
+      `${foreign} (mfa_serial of profile "work") is not one of ${user.userName}'s MFA devices: ${user.devices![0]!.serialNumber}, ${user.devices![1]!.serialNumber}`,
+    );
     expect(text).toContain(`Set mfa_serial = ${user.devices![0]!.serialNumber} in [profile work]`);
   });
 
@@ -343,18 +409,34 @@ describe('doctor', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
 
-    await goodSetup(s, user, sessionSection('default', { issued: Date.now() - 13 * 3600_000, expiration: Date.now() - 3600_000, device: serial }));
+    await goodSetup(
+      s,
+      user,
+      sessionSection('default', {
+        issued: Date.now() - 13 * 3600_000,
+        expiration: Date.now() - 3600_000,
+        device: serial,
+      }),
+    );
     const expired = await doctor(s);
     expect(expired.code).toBe(0);
     expectStatuses(expired, { session: 'warn', keys: 'pass', environment: 'pass' });
-    expect(expired.checks.session!.text).toMatch(/the session of profile "default" is no longer usable since \S+( \S+)? \(it expired\)\. Run: aws-mfa-refresh$/);
+    expect(expired.checks.session!.text).toMatch(
+      /the session of profile "default" is no longer usable since \S+( \S+)? \(it expired\)\. Run: aws-mfa-refresh$/,
+    );
 
-    const long = sessionSection('default', { issued: Date.now() - 3600_000, expiration: Date.now() + 35 * 3600_000, device: serial });
+    const long = sessionSection('default', {
+      issued: Date.now() - 3600_000,
+      expiration: Date.now() + 35 * 3600_000,
+      device: serial,
+    });
     await goodSetup(s, user, long);
     const d = await doctor(s);
     expect(d.code).toBe(0);
     expect(d.checks.session!.status).toBe('warn');
-    expect(d.checks.session!.text).toMatch(/usable until .* \(MFA age limit 12h 0m; .*\), (10h 59m|11h 0m) left.*it lasts 1d 12h, longer than the MFA age limit .*useless after 12h 0m\. .*--duration 43200/);
+    expect(d.checks.session!.text).toMatch(
+      /usable until .* \(MFA age limit 12h 0m; .*\), (10h 59m|11h 0m) left.*it lasts 1d 12h, longer than the MFA age limit .*useless after 12h 0m\. .*--duration 43200/,
+    );
     expect(d.stdout).not.toContain(long.token);
 
     // --max-mfa-age raises the limit: no warning.
@@ -364,7 +446,10 @@ describe('doctor', () => {
     await s.writeCredentials(longTermSection('default-long-term', user));
     const missing = await doctor(s);
     expect(missing.code).toBe(0);
-    expect(missing.checks.session!).toMatchObject({ status: 'warn', text: 'profile "default" holds no MFA session yet. Run: aws-mfa-refresh' });
+    expect(missing.checks.session!).toMatchObject({
+      status: 'warn',
+      text: 'profile "default" holds no MFA session yet. Run: aws-mfa-refresh',
+    });
   });
 
   it('environment: keys in the environment fail (unset hint, no values); AWS_PROFILE elsewhere warns', async () => {
@@ -375,23 +460,33 @@ describe('doctor', () => {
     const d = await doctor(s, [], { AWS_ACCESS_KEY_ID: keyId });
     expect(d.code).toBe(1);
     expectStatuses(d, { environment: 'fail', keys: 'pass', session: 'pass' });
-    expect(d.checks.environment!.text).toBe('AWS_ACCESS_KEY_ID is set in this shell: the AWS CLI and SDKs use it before any profile, so profile "default" is ignored. Run: unset AWS_ACCESS_KEY_ID.');
+    expect(d.checks.environment!.text).toBe(
+      'AWS_ACCESS_KEY_ID is set in this shell: the AWS CLI and SDKs use it before any profile, so profile "default" is ignored. Run: unset AWS_ACCESS_KEY_ID.',
+    );
     expect(d.stdout).not.toContain(keyId);
 
     const elsewhere = await doctor(s, ['--profile', 'default'], { AWS_PROFILE: 'default-long-term' });
     expect(elsewhere.code).toBe(0);
     expect(elsewhere.checks.environment!.status).toBe('warn');
-    expect(elsewhere.checks.environment!.text).toMatch(/^AWS_PROFILE=default-long-term but the target profile is "default": the AWS CLI and SDKs use "default-long-term" \(the long-term keys.*Run: export AWS_PROFILE=default\.$/);
+    expect(elsewhere.checks.environment!.text).toMatch(
+      /^AWS_PROFILE=default-long-term but the target profile is "default": the AWS CLI and SDKs use "default-long-term" \(the long-term keys.*Run: export AWS_PROFILE=default\.$/,
+    );
 
     const legacy = await doctor(s, [], { AWS_DEFAULT_PROFILE: 'other' });
     expect(legacy.checks.environment!.status).toBe('warn');
     expect(legacy.checks.environment!.text).toMatch(/AWS_DEFAULT_PROFILE=other .*Run: unset AWS_DEFAULT_PROFILE/);
 
     // Keys exported from the target's own session (eval "$(aws-mfa-refresh env)"): a warning, not a failure.
-    const exported = await doctor(s, [], { AWS_ACCESS_KEY_ID: session.accessKeyId, AWS_SECRET_ACCESS_KEY: session.secret, AWS_SESSION_TOKEN: session.token });
+    const exported = await doctor(s, [], {
+      AWS_ACCESS_KEY_ID: session.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: session.secret,
+      AWS_SESSION_TOKEN: session.token,
+    });
     expect(exported.code).toBe(0);
     expect(exported.checks.environment!.status).toBe('warn');
-    expect(exported.checks.environment!.text).toMatch(/^AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN are set in this shell, from the current session of profile "default".*go stale/);
+    expect(exported.checks.environment!.text).toMatch(
+      /^AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN are set in this shell, from the current session of profile "default".*go stale/,
+    );
     for (const secret of [session.secret, session.token]) expect(exported.stdout).not.toContain(secret);
 
     // AWS_PROFILE naming the target is what it should be.
@@ -411,8 +506,12 @@ describe('doctor', () => {
 
   it('loads the AWS SDK only when a check calls AWS', async () => {
     const s = await sandbox();
-    const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<string, string[]>;
-    const packagesLoaded = async () => new Set((await modulesLoadedBy(['doctor'], s.env)).flatMap((m) => contents[m.replace(/.*\/dist\//, '')] ?? []));
+    const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<
+      string,
+      string[]
+    >;
+    const packagesLoaded = async () =>
+      new Set((await modulesLoadedBy(['doctor'], s.env)).flatMap((m) => contents[m.replace(/.*\/dist\//, '')] ?? []));
     await s.writeCredentials('[other]\naws_access_key_id = AKIAOTHER0000000000X\naws_secret_access_key = x\n');
     const offline = await packagesLoaded();
     expect(offline).toContain('src/usecases/doctor/run.ts');
@@ -434,7 +533,6 @@ describe('doctor', () => {
   });
 });
 
-
 describe('doctor checks as functions', () => {
   it('node fails below 20', () => {
     expect(checkNode('18.20.4')).toMatchObject({ id: 'node', status: 'fail' });
@@ -447,7 +545,14 @@ describe('doctor checks as functions', () => {
       const now = Date.now();
       // A Date header is whole seconds; place the local clock in the middle of the server's second.
       const server = Math.floor((now + skewSeconds * 1000) / 1000) * 1000;
-      return checkClock([{ date: new Date(server), sentAt: server + 500 - skewSeconds * 1000, receivedAt: server + 500 - skewSeconds * 1000, status: 200 }]);
+      return checkClock([
+        {
+          date: new Date(server),
+          sentAt: server + 500 - skewSeconds * 1000,
+          receivedAt: server + 500 - skewSeconds * 1000,
+          status: 200,
+        },
+      ]);
     };
     expect(at(0).status).toBe('pass');
     expect(at(59).status).toBe('pass');

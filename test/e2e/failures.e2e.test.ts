@@ -37,7 +37,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'serial of another user',
     exit: 4,
-    message: /could not validate the code against MFA device arn:aws:iam::123456789012:mfa\/\S+: it is not a device of this user\. Check --serial-number/,
+    message:
+      /could not validate the code against MFA device arn:aws:iam::123456789012:mfa\/\S+: it is not a device of this user\. Check --serial-number/,
     setup: async () => {
       const other = newUser(emulator);
       return ['--serial-number', serialOf(other), '--code', emulator.freshCode(serialOf(other))];
@@ -46,7 +47,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'a user ARN instead of the MFA ARN',
     exit: 2,
-    message: /is a user ARN, not an MFA device ARN\. Give the MFA device's ARN instead, e\.g\. arn:aws:iam::123456789012:mfa\//,
+    message:
+      /is a user ARN, not an MFA device ARN\. Give the MFA device's ARN instead, e\.g\. arn:aws:iam::123456789012:mfa\//,
     setup: async (_s, u) => ['--serial-number', `arn:aws:iam::123456789012:user/${u.userName}`, '--code', '123456'],
   },
   {
@@ -64,7 +66,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'unknown or deleted key (InvalidClientTokenId)',
     exit: 5,
-    message: /AWS does not recognise the keys of profile "default-long-term" \(AKIA\w+\): the access key is unknown or was deleted/,
+    message:
+      /AWS does not recognise the keys of profile "default-long-term" \(AKIA\w+\): the access key is unknown or was deleted/,
     setup: async (_s, u) => {
       emulator.deleteAccessKey(u.accessKeyId);
       return ['--serial-number', serialOf(u), '--code', '123456'];
@@ -75,20 +78,37 @@ const SCENARIOS: Scenario[] = [
     exit: 5,
     message: /secret access key does not match the key id\. Fix aws_secret_access_key in profile "default-long-term"/,
     setup: async (s, u) => {
-      await s.writeCredentials(longTermSection('default-long-term', { accessKeyId: u.accessKeyId, secretAccessKey: 'W'.repeat(40) }));
+      await s.writeCredentials(
+        longTermSection('default-long-term', { accessKeyId: u.accessKeyId, secretAccessKey: 'W'.repeat(40) }),
+      );
       return ['--serial-number', serialOf(u), '--code', '123456'];
     },
   },
   {
     name: 'a stale aws_session_token in the source profile (ExpiredToken)',
     exit: 5,
-    message: /Profile "default-long-term" holds an expired aws_session_token next to its keys\. Remove aws_session_token/,
+    message:
+      /Profile "default-long-term" holds an expired aws_session_token next to its keys\. Remove aws_session_token/,
     setup: async (s, u) => {
       // A real session that has expired: issue one, then move the emulator's clock past it.
       const { STSClient, GetSessionTokenCommand } = await import('@aws-sdk/client-sts');
-      const sts = new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey } });
-      const c = (await sts.send(new GetSessionTokenCommand({ SerialNumber: serialOf(u), TokenCode: emulator.freshCode(serialOf(u)), DurationSeconds: 900 }))).Credentials!;
-      await s.writeCredentials(`[default-long-term]\naws_access_key_id = ${c.AccessKeyId}\naws_secret_access_key = ${c.SecretAccessKey}\naws_session_token = ${c.SessionToken}\n`);
+      const sts = new STSClient({
+        region: 'us-east-1',
+        endpoint: emulator.url,
+        credentials: { accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey },
+      });
+      const c = (
+        await sts.send(
+          new GetSessionTokenCommand({
+            SerialNumber: serialOf(u),
+            TokenCode: emulator.freshCode(serialOf(u)),
+            DurationSeconds: 900,
+          }),
+        )
+      ).Credentials!;
+      await s.writeCredentials(
+        `[default-long-term]\naws_access_key_id = ${c.AccessKeyId}\naws_secret_access_key = ${c.SecretAccessKey}\naws_session_token = ${c.SessionToken}\n`,
+      );
       emulator.setFaults({ clockSkewSeconds: 1000 });
       return ['--serial-number', serialOf(u), '--code', '123456'];
     },
@@ -96,12 +116,23 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'session credentials in the source profile',
     exit: 5,
-    message: /Profile "default-long-term" holds a session, not long-term keys: AWS says "Cannot call GetSessionToken with session credentials"/,
+    message:
+      /Profile "default-long-term" holds a session, not long-term keys: AWS says "Cannot call GetSessionToken with session credentials"/,
     setup: async (s, u) => {
       const { STSClient, GetSessionTokenCommand } = await import('@aws-sdk/client-sts');
-      const sts = new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey } });
-      const c = (await sts.send(new GetSessionTokenCommand({ SerialNumber: serialOf(u), TokenCode: emulator.freshCode(serialOf(u)) }))).Credentials!;
-      await s.writeCredentials(`[default-long-term]\naws_access_key_id = ${c.AccessKeyId}\naws_secret_access_key = ${c.SecretAccessKey}\naws_session_token = ${c.SessionToken}\n`);
+      const sts = new STSClient({
+        region: 'us-east-1',
+        endpoint: emulator.url,
+        credentials: { accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey },
+      });
+      const c = (
+        await sts.send(
+          new GetSessionTokenCommand({ SerialNumber: serialOf(u), TokenCode: emulator.freshCode(serialOf(u)) }),
+        )
+      ).Credentials!;
+      await s.writeCredentials(
+        `[default-long-term]\naws_access_key_id = ${c.AccessKeyId}\naws_secret_access_key = ${c.SecretAccessKey}\naws_session_token = ${c.SessionToken}\n`,
+      );
       return ['--serial-number', serialOf(u), '--code', emulator.freshCode(serialOf(u))];
     },
   },
@@ -129,7 +160,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'a server that never answers (--timeout)',
     exit: 6,
-    message: /GetSessionToken failed: no answer from http:\/\/127\.0\.0\.1:\d+ within 2 s\. .*--timeout raises the limit/,
+    message:
+      /GetSessionToken failed: no answer from http:\/\/127\.0\.0\.1:\d+ within 2 s\. .*--timeout raises the limit/,
     faults: { hang: true },
     setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--timeout', '2s'],
   },
@@ -137,13 +169,27 @@ const SCENARIOS: Scenario[] = [
     name: 'connection refused',
     exit: 6,
     message: /GetSessionToken failed: connection refused by http:\/\/127\.0\.0\.1:9\./,
-    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--endpoint-url', 'http://127.0.0.1:9'],
+    setup: async (_s, u) => [
+      '--serial-number',
+      serialOf(u),
+      '--code',
+      '123456',
+      '--endpoint-url',
+      'http://127.0.0.1:9',
+    ],
   },
   {
     name: 'DNS failure',
     exit: 6,
     message: /GetSessionToken failed: cannot resolve the host of http:\/\/sts\.nowhere\.invalid\./,
-    setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--endpoint-url', 'http://sts.nowhere.invalid'],
+    setup: async (_s, u) => [
+      '--serial-number',
+      serialOf(u),
+      '--code',
+      '123456',
+      '--endpoint-url',
+      'http://sts.nowhere.invalid',
+    ],
   },
 ];
 
@@ -179,9 +225,14 @@ describe('AWS and network failures', () => {
           expect(lines[0]).toMatch(scenario.message);
           expect(await s.readCredentials()).toBe(before);
           // No secret in any output or file: the long-term secret, and any session issued meanwhile.
-          const secrets = [user.secretAccessKey, 'W'.repeat(40), ...emulator.sessions.flatMap((x) => [x.secretAccessKey, x.sessionToken])];
+          const secrets = [
+            user.secretAccessKey,
+            'W'.repeat(40),
+            ...emulator.sessions.flatMap((x) => [x.secretAccessKey, x.sessionToken]),
+          ];
           const files = await Promise.all((await allFiles(s.home)).map((f) => readFile(f, 'latin1')));
-          for (const text of [r.stdout, r.stderr, ...files]) for (const secret of secrets) expect(text.includes(secret)).toBe(false);
+          for (const text of [r.stdout, r.stderr, ...files])
+            for (const secret of secrets) expect(text.includes(secret)).toBe(false);
         }
         expect(emulator.sessions.length - sessionsBefore).toBe(0);
       } finally {

@@ -6,7 +6,11 @@ import { makeSandbox, type Sandbox } from './harness.js';
 let counter = 0;
 
 /** A fresh IAM user with `devices` virtual MFA devices, so tests never share TOTP codes. */
-export function newUser(emulator: Emulator, devices = 1, overrides: Partial<UserSpec> = {}): Required<Pick<UserSpec, 'userName' | 'accessKeyId' | 'secretAccessKey' | 'accountId'>> & UserSpec {
+export function newUser(
+  emulator: Emulator,
+  devices = 1,
+  overrides: Partial<UserSpec> = {},
+): Required<Pick<UserSpec, 'userName' | 'accessKeyId' | 'secretAccessKey' | 'accountId'>> & UserSpec {
   counter += 1;
   const n = `${process.pid}${counter}`.padStart(8, '0').slice(-8);
   const userName = `user${n}`;
@@ -26,7 +30,11 @@ export function newUser(emulator: Emulator, devices = 1, overrides: Partial<User
   return user;
 }
 
-export function longTermSection(name: string, user: { accessKeyId: string; secretAccessKey: string }, eol = '\n'): string {
+export function longTermSection(
+  name: string,
+  user: { accessKeyId: string; secretAccessKey: string },
+  eol = '\n',
+): string {
   return `[${name}]${eol}aws_access_key_id = ${user.accessKeyId}${eol}aws_secret_access_key = ${user.secretAccessKey}${eol}`;
 }
 

@@ -35,7 +35,8 @@ export interface Sandbox {
 /** The parent's environment minus anything AWS, so the developer's own setup never leaks in. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('AWS_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST')) env[k] = v;
   // `#!/usr/bin/env node` scripts (the completion tests' aws-mfa-refresh on PATH) use NODE too.
   if (process.env.AMR_TEST_NODE) env.PATH = `${dirname(NODE)}:${env.PATH ?? ''}`;
   return { ...env, NO_COLOR: '1', ...extra };
@@ -46,7 +47,11 @@ export async function makeSandbox(endpoint?: string): Promise<Sandbox> {
   const awsDir = join(home, '.aws');
   const credentials = join(awsDir, 'credentials');
   const config = join(awsDir, 'config');
-  const env = cleanEnv({ HOME: home, XDG_STATE_HOME: join(home, '.local', 'state'), ...(endpoint && { AWS_ENDPOINT_URL: endpoint }) });
+  const env = cleanEnv({
+    HOME: home,
+    XDG_STATE_HOME: join(home, '.local', 'state'),
+    ...(endpoint && { AWS_ENDPOINT_URL: endpoint }),
+  });
   const ensureDir = () => mkdir(awsDir, { recursive: true, mode: 0o700 });
   return {
     home,
@@ -64,12 +69,20 @@ export async function makeSandbox(endpoint?: string): Promise<Sandbox> {
     readCredentials: () => readFile(credentials, 'latin1'),
     readConfig: () => readFile(config, 'latin1'),
     mode: async (file) => (await stat(file)).mode & 0o777,
-    run: (args, opts = {}) => runCli(args, { env: { ...env, ...opts.env }, ...(opts.input !== undefined && { input: opts.input }), ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) }),
+    run: (args, opts = {}) =>
+      runCli(args, {
+        env: { ...env, ...opts.env },
+        ...(opts.input !== undefined && { input: opts.input }),
+        ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
+      }),
     cleanup: () => rm(home, { recursive: true, force: true }),
   };
 }
 
-export function runCli(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(NODE, [CLI, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -132,5 +145,8 @@ export async function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv): P
     c.stderr.on('data', (d) => (stderr += d));
     c.on('close', () => res(stderr));
   });
-  return out.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('LOADED '))
+    .map((l) => l.slice(7));
 }

@@ -8,7 +8,18 @@
  * python process; the tests below assert per file.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -67,7 +78,11 @@ async function runCase(c: HostileCase): Promise<Outcome> {
   const sandbox = await makeSandbox(emulator.url);
   const user = newUser(emulator);
   const serial = user.devices![0]!.serialNumber;
-  let bytes: Buffer | undefined = c.generate ? c.generate() : c.file === null ? undefined : readFileSync(join(FILES, c.file ?? `${c.name}.ini`));
+  let bytes: Buffer | undefined = c.generate
+    ? c.generate()
+    : c.file === null
+      ? undefined
+      : readFileSync(join(FILES, c.file ?? `${c.name}.ini`));
   if (bytes && c.source) bytes = substituteKeys(bytes, user);
   if (bytes && !c.source) expect(bytes.includes('@@AKID@@'), `${c.name} has placeholders but no source`).toBe(false);
 
@@ -147,7 +162,19 @@ async function runCase(c: HostileCase): Promise<Outcome> {
   const modeBefore = before ? statSync(real).mode & 0o777 : undefined;
 
   const started = Date.now();
-  const run = await sandbox.run(['--profile', c.target, '--source-profile', c.source ?? 'amr-source', '--serial-number', serial, '--code', emulator.freshCode(serial)], { env });
+  const run = await sandbox.run(
+    [
+      '--profile',
+      c.target,
+      '--source-profile',
+      c.source ?? 'amr-source',
+      '--serial-number',
+      serial,
+      '--code',
+      emulator.freshCode(serial),
+    ],
+    { env },
+  );
   const ms = Date.now() - started;
   const after = isFile(real) ? readFileSync(real) : undefined;
 
@@ -158,7 +185,17 @@ async function runCase(c: HostileCase): Promise<Outcome> {
     return file;
   };
   return {
-    c, sandbox, serial, path, real, before, after, run, ms, linkBefore, modeBefore,
+    c,
+    sandbox,
+    serial,
+    path,
+    real,
+    before,
+    after,
+    run,
+    ms,
+    linkBefore,
+    modeBefore,
     config: { path: configPath, before: configText },
     sessions: emulator.sessions.filter((s) => s.userName === user.userName),
     requestsByUser: emulator.requests.filter((r) => r.accessKeyId === user.accessKeyId).length,
@@ -183,7 +220,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const runs = [...outcomes.values()].map((o) => o.ms).sort((a, b) => a - b);
-  if (runs.length) console.log(`hostile corpus: ${outcomes.size} cases in ${(totalMs / 1000).toFixed(1)} s; refresh median ${runs[runs.length >> 1]} ms, max ${runs[runs.length - 1]} ms`);
+  if (runs.length)
+    console.log(
+      `hostile corpus: ${outcomes.size} cases in ${(totalMs / 1000).toFixed(1)} s; refresh median ${runs[runs.length >> 1]} ms, max ${runs[runs.length - 1]} ms`,
+    );
   await Promise.all([...outcomes.values()].map((o) => o.sandbox.cleanup()));
   if (scratch) await rm(scratch, { recursive: true, force: true });
   await emulator?.close();
@@ -192,14 +232,27 @@ afterAll(async () => {
 function expectedOf(o: Outcome): ExpectedSession {
   expect(o.sessions, 'exactly one session issued for this run').toHaveLength(1);
   const s = o.sessions[0]!;
-  return { aws_access_key_id: s.accessKeyId, aws_secret_access_key: s.secretAccessKey, aws_session_token: s.sessionToken, expiration: isoSeconds(s.expiration), mfa_device: o.serial };
+  return {
+    aws_access_key_id: s.accessKeyId,
+    aws_secret_access_key: s.secretAccessKey,
+    aws_session_token: s.sessionToken,
+    expiration: isoSeconds(s.expiration),
+    mfa_device: o.serial,
+  };
 }
 
 /**
  * Every profile but the target reads as before; the target has the new session keys, keeps every
  * key it had that the tool does not own, and has no foreign session key left.
  */
-function expectSameProfilesBut(reader: string, before: Profiles, after: Profiles, target: string, fresh: Record<string, string>, opts: { exactKeys: boolean }) {
+function expectSameProfilesBut(
+  reader: string,
+  before: Profiles,
+  after: Profiles,
+  target: string,
+  fresh: Record<string, string>,
+  opts: { exactKeys: boolean },
+) {
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const name of names) {
     if (name === target) continue;
@@ -208,9 +261,11 @@ function expectSameProfilesBut(reader: string, before: Profiles, after: Profiles
   const t = after[target] ?? {};
   for (const [key, value] of Object.entries(fresh)) expect(t[key], `${reader}: [${target}] ${key}`).toBe(value);
   const old = before[target] ?? {};
-  for (const [key, value] of Object.entries(old)) if (!isOwnedKey(key)) expect(t[key], `${reader}: [${target}] kept ${key}`).toEqual(value);
+  for (const [key, value] of Object.entries(old))
+    if (!isOwnedKey(key)) expect(t[key], `${reader}: [${target}] kept ${key}`).toEqual(value);
   for (const key of Object.keys(t)) {
-    if (['aws_security_token', 'x_security_token_expires'].includes(key.toLowerCase())) expect.fail(`${reader}: [${target}] still has ${key}`);
+    if (['aws_security_token', 'x_security_token_expires'].includes(key.toLowerCase()))
+      expect.fail(`${reader}: [${target}] still has ${key}`);
     if (opts.exactKeys && !(key in fresh) && !(key in old)) expect.fail(`${reader}: [${target}] has a new key ${key}`);
     if (opts.exactKeys && !(key in fresh) && isOwnedKey(key)) expect.fail(`${reader}: [${target}] still has ${key}`);
   }
@@ -226,7 +281,9 @@ function shownPattern(o: Outcome): string {
 describe('hostile credentials files, refreshed by the real CLI', () => {
   it('the manifest and files/ agree, and the corpus is large enough', () => {
     const committed = readdirSync(FILES).sort();
-    const named = CASES.filter((c) => !c.generate && c.file !== null).map((c) => c.file ?? `${c.name}.ini`).sort();
+    const named = CASES.filter((c) => !c.generate && c.file !== null)
+      .map((c) => c.file ?? `${c.name}.ini`)
+      .sort();
     expect(committed).toEqual(named);
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
     expect(CASES.filter((c) => c.file !== null).length).toBeGreaterThanOrEqual(50);
@@ -243,7 +300,8 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
       expect(o, 'ran').toBeDefined();
       const { run } = o;
       expect(readFileSync(o.config.path, 'latin1'), 'config file untouched').toBe(o.config.before);
-      for (const dir of new Set([dirname(o.path), dirname(o.real), o.real])) expect(leftovers(dir), `leftovers in ${dir}`).toEqual([]);
+      for (const dir of new Set([dirname(o.path), dirname(o.real), o.real]))
+        expect(leftovers(dir), `leftovers in ${dir}`).toEqual([]);
       if (o.linkBefore !== undefined) {
         expect(lstatSync(o.path).isSymbolicLink(), 'the link is still a link').toBe(true);
         expect(readlinkSync(o.path)).toBe(o.linkBefore);
@@ -256,7 +314,10 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
           expect(b, 'botocore read the original').toBeDefined();
           if (c.botocore === 'reads') expect(b!.ok, `botocore rejected the original: ${b!.error}`).toBe(true);
           else {
-            expect(b!.ok, `botocore read the original, but the manifest says it rejects it (${c.botocore.because})`).toBe(false);
+            expect(
+              b!.ok,
+              `botocore read the original, but the manifest says it rejects it (${c.botocore.because})`,
+            ).toBe(false);
             expect(b!.error).toContain(c.botocore.rejects);
           }
         }
@@ -268,7 +329,9 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
         expect(run.stdout).toBe('');
         expect(run.stderr, 'one line on stderr').toMatch(/^aws-mfa-refresh: [^\n]+\n$/);
         expect(run.stderr).toMatch(e.message);
-        expect(run.stderr, 'names the file').toMatch(new RegExp(shownPattern(o) + (e.line !== undefined ? `:${e.line}: ` : '')));
+        expect(run.stderr, 'names the file').toMatch(
+          new RegExp(shownPattern(o) + (e.line !== undefined ? `:${e.line}: ` : '')),
+        );
         if (o.before) {
           expect(o.after && o.after.equals(o.before), 'the file is byte-identical').toBe(true);
           expect(statSync(o.real).mode & 0o777, 'mode unchanged').toBe(o.modeBefore);
@@ -306,7 +369,9 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
         const bBefore = c.botocore === 'reads' ? botocore[`${c.name}:before`]!.sections! : {};
         expectSameProfilesBut('botocore', bBefore, b.sections!, c.target, fresh, { exactKeys: false });
         expect(b.credentials, `botocore's SharedCredentialProvider: ${b.credentialsError}`).toEqual({
-          access_key: expected.aws_access_key_id, secret_key: expected.aws_secret_access_key, token: expected.aws_session_token,
+          access_key: expected.aws_access_key_id,
+          secret_key: expected.aws_secret_access_key,
+          token: expected.aws_session_token,
         });
       }
     });

@@ -33,7 +33,10 @@ describe('interactive refresh in a real terminal', () => {
     expect(term.screen()).toMatch(/✔ Profile "default" refreshed: valid until/);
     expect(exitCode).toBe(0);
 
-    expect(emulator.requests.filter((r) => r.action === 'GetSessionToken' && r.accessKeyId === user.accessKeyId)[0]!.params.SerialNumber).toBe(second!.serialNumber);
+    expect(
+      emulator.requests.filter((r) => r.action === 'GetSessionToken' && r.accessKeyId === user.accessKeyId)[0]!.params
+        .SerialNumber,
+    ).toBe(second!.serialNumber);
     expect(sectionOf(await s.readCredentials(), 'default')?.aws_access_key_id).toMatch(/^ASIA/);
     expect(sectionOf(await s.readConfig(), 'default')?.mfa_serial).toBe(second!.serialNumber);
   });
@@ -58,12 +61,17 @@ describe('interactive refresh in a real terminal', () => {
     await s.writeCredentials(longTermSection('default-long-term', user));
     emulator.setFaults({ hang: true });
     try {
-      const term = spawnCli(['--serial-number', user.devices![0]!.serialNumber, '--code', '123456', '--timeout', '2s'], s.env);
+      const term = spawnCli(
+        ['--serial-number', user.devices![0]!.serialNumber, '--code', '123456', '--timeout', '2s'],
+        s.env,
+      );
       await term.waitFor('Waiting for AWS (GetSessionToken)…');
       const { exitCode } = await term.exit;
       expect(exitCode).toBe(6);
       // The line is erased (carriage return, erase to end of line) before the error is printed.
-      expect(term.raw()).toMatch(/Waiting for AWS \(GetSessionToken\)…\r\x1b\[Kaws-mfa-refresh: GetSessionToken failed: no answer/);
+      expect(term.raw()).toMatch(
+        /Waiting for AWS \(GetSessionToken\)…\r\x1b\[Kaws-mfa-refresh: GetSessionToken failed: no answer/,
+      );
     } finally {
       emulator.setFaults({});
     }

@@ -38,10 +38,19 @@ async function startProxy() {
   const proxy = createHttpServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     const target = new URL(req.url!);
-    const upstream = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode!, up.headers);
-      up.pipe(res);
-    });
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method: req.method,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode!, up.headers);
+        up.pipe(res);
+      },
+    );
     req.pipe(upstream);
   });
   proxy.on('connect', (req, client, head) => {
@@ -62,15 +71,41 @@ async function startProxy() {
 /** An HTTPS front for the emulator with a throw-away certificate for 127.0.0.1. */
 async function startTlsFront() {
   const dir = s.home;
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const upstream = new URL(emulator.url);
-  const front = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-    const up = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode!, r.headers);
-      r.pipe(res);
-    });
-    req.pipe(up);
-  });
+  const front = createHttpsServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    (req, res) => {
+      const up = httpRequest(
+        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode!, r.headers);
+          r.pipe(res);
+        },
+      );
+      req.pipe(up);
+    },
+  );
   const port = await listen(front as unknown as Server);
   return { url: `https://127.0.0.1:${port}`, ca: join(dir, 'cert.pem') };
 }
@@ -83,18 +118,25 @@ describe('proxies from the environment', () => {
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
 
-    const viaHttps = await s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial), '--endpoint-url', tls.url], {
-      env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: tls.ca },
-    });
+    const viaHttps = await s.run(
+      ['--force', '--serial-number', serial, '--code', emulator.freshCode(serial), '--endpoint-url', tls.url],
+      {
+        env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: tls.ca },
+      },
+    );
     expect(viaHttps.stderr).toBe('');
     expect(viaHttps.code).toBe(0);
     expect(proxy.seen).toEqual([`CONNECT 127.0.0.1:${new URL(tls.url).port}`]);
 
-    const viaHttp = await s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial)], { env: { HTTP_PROXY: proxy.url } });
+    const viaHttp = await s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial)], {
+      env: { HTTP_PROXY: proxy.url },
+    });
     expect(viaHttp.code).toBe(0);
     expect(proxy.seen[1]).toBe(`POST ${emulator.url}/`);
 
-    const direct = await s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial)], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } });
+    const direct = await s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial)], {
+      env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' },
+    });
     expect(direct.code).toBe(0);
     expect(proxy.seen).toHaveLength(2);
     expect(sectionOf(await s.readCredentials(), 'default')?.aws_session_token).toBeTruthy();
@@ -105,7 +147,9 @@ describe('proxies from the environment', () => {
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
     const before = await s.readCredentials();
-    const r = await s.run(['--serial-number', serial, '--code', '123456'], { env: { HTTP_PROXY: 'http://127.0.0.1:9' } });
+    const r = await s.run(['--serial-number', serial, '--code', '123456'], {
+      env: { HTTP_PROXY: 'http://127.0.0.1:9' },
+    });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/connection refused .*proxy \(HTTPS_PROXY\)/);
     expect(await s.readCredentials()).toBe(before);
@@ -121,7 +165,9 @@ describe('a clock that is off', () => {
     try {
       const r = await s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial)]);
       expect(r.code).toBe(0);
-      expect(r.stderr).toMatch(/^warning: your clock is (89\d|90\d) s behind AWS's \(from its Date header\); .*timedatectl set-ntp true/);
+      expect(r.stderr).toMatch(
+        /^warning: your clock is (89\d|90\d) s behind AWS's \(from its Date header\); .*timedatectl set-ntp true/,
+      );
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     } finally {
       emulator.setFaults({});

@@ -4,7 +4,21 @@
  * readable than the final file at any moment, and a full disk failing cleanly.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync, fstatSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  rmSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  fstatSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
@@ -37,10 +51,25 @@ async function setup() {
   const configPath = join(s.home, 'amr-config');
   writeFileSync(configPath, sourceConfig(user), { mode: 0o600 });
   const env = { ...s.env, AWS_CONFIG_FILE: configPath };
-  const args = (profile = 'work') => ['--profile', profile, '--source-profile', 'amr-source', '--serial-number', serial, '--code', emulator.freshCode(serial)];
+  const args = (profile = 'work') => [
+    '--profile',
+    profile,
+    '--source-profile',
+    'amr-source',
+    '--serial-number',
+    serial,
+    '--code',
+    emulator.freshCode(serial),
+  ];
   const sessionFor = (index = -1) => {
     const issued = emulator.sessions.filter((x) => x.userName === user.userName).at(index)!;
-    return { aws_access_key_id: issued.accessKeyId, aws_secret_access_key: issued.secretAccessKey, aws_session_token: issued.sessionToken, expiration: isoSeconds(issued.expiration), mfa_device: serial };
+    return {
+      aws_access_key_id: issued.accessKeyId,
+      aws_secret_access_key: issued.secretAccessKey,
+      aws_session_token: issued.sessionToken,
+      expiration: isoSeconds(issued.expiration),
+      mfa_device: serial,
+    };
   };
   return { s, user, serial, env, args, sessionFor };
 }
@@ -50,7 +79,11 @@ describe('new files are private whatever the umask', () => {
     it(`umask ${umask}: a new ~/.aws is 0700, a new credentials file 0600, and so is the lock while held`, async () => {
       const { s, env, args } = await setup();
       expect(existsSync(join(s.home, '.aws'))).toBe(false);
-      const child = spawnCli(args(), { ...env, AWS_MFA_REFRESH_TEST_PAUSE: 'locked', AWS_MFA_REFRESH_TEST_PAUSE_MS: '300' }, { shellPrefix: `umask ${umask}` });
+      const child = spawnCli(
+        args(),
+        { ...env, AWS_MFA_REFRESH_TEST_PAUSE: 'locked', AWS_MFA_REFRESH_TEST_PAUSE_MS: '300' },
+        { shellPrefix: `umask ${umask}` },
+      );
       await child.waitFor('stderr', 'paused:locked\n');
       expect(mode(join(s.home, '.aws'))).toBe(0o700);
       expect(mode(`${s.credentials}.lock`)).toBe(0o600);
@@ -86,7 +119,9 @@ describe('an existing file keeps its mode', () => {
       chmodSync(s.credentials, m);
       const child = spawnCli(args(), env);
       expect((await child.exited).code, child.stderr).toBe(0);
-      expect(child.stderr).toBe(`warning: ~/.aws/credentials is ${what} by others (mode ${octal(m)}); run: chmod 600 ${s.credentials}\n`);
+      expect(child.stderr).toBe(
+        `warning: ~/.aws/credentials is ${what} by others (mode ${octal(m)}); run: chmod 600 ${s.credentials}\n`,
+      );
       expect(mode(s.credentials), 'not silently changed').toBe(m);
       expect(refreshProblems(before, readFileSync(s.credentials), 'work', sessionFor())).toEqual([]);
     });
@@ -131,7 +166,9 @@ function watchTemps(dir: string, stopFile: string) {
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const ready = new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
-  const done = new Promise<{ polls: number; seen: Record<string, number> }>((resolve) => child.on('close', () => resolve(JSON.parse(out))));
+  const done = new Promise<{ polls: number; seen: Record<string, number> }>((resolve) =>
+    child.on('close', () => resolve(JSON.parse(out))),
+  );
   return { ready, done };
 }
 
@@ -143,7 +180,11 @@ describe('the temp file is never more readable than the final file', () => {
         await s.writeCredentials('[personal]\nregion = us-east-1\n');
         chmodSync(s.credentials, existing);
       }
-      const child = spawnCli(args(), { ...env, AWS_MFA_REFRESH_TEST_PAUSE: 'temp-written', AWS_MFA_REFRESH_TEST_PAUSE_MS: '300' }, { shellPrefix: 'umask 000' });
+      const child = spawnCli(
+        args(),
+        { ...env, AWS_MFA_REFRESH_TEST_PAUSE: 'temp-written', AWS_MFA_REFRESH_TEST_PAUSE_MS: '300' },
+        { shellPrefix: 'umask 000' },
+      );
       await child.waitFor('stderr', 'paused:temp-written\n');
       const temps = readdirSync(join(s.home, '.aws')).filter((n) => n.endsWith('.tmp'));
       expect(temps).toHaveLength(1);
@@ -154,7 +195,13 @@ describe('the temp file is never more readable than the final file', () => {
   });
 
   it('at every moment, watched from another process while a 5 MB file is written (umask 000; final 0600, 0640, 0200)', async () => {
-    const big = Buffer.from(Array.from({ length: 10_000 }, (_, i) => `[p${i}]\naws_access_key_id = ASIA${String(i).padStart(16, '0')}\naws_session_token = ${'x'.repeat(440)}\n`).join('\n'));
+    const big = Buffer.from(
+      Array.from(
+        { length: 10_000 },
+        (_, i) =>
+          `[p${i}]\naws_access_key_id = ASIA${String(i).padStart(16, '0')}\naws_session_token = ${'x'.repeat(440)}\n`,
+      ).join('\n'),
+    );
     for (const existing of [undefined, 0o640, 0o200]) {
       const final = existing ?? 0o600;
       const views: Array<{ mode: number; bytes: number }> = [];
@@ -173,7 +220,11 @@ describe('the temp file is never more readable than the final file', () => {
         const watcher = watchTemps(join(s.home, '.aws'), stop);
         await watcher.ready;
         // Pausing after the temp is written keeps it in view in its final mode, too.
-        const child = spawnCli(args(), { ...env, AWS_MFA_REFRESH_TEST_PAUSE: 'temp-written', AWS_MFA_REFRESH_TEST_PAUSE_MS: '100' }, { shellPrefix: 'umask 000' });
+        const child = spawnCli(
+          args(),
+          { ...env, AWS_MFA_REFRESH_TEST_PAUSE: 'temp-written', AWS_MFA_REFRESH_TEST_PAUSE_MS: '100' },
+          { shellPrefix: 'umask 000' },
+        );
         const exit = await child.exited;
         writeFileSync(stop, '');
         const { polls, seen } = await watcher.done;
@@ -181,14 +232,21 @@ describe('the temp file is never more readable than the final file', () => {
         expect(mode(s.credentials)).toBe(final);
         expect(polls).toBeGreaterThan(10);
         const size = statSync(s.credentials).size;
-        const these = Object.keys(seen).map((k) => ({ mode: parseInt(k.split(':')[0]!, 8), bytes: Number(k.split(':')[1]) }));
+        const these = Object.keys(seen).map((k) => ({
+          mode: parseInt(k.split(':')[0]!, 8),
+          bytes: Number(k.split(':')[1]),
+        }));
         expect(these.length, 'the temp file was seen').toBeGreaterThan(0);
         views.push(...these);
         // Seen while still being written or before its chmod, not only at the pause.
         midWrite = existing === undefined || these.some((v) => v.bytes < size || v.mode !== final);
       }
-      expect(midWrite, `the temp file of a 5 MB write was never seen before its final state: ${JSON.stringify(views)}`).toBe(true);
-      for (const v of views) expect(octal(v.mode & ~final), `temp mode ${octal(v.mode)} vs final ${octal(final)}`).toBe('0000');
+      expect(
+        midWrite,
+        `the temp file of a 5 MB write was never seen before its final state: ${JSON.stringify(views)}`,
+      ).toBe(true);
+      for (const v of views)
+        expect(octal(v.mode & ~final), `temp mode ${octal(v.mode)} vs final ${octal(final)}`).toBe('0000');
     }
   });
 });
@@ -221,14 +279,23 @@ describe('a full disk', () => {
   }
 
   for (const [name, leave, message] of [
-    ['room for the lock but not the temp file', 4096, /^aws-mfa-refresh: Cannot write ~\/\.aws\/credentials: no space left on device\. Free some disk space, then run again\.\n$/],
-    ['not even room for the lock', 0, /^aws-mfa-refresh: Cannot lock ~\/\.aws\/credentials: no space left on device\. Free some disk space, then run again\.\n$/],
+    [
+      'room for the lock but not the temp file',
+      4096,
+      /^aws-mfa-refresh: Cannot write ~\/\.aws\/credentials: no space left on device\. Free some disk space, then run again\.\n$/,
+    ],
+    [
+      'not even room for the lock',
+      0,
+      /^aws-mfa-refresh: Cannot lock ~\/\.aws\/credentials: no space left on device\. Free some disk space, then run again\.\n$/,
+    ],
   ] as const) {
     it(`${name}: one clear line, exit 1, the original untouched, no temp or lock left`, async (ctx) => {
       const { s, env, args } = await setup();
       const awsDir = join(s.home, '.aws');
       const refused = mountTmpfs(awsDir);
-      if (refused) ctx.skip(`cannot mount a tmpfs here (${refused}); run as root with CAP_SYS_ADMIN to test a full disk`);
+      if (refused)
+        ctx.skip(`cannot mount a tmpfs here (${refused}); run as root with CAP_SYS_ADMIN to test a full disk`);
       try {
         // ~20 KB of someone's credentials: the temp copy needs five pages the disk does not have.
         const before = Buffer.from(`# keep me\n[personal]\nregion = us-east-1\nx_blob = ${'b'.repeat(20_000)}\n`);

@@ -16,7 +16,8 @@ let emulator: Emulator;
 const { sandbox } = emulatorSuite((e) => (emulator = e));
 
 /** Other profiles, comments and blank lines the tool must not touch. */
-const NEIGHBOURS = '# my keys\n[other]\naws_access_key_id = AKIAOTHER0000000000X\naws_secret_access_key = otherSecret ; keep me\n\n;trailing comment\n';
+const NEIGHBOURS =
+  '# my keys\n[other]\naws_access_key_id = AKIAOTHER0000000000X\naws_secret_access_key = otherSecret ; keep me\n\n;trailing comment\n';
 
 function callsOf(action: string, accessKeyId?: string) {
   return emulator.requests.filter((r) => r.action === action && (!accessKeyId || r.accessKeyId === accessKeyId));
@@ -26,7 +27,11 @@ async function identityWith(profile: Record<string, string>) {
   const client = new STSClient({
     region: 'us-east-1',
     endpoint: emulator.url,
-    credentials: { accessKeyId: profile.aws_access_key_id!, secretAccessKey: profile.aws_secret_access_key!, sessionToken: profile.aws_session_token! },
+    credentials: {
+      accessKeyId: profile.aws_access_key_id!,
+      secretAccessKey: profile.aws_secret_access_key!,
+      sessionToken: profile.aws_session_token!,
+    },
   });
   return client.send(new GetCallerIdentityCommand({}));
 }
@@ -42,7 +47,9 @@ describe('refresh, end to end against the emulator', () => {
     const r = await s.run(['--code', emulator.freshCode(serial)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^✔ Profile "default" refreshed: valid until \d\d:\d\d(?:| \S+) \((11h 59m|12h 0m)\)\.\n$|^✔ Profile "default" refreshed: valid until \d{4}-\d\d-\d\d \d\d:\d\d \((11h 59m|12h 0m)\)\.\n$/);
+    expect(r.stdout).toMatch(
+      /^✔ Profile "default" refreshed: valid until \d\d:\d\d(?:| \S+) \((11h 59m|12h 0m)\)\.\n$|^✔ Profile "default" refreshed: valid until \d{4}-\d\d-\d\d \d\d:\d\d \((11h 59m|12h 0m)\)\.\n$/,
+    );
 
     const after = await s.readCredentials();
     expect(after.startsWith(before)).toBe(true); // everything we do not own is byte-identical, in place
@@ -108,9 +115,12 @@ describe('refresh, end to end against the emulator', () => {
     const serial = user.devices![0]!.serialNumber;
     const credsFile = join(s.home, 'elsewhere-credentials');
     await writeFile(credsFile, longTermSection('dev-long-term', user), { mode: 0o600 });
-    const r = await s.run(['-q', '--serial-number', serial, '--code', emulator.freshCode(serial), '--duration', '90m'], {
-      env: { AWS_PROFILE: 'dev', AWS_SHARED_CREDENTIALS_FILE: credsFile },
-    });
+    const r = await s.run(
+      ['-q', '--serial-number', serial, '--code', emulator.freshCode(serial), '--duration', '90m'],
+      {
+        env: { AWS_PROFILE: 'dev', AWS_SHARED_CREDENTIALS_FILE: credsFile },
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('');
     expect(r.code).toBe(0);
@@ -190,12 +200,18 @@ describe('refresh, end to end against the emulator', () => {
     const s = await sandbox();
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
-    await s.writeCredentials(longTermSection('default-long-term', { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x'.repeat(40) }));
+    await s.writeCredentials(
+      longTermSection('default-long-term', { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x'.repeat(40) }),
+    );
     const unknown = await s.run(['--serial-number', serial, '--code', '123456']);
     expect(unknown.code).toBe(5);
-    expect(unknown.stderr).toMatch(/does not recognise the keys of profile "default-long-term" \(AKIAUNKNOWN000000000\)/);
+    expect(unknown.stderr).toMatch(
+      /does not recognise the keys of profile "default-long-term" \(AKIAUNKNOWN000000000\)/,
+    );
 
-    await s.writeCredentials(longTermSection('default-long-term', { accessKeyId: user.accessKeyId, secretAccessKey: 'y'.repeat(40) }));
+    await s.writeCredentials(
+      longTermSection('default-long-term', { accessKeyId: user.accessKeyId, secretAccessKey: 'y'.repeat(40) }),
+    );
     const wrongSecret = await s.run(['--serial-number', serial, '--code', '123456']);
     expect(wrongSecret.code).toBe(5);
     expect(wrongSecret.stderr).toMatch(/secret access key does not match/);
@@ -208,7 +224,13 @@ describe('refresh, end to end against the emulator', () => {
     expect(missing.code).toBe(5);
     expect(missing.stderr).toMatch(/No long-term keys in profile "default-long-term"/);
 
-    for (const args of [['--duration', '10'], ['--duration', 'soon'], ['--code', '12345'], ['--serial-number', 'arn:aws:iam::123456789012:user/alice'], ['--bogus']]) {
+    for (const args of [
+      ['--duration', '10'],
+      ['--duration', 'soon'],
+      ['--code', '12345'],
+      ['--serial-number', 'arn:aws:iam::123456789012:user/alice'],
+      ['--bogus'],
+    ]) {
       const r = await s.run(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
@@ -241,7 +263,9 @@ describe('refresh, end to end against the emulator', () => {
         srv.close(() => res(p));
       });
     });
-    const r = await s.run(['--serial-number', serial, '--code', '123456'], { env: { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` } });
+    const r = await s.run(['--serial-number', serial, '--code', '123456'], {
+      env: { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` },
+    });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/connection refused/);
   });
@@ -252,7 +276,9 @@ describe('refresh: more of the flow', () => {
     const s = await sandbox();
     const user = newUser(emulator, 1, { path: '/engineering/team-a/' });
     const serial = user.devices![0]!.serialNumber;
-    await s.writeCredentials(longTermSection('ops-long-term', user) + '\n[ops]\nregion = eu-central-1\noutput = table\n');
+    await s.writeCredentials(
+      longTermSection('ops-long-term', user) + '\n[ops]\nregion = eu-central-1\noutput = table\n',
+    );
     await s.writeConfig('[profile ops]\nduration_seconds = 3600\n');
     const config = await s.readConfig();
     const r = await s.run(['--profile', 'ops', '--code', emulator.freshCode(serial), '--no-remember']);
@@ -272,9 +298,20 @@ describe('refresh: more of the flow', () => {
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('keys', user));
     await s.writeConfig('# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n');
-    const r = await s.run(['--profile', 'fresh', '--source-profile', 'keys', '--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    const r = await s.run([
+      '--profile',
+      'fresh',
+      '--source-profile',
+      'keys',
+      '--serial-number',
+      serial,
+      '--code',
+      emulator.freshCode(serial),
+    ]);
     expect(r.code).toBe(0);
-    expect(await s.readConfig()).toBe('# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n\n[profile fresh]\nregion = ap-south-1\noutput = json\n');
+    expect(await s.readConfig()).toBe(
+      '# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n\n[profile fresh]\nregion = ap-south-1\noutput = json\n',
+    );
   });
 
   it('explains how to create a device when the user has none (exit 5)', async () => {
@@ -283,7 +320,9 @@ describe('refresh: more of the flow', () => {
     await s.writeCredentials(longTermSection('default-long-term', user));
     const r = await s.run(['--code', '123456']);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(new RegExp(`IAM user ${user.userName} has no MFA device\\. Create and enable a virtual MFA device`));
+    expect(r.stderr).toMatch(
+      new RegExp(`IAM user ${user.userName} has no MFA device\\. Create and enable a virtual MFA device`),
+    );
   });
 
   it('refuses before spending a code: a read-only file, upper-case long-term keys in the target, a profile name with spaces', async () => {
@@ -298,7 +337,10 @@ describe('refresh: more of the flow', () => {
     expect(readOnly.stderr).toMatch(/credentials is read-only \(mode 0400\)\. Make it writable with: chmod 600 /);
     await chmod(s.credentials, 0o600);
 
-    await s.writeCredentials(longTermSection('default-long-term', user) + '[default]\nAWS_ACCESS_KEY_ID = AKIAUPPER\nAWS_SECRET_ACCESS_KEY = x\n');
+    await s.writeCredentials(
+      longTermSection('default-long-term', user) +
+        '[default]\nAWS_ACCESS_KEY_ID = AKIAUPPER\nAWS_SECRET_ACCESS_KEY = x\n',
+    );
     const upper = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
     expect(upper.code).toBe(5);
     expect(upper.stderr).toMatch(/Profile "default" in .* holds long-term keys/);
@@ -317,7 +359,11 @@ describe('refresh: more of the flow', () => {
     const { CLI, NODE } = await import('./harness.js');
     const started = Date.now();
     const r = await new Promise<{ code: number | null; stderr: string }>((res) => {
-      const c = spawn(NODE, [CLI, '--serial-number', user.devices![0]!.serialNumber, '--code', '-', '--input-timeout', '1s'], { env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const c = spawn(
+        NODE,
+        [CLI, '--serial-number', user.devices![0]!.serialNumber, '--code', '-', '--input-timeout', '1s'],
+        { env: s.env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       c.stderr.on('data', (d) => (stderr += d));
       c.on('close', (code) => res({ code, stderr })); // stdin is left open and silent
@@ -335,15 +381,27 @@ describe('code sources', () => {
     const [a, b] = user.devices!;
     await s.writeCredentials(longTermSection('default-long-term', user));
     const script = join(s.home, 'otp.sh');
-    await writeFile(script, `#!/bin/sh\necho "touch your key" >&2\necho " $1 "\necho ignored-second-line\n`, { mode: 0o700 });
-    const r = await s.run(['--serial-number', a!.serialNumber, '--code-command', `${script} ${emulator.freshCode(a!.serialNumber)}`]);
+    await writeFile(script, `#!/bin/sh\necho "touch your key" >&2\necho " $1 "\necho ignored-second-line\n`, {
+      mode: 0o700,
+    });
+    const r = await s.run([
+      '--serial-number',
+      a!.serialNumber,
+      '--code-command',
+      `${script} ${emulator.freshCode(a!.serialNumber)}`,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('touch your key\n');
 
-    await s.writeConfig(`[default]\nmfa_serial = ${b!.serialNumber}\nmfa_process = ${script} ${emulator.freshCode(b!.serialNumber)}\n`);
+    await s.writeConfig(
+      `[default]\nmfa_serial = ${b!.serialNumber}\nmfa_process = ${script} ${emulator.freshCode(b!.serialNumber)}\n`,
+    );
     const viaConfig = await s.run(['--force']);
     expect(viaConfig.code).toBe(0);
-    expect(callsOf('GetSessionToken', user.accessKeyId).map((q) => q.params.SerialNumber)).toEqual([a!.serialNumber, b!.serialNumber]);
+    expect(callsOf('GetSessionToken', user.accessKeyId).map((q) => q.params.SerialNumber)).toEqual([
+      a!.serialNumber,
+      b!.serialNumber,
+    ]);
   });
 
   it('fails clearly when the code command fails or prints no code (exit 3), writing nothing', async () => {
@@ -375,7 +433,9 @@ describe('code sources', () => {
 
     const again = await s.run(['--force', '--serial-number', serial, '--code', code]);
     expect(again.code).toBe(4);
-    expect(again.stderr).toMatch(/it is the code already used at \d\d:\d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/);
+    expect(again.stderr).toMatch(
+      /it is the code already used at \d\d:\d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/,
+    );
   });
 });
 

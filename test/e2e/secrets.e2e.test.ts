@@ -21,7 +21,8 @@ async function stateFiles(dir: string): Promise<string[]> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await stateFiles(p)));
-    else if (e.isFile() && e.name !== 'credentials' && !e.name.startsWith('code')) out.push(await readFile(p, 'latin1')); // not the probe's own files
+    else if (e.isFile() && e.name !== 'credentials' && !e.name.startsWith('code'))
+      out.push(await readFile(p, 'latin1')); // not the probe's own files
   }
   return out;
 }
@@ -33,7 +34,11 @@ describe('no leaked secrets', () => {
     await s.writeCredentials(longTermSection('default-long-term', user));
     const probe = join(s.home, 'code.sh');
     // The code command records its own argv and environment so we can look for secrets there.
-    await writeFile(probe, `#!/bin/sh\ntr '\\0' ' ' < /proc/$$/cmdline > "$HOME/code-argv.txt"\nenv > "$HOME/code-env.txt"\necho "$CODE"\n`, { mode: 0o700 });
+    await writeFile(
+      probe,
+      `#!/bin/sh\ntr '\\0' ' ' < /proc/$$/cmdline > "$HOME/code-argv.txt"\nenv > "$HOME/code-env.txt"\necho "$CODE"\n`,
+      { mode: 0o700 },
+    );
     const code = emulator.freshCode(b!.serialNumber);
     const outputs: string[] = [];
     const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -41,16 +46,32 @@ describe('no leaked secrets', () => {
       outputs.push(r.stdout, r.stderr);
       return r;
     };
-    expect((await run(['--debug', '--serial-number', b!.serialNumber, '--code-command', probe], { CODE: code })).code).toBe(0);
+    expect(
+      (await run(['--debug', '--serial-number', b!.serialNumber, '--code-command', probe], { CODE: code })).code,
+    ).toBe(0);
     const session = sectionOf(await s.readCredentials(), 'default')!;
     expect((await run(['--debug'])).code).toBe(0); // still valid
     await run(['status', '--all', '--json']);
     await run(['devices', '--debug']);
     await run(['completion', '--list-profiles']);
-    await run(['--debug', '--force', '--serial-number', a!.serialNumber, '--code', emulator.freshCode(a!.serialNumber), '--json']);
+    await run([
+      '--debug',
+      '--force',
+      '--serial-number',
+      a!.serialNumber,
+      '--code',
+      emulator.freshCode(a!.serialNumber),
+      '--json',
+    ]);
     const second = sectionOf(await s.readCredentials(), 'default')!;
 
-    const secrets = [user.secretAccessKey, session.aws_secret_access_key!, session.aws_session_token!, second.aws_secret_access_key!, second.aws_session_token!];
+    const secrets = [
+      user.secretAccessKey,
+      session.aws_secret_access_key!,
+      session.aws_session_token!,
+      second.aws_secret_access_key!,
+      second.aws_session_token!,
+    ];
     const texts = [...outputs, ...(await stateFiles(s.home))];
     for (const text of texts) {
       for (const secret of secrets) expect(text.includes(secret)).toBe(false);
@@ -74,7 +95,14 @@ describe('no leaked secrets', () => {
     const cp = await s.run(['credential-process', '--debug']);
     expect(JSON.parse(cp.stdout).SessionToken).toBe(session.aws_session_token);
     expect(cp.stderr.includes(session.aws_session_token!)).toBe(false);
-    const ex = await s.run(['exec', '--debug', '--', 'sh', '-c', 'tr "\\0" " " < /proc/$$/cmdline; echo; echo "token=$AWS_SESSION_TOKEN"']);
+    const ex = await s.run([
+      'exec',
+      '--debug',
+      '--',
+      'sh',
+      '-c',
+      'tr "\\0" " " < /proc/$$/cmdline; echo; echo "token=$AWS_SESSION_TOKEN"',
+    ]);
     expect(ex.code).toBe(0);
     const [argv, token] = ex.stdout.split('\n');
     expect(argv!.includes(session.aws_session_token!)).toBe(false);

@@ -14,7 +14,10 @@ let emulator: Emulator;
 const { sandbox } = emulatorSuite((e) => (emulator = e));
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-function sessionSection(name: string, o: { expiresIn: number; issuedAgo?: number; secret?: string; token?: string; id?: string }) {
+function sessionSection(
+  name: string,
+  o: { expiresIn: number; issuedAgo?: number; secret?: string; token?: string; id?: string },
+) {
   return (
     `[${name}]\n` +
     `aws_access_key_id = ${o.id ?? 'ASIASESSION000000001'}\n` +
@@ -38,7 +41,9 @@ describe('status', () => {
     );
     const ok = await s.run(['status']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^✔ default: usable until .* \(4h 59m left\), device arn:aws:iam::123456789012:mfa\/alice-phone\n$/);
+    expect(ok.stdout).toMatch(
+      /^✔ default: usable until .* \(4h 59m left\), device arn:aws:iam::123456789012:mfa\/alice-phone\n$/,
+    );
     expect((await s.run(['status', '-q'])).stdout).toBe('');
 
     for (const [profile, pattern] of [
@@ -59,7 +64,12 @@ describe('status', () => {
 
     const all = await s.run(['status', '--all', '--json']);
     expect(all.code).toBe(1);
-    const rows = JSON.parse(all.stdout) as { profile: string; state: string; usable: boolean; limitedByMfaAge: boolean }[];
+    const rows = JSON.parse(all.stdout) as {
+      profile: string;
+      state: string;
+      usable: boolean;
+      limitedByMfaAge: boolean;
+    }[];
     expect(rows.map((r) => [r.profile, r.state])).toEqual([
       ['default', 'usable'],
       ['soon', 'expiring'],
@@ -73,21 +83,30 @@ describe('status', () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('default', { expiresIn: 3600 }));
     // The build records which packages each output file holds (dist/contents.json).
-    const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<string, string[]>;
-    const loaded = (await modulesLoadedBy(['status'], s.env)).filter((m) => m.includes('/dist/')).map((m) => m.replace(/.*\/dist\//, ''));
+    const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<
+      string,
+      string[]
+    >;
+    const loaded = (await modulesLoadedBy(['status'], s.env))
+      .filter((m) => m.includes('/dist/'))
+      .map((m) => m.replace(/.*\/dist\//, ''));
     const packages = new Set(loaded.flatMap((file) => contents[file] ?? []));
     expect(packages).toContain('src/profiles/session-state.ts'); // the probe sees what status runs
     expect([...packages].filter((p) => p.startsWith('@smithy/'))).not.toEqual([]); // the SDK's INI loader, and only that
     expect([...packages].filter((p) => /^@aws-sdk\/|^@inquirer\//.test(p))).toEqual([]);
     // Positive control: a command that talks to AWS is seen loading the SDK.
-    await s.writeCredentials(sessionSection('default', { expiresIn: 3600 }) + '[default-long-term]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n');
+    await s.writeCredentials(
+      sessionSection('default', { expiresIn: 3600 }) +
+        '[default-long-term]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n',
+    );
     const devicesLoads = new Set(
-      (await modulesLoadedBy(['devices', '--endpoint-url', 'http://127.0.0.1:9', '--timeout', '1s'], s.env)).flatMap((m) => contents[m.replace(/.*\/dist\//, '')] ?? []),
+      (await modulesLoadedBy(['devices', '--endpoint-url', 'http://127.0.0.1:9', '--timeout', '1s'], s.env)).flatMap(
+        (m) => contents[m.replace(/.*\/dist\//, '')] ?? [],
+      ),
     );
     expect(devicesLoads).toContain('@aws-sdk/client-sts');
   });
 });
-
 
 const HOSTILE = { secret: `it's $HOME \\n \`x\` "q";&|*`, token: `tok'en\\\\$(echo pwned)%%` };
 
@@ -96,14 +115,28 @@ describe('env', () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('default', { expiresIn: 3600, ...HOSTILE }));
     for (const [shell, format, evalLine] of [
-      ['bash', 'bash', 'eval "$(cat)"; printf %s "$AWS_SECRET_ACCESS_KEY" | od -An -tx1; printf "|%s|%s" "$AWS_SESSION_TOKEN" "${AWS_PROFILE-unset}"'],
-      ['zsh', 'zsh', 'eval "$(cat)"; printf %s "$AWS_SECRET_ACCESS_KEY" | od -An -tx1; printf "|%s|%s" "$AWS_SESSION_TOKEN" "${AWS_PROFILE-unset}"'],
-      ['fish', 'fish', 'cat | source; printf %s "$AWS_SECRET_ACCESS_KEY" | od -An -tx1; printf "|%s|%s" "$AWS_SESSION_TOKEN" (set -q AWS_PROFILE; and echo $AWS_PROFILE; or echo unset)'],
+      [
+        'bash',
+        'bash',
+        'eval "$(cat)"; printf %s "$AWS_SECRET_ACCESS_KEY" | od -An -tx1; printf "|%s|%s" "$AWS_SESSION_TOKEN" "${AWS_PROFILE-unset}"',
+      ],
+      [
+        'zsh',
+        'zsh',
+        'eval "$(cat)"; printf %s "$AWS_SECRET_ACCESS_KEY" | od -An -tx1; printf "|%s|%s" "$AWS_SESSION_TOKEN" "${AWS_PROFILE-unset}"',
+      ],
+      [
+        'fish',
+        'fish',
+        'cat | source; printf %s "$AWS_SECRET_ACCESS_KEY" | od -An -tx1; printf "|%s|%s" "$AWS_SESSION_TOKEN" (set -q AWS_PROFILE; and echo $AWS_PROFILE; or echo unset)',
+      ],
     ] as const) {
       const r = await s.run(['env', '--format', format], { env: { AWS_PROFILE: 'default' } });
       expect(r.code, shell).toBe(0);
       const { stdout } = await new Promise<{ stdout: string }>((res, rej) => {
-        const c = spawn(shell, ['-c', evalLine], { env: { PATH: process.env.PATH, AWS_PROFILE: 'default', HOME: s.home } });
+        const c = spawn(shell, ['-c', evalLine], {
+          env: { PATH: process.env.PATH, AWS_PROFILE: 'default', HOME: s.home },
+        });
         let out = '';
         c.stdout.on('data', (d) => (out += d));
         c.stderr.on('data', (d) => rej(new Error(`${shell}: ${d}`)));
@@ -120,18 +153,28 @@ describe('env', () => {
   it('defaults the format from $SHELL, supports json/dotenv/powershell, and refuses an unusable session with exit 1', async () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('default', { expiresIn: 3600 }) + sessionSection('old', { expiresIn: -5 }));
-    expect((await s.run(['env'], { env: { SHELL: '/usr/bin/fish' } })).stdout).toMatch(/^set -e AWS_PROFILE\nset -gx AWS_ACCESS_KEY_ID 'ASIASESSION000000001'\n/);
+    expect((await s.run(['env'], { env: { SHELL: '/usr/bin/fish' } })).stdout).toMatch(
+      /^set -e AWS_PROFILE\nset -gx AWS_ACCESS_KEY_ID 'ASIASESSION000000001'\n/,
+    );
     const json = JSON.parse((await s.run(['env', '--format', 'json'])).stdout);
-    expect(json).toMatchObject({ AWS_ACCESS_KEY_ID: 'ASIASESSION000000001', AWS_SECRET_ACCESS_KEY: 'sessionSecret', AWS_SESSION_TOKEN: 'sessionToken' });
+    expect(json).toMatchObject({
+      AWS_ACCESS_KEY_ID: 'ASIASESSION000000001',
+      AWS_SECRET_ACCESS_KEY: 'sessionSecret',
+      AWS_SESSION_TOKEN: 'sessionToken',
+    });
     expect(json.AWS_CREDENTIAL_EXPIRATION).toMatch(/Z$/);
     expect((await s.run(['env', '--format', 'dotenv'])).stdout).toContain('AWS_SESSION_TOKEN="sessionToken"\n');
-    expect((await s.run(['env', '--format', 'powershell'])).stdout).toContain("$Env:AWS_SESSION_TOKEN = 'sessionToken'\n");
+    expect((await s.run(['env', '--format', 'powershell'])).stdout).toContain(
+      "$Env:AWS_SESSION_TOKEN = 'sessionToken'\n",
+    );
     const bad = await s.run(['env', '--format', 'tcsh']);
     expect(bad.code).toBe(2);
     const old = await s.run(['env', '--profile', 'old']);
     expect(old.code).toBe(1);
     expect(old.stdout).toBe('');
-    expect(old.stderr).toMatch(/^aws-mfa-refresh: The session of profile "old" is no longer usable .* Run: aws-mfa-refresh --profile old \(or add --refresh\)\.\n$/);
+    expect(old.stderr).toMatch(
+      /^aws-mfa-refresh: The session of profile "old" is no longer usable .* Run: aws-mfa-refresh --profile old \(or add --refresh\)\.\n$/,
+    );
   });
 
   it('--refresh refreshes first, talking on stderr only', async () => {
@@ -139,7 +182,16 @@ describe('env', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
-    const r = await s.run(['env', '--refresh', '--format', 'bash', '--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    const r = await s.run([
+      'env',
+      '--refresh',
+      '--format',
+      'bash',
+      '--serial-number',
+      serial,
+      '--code',
+      emulator.freshCode(serial),
+    ]);
     expect(r.code).toBe(0);
     const session = sectionOf(await s.readCredentials(), 'default')!;
     expect(r.stdout).toContain(`export AWS_ACCESS_KEY_ID='${session.aws_access_key_id}'`);
@@ -152,10 +204,19 @@ describe('exec', () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('work', { expiresIn: 3600, secret: 'execSecret' }));
     const script = `const fs=require('fs');const argv=fs.readFileSync('/proc/self/cmdline','utf8');process.stdout.write(JSON.stringify({id:process.env.AWS_ACCESS_KEY_ID,secret:process.env.AWS_SECRET_ACCESS_KEY,token:process.env.AWS_SESSION_TOKEN,exp:process.env.AWS_CREDENTIAL_EXPIRATION,profile:process.env.AWS_PROFILE??null,argvHasSecret:argv.includes(process.env.AWS_SECRET_ACCESS_KEY),sdkSwitch:process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED??null}));process.exit(7)`;
-    const r = await s.run(['exec', '--profile', 'work', '--', process.execPath, '-e', script], { env: { AWS_PROFILE: 'work' } });
+    const r = await s.run(['exec', '--profile', 'work', '--', process.execPath, '-e', script], {
+      env: { AWS_PROFILE: 'work' },
+    });
     expect(r.code).toBe(7);
     const seen = JSON.parse(r.stdout);
-    expect(seen).toMatchObject({ id: 'ASIASESSION000000001', secret: 'execSecret', token: 'sessionToken', profile: null, argvHasSecret: false, sdkSwitch: null });
+    expect(seen).toMatchObject({
+      id: 'ASIASESSION000000001',
+      secret: 'execSecret',
+      token: 'sessionToken',
+      profile: null,
+      argvHasSecret: false,
+      sdkSwitch: null,
+    });
     expect(seen.exp).toMatch(/Z$/);
     expect(r.stderr).toBe('');
   });
@@ -163,7 +224,11 @@ describe('exec', () => {
   it('passes signals to the child and exits with its code', async () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('default', { expiresIn: 3600 }));
-    const child = spawn(NODE, [CLI, 'exec', '--', 'sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.05; done'], { env: s.env });
+    const child = spawn(
+      NODE,
+      [CLI, 'exec', '--', 'sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.05; done'],
+      { env: s.env },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await new Promise<void>((res) => child.stdout.on('data', () => out.includes('ready') && res()));
@@ -178,7 +243,17 @@ describe('exec', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
-    const r = await s.run(['exec', '--serial-number', serial, '--code', emulator.freshCode(serial), '--', process.execPath, '-e', 'process.stdout.write(process.env.AWS_ACCESS_KEY_ID)']);
+    const r = await s.run([
+      'exec',
+      '--serial-number',
+      serial,
+      '--code',
+      emulator.freshCode(serial),
+      '--',
+      process.execPath,
+      '-e',
+      'process.stdout.write(process.env.AWS_ACCESS_KEY_ID)',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(sectionOf(await s.readCredentials(), 'default')!.aws_access_key_id);
     const missing = await s.run(['exec', '--', 'no-such-command-here']);
@@ -191,25 +266,44 @@ describe('credential-process', () => {
   it('is resolved by the JS SDK (fromIni) and by botocore from a credential_process profile', async () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('work-session', { expiresIn: 3600, id: 'ASIACREDPROCESS00001' }));
-    await s.writeConfig(`[profile work]\ncredential_process = ${NODE} ${CLI} credential-process --profile work-session\n`);
+    await s.writeConfig(
+      `[profile work]\ncredential_process = ${NODE} ${CLI} credential-process --profile work-session\n`,
+    );
     const out = await s.run(['credential-process', '--profile', 'work-session']);
     expect(out.code).toBe(0);
     const json = JSON.parse(out.stdout);
-    expect(json).toMatchObject({ Version: 1, AccessKeyId: 'ASIACREDPROCESS00001', SecretAccessKey: 'sessionSecret', SessionToken: 'sessionToken' });
+    expect(json).toMatchObject({
+      Version: 1,
+      AccessKeyId: 'ASIACREDPROCESS00001',
+      SecretAccessKey: 'sessionSecret',
+      SessionToken: 'sessionToken',
+    });
 
     const env = { AWS_SHARED_CREDENTIALS_FILE: s.credentials, AWS_CONFIG_FILE: s.config, HOME: s.home };
     // The SDK runs credential_process with this process's environment: point it at the sandbox.
     const saved = { ...process.env };
     Object.assign(process.env, env);
-    const js = await fromIni({ profile: 'work', filepath: s.credentials, configFilepath: s.config, ignoreCache: true })().finally(() => {
+    const js = await fromIni({
+      profile: 'work',
+      filepath: s.credentials,
+      configFilepath: s.config,
+      ignoreCache: true,
+    })().finally(() => {
       for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
       Object.assign(process.env, { HOME: saved.HOME });
     });
     expect(js.accessKeyId).toBe('ASIACREDPROCESS00001');
     expect(js.expiration?.toISOString().replace(/\.000Z$/, 'Z')).toBe(json.Expiration);
-    const { stdout } = await exec('/usr/bin/python3', ['-c', 'import botocore.session;c=botocore.session.Session(profile="work").get_credentials().get_frozen_credentials();print(c.access_key, c.token)'], {
-      env: { ...process.env, ...env, PATH: process.env.PATH },
-    });
+    const { stdout } = await exec(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import botocore.session;c=botocore.session.Session(profile="work").get_credentials().get_frozen_credentials();print(c.access_key, c.token)',
+      ],
+      {
+        env: { ...process.env, ...env, PATH: process.env.PATH },
+      },
+    );
     expect(stdout.trim()).toBe('ASIACREDPROCESS00001 sessionToken');
   });
 
@@ -220,7 +314,11 @@ describe('credential-process', () => {
     await s.writeConfig(`[default]\nmfa_serial = ${user.devices![0]!.serialNumber}\n`);
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
       // detached: a new session, so the child has no controlling terminal, as under an SDK in CI.
-      const c = spawn(NODE, [CLI, 'credential-process'], { env: s.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(NODE, [CLI, 'credential-process'], {
+        env: s.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d) => (stdout += d));
@@ -229,7 +327,9 @@ describe('credential-process', () => {
     });
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^aws-mfa-refresh: The MFA session needs a refresh and there is no terminal \(\/dev\/tty\)/);
+    expect(r.stderr).toMatch(
+      /^aws-mfa-refresh: The MFA session needs a refresh and there is no terminal \(\/dev\/tty\)/,
+    );
   });
 
   it('asks for the code on the controlling terminal, keeping stdout and stderr clean', async () => {
@@ -240,7 +340,11 @@ describe('credential-process', () => {
     await s.writeConfig(`[default]\nmfa_serial = ${serial}\n`);
     const outFile = join(s.home, 'out.json');
     const errFile = join(s.home, 'err.txt');
-    const term = spawnCli([], s.env, ['sh', '-c', `"${NODE}" "${CLI}" credential-process > "${outFile}" 2> "${errFile}"; echo "exit=$?"`]);
+    const term = spawnCli([], s.env, [
+      'sh',
+      '-c',
+      `"${NODE}" "${CLI}" credential-process > "${outFile}" 2> "${errFile}"; echo "exit=$?"`,
+    ]);
     await term.waitFor(`MFA code for ${user.userName}-phone:`);
     term.type(`${emulator.freshCode(serial)}\r`);
     await term.waitFor(/exit=\d+/);

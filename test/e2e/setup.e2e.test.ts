@@ -61,16 +61,34 @@ describe('setup', () => {
     const user = newUser(emulator);
     await s.writeCredentials(longTermSection('work', user));
     const serial = user.devices![0]!.serialNumber;
-    const r = await s.run(['setup', '--profile', 'work', '--long-term-profile', 'work-keys', '--yes', '--serial-number', serial, '--json']);
+    const r = await s.run([
+      'setup',
+      '--profile',
+      'work',
+      '--long-term-profile',
+      'work-keys',
+      '--yes',
+      '--serial-number',
+      serial,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
-      profile: 'work', longTermProfile: 'work-keys', moved: true, confirmed: true, mfaSerial: serial,
-      shellRc: '~/.bashrc', shellLine: 'aws-mfa-refresh status -q --profile work || aws-mfa-refresh --profile work',
+      profile: 'work',
+      longTermProfile: 'work-keys',
+      moved: true,
+      confirmed: true,
+      mfaSerial: serial,
+      shellRc: '~/.bashrc',
+      shellLine: 'aws-mfa-refresh status -q --profile work || aws-mfa-refresh --profile work',
     });
     expect(r.stderr).toContain('+ [work-keys]'); // the diff still shows, on stderr
     expect(r.stdout + r.stderr).not.toContain(user.secretAccessKey);
     expect(await s.readCredentials()).toBe(longTermSection('work-keys', user));
-    expect(sectionOf(await s.readConfig(), 'profile work')).toEqual({ source_profile: 'work-keys', mfa_serial: serial });
+    expect(sectionOf(await s.readConfig(), 'profile work')).toEqual({
+      source_profile: 'work-keys',
+      mfa_serial: serial,
+    });
 
     // And the refresh that follows uses it all.
     const refresh = await s.run(['--profile', 'work', '--code', emulator.freshCode(serial)]);

@@ -47,7 +47,8 @@ const serialNumber = `arn:aws:iam::${accountId}:mfa/${userName}`;
 const accessKeyId = 'AKIAEMULATORDEMO0001';
 const secretAccessKey = 'emulatorDemoSecretKey0000000000000000000';
 const skew = Number(values.skew);
-const roleSessionSeconds = values['role-session-seconds'] === undefined ? undefined : Number(values['role-session-seconds']);
+const roleSessionSeconds =
+  values['role-session-seconds'] === undefined ? undefined : Number(values['role-session-seconds']);
 
 interface Spec {
   users?: (UserSpec & { devices?: { serialNumber: string; seed: string; enableDate?: string | Date }[] })[];
@@ -56,7 +57,9 @@ interface Spec {
 const spec: Spec = values.spec ? (JSON.parse(readFileSync(values.spec, 'utf8')) as Spec) : {};
 const specUsers: UserSpec[] = (spec.users ?? []).map((u) => ({
   ...u,
-  ...(u.devices && { devices: u.devices.map((d) => ({ ...d, ...(d.enableDate && { enableDate: new Date(d.enableDate) }) })) }),
+  ...(u.devices && {
+    devices: u.devices.map((d) => ({ ...d, ...(d.enableDate && { enableDate: new Date(d.enableDate) }) })),
+  }),
 }));
 const roles: RoleSpec[] = [
   ...values.role.map((roleName) => ({ roleName, accountId, trustPolicy: trustPolicy(accountId, { mfa: true }) })),
@@ -92,11 +95,13 @@ Shell:
   region = us-east-1
   mfa_serial = ${serialNumber}
 ${roleArns
-  .map((r) => `
+  .map(
+    (r) => `
   [profile ${r.name}]
   role_arn = ${r.arn}
   source_profile = emulator
-`)
+`,
+  )
   .join('')}${specUsers.length ? `\nMore users: ${specUsers.map((u) => u.userName).join(', ')}\n` : ''}
 Current code (server clock${skew ? `, skew ${skew} s` : ''}); Ctrl-C to stop:`);
 
@@ -108,7 +113,9 @@ const tick = () => {
   if (code !== lastCode) {
     lastCode = code;
     const left = 30 - (Math.floor(now / 1000) % 30);
-    console.log(`  ${new Date(now).toISOString()}  code ${code}  (current step ends in ${left} s; accepted one step either side)`);
+    console.log(
+      `  ${new Date(now).toISOString()}  code ${code}  (current step ends in ${left} s; accepted one step either side)`,
+    );
   }
   // Echo answered calls, so it is visible what arrived.
   while (printed < emulator.requests.length && emulator.requests[printed]!.status !== 0) {

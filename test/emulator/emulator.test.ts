@@ -48,7 +48,15 @@ import {
   type UserSpec,
 } from './index.js';
 import { totpAtStep, totpStep } from './totp.js';
-import { canonicalQuery, formatAmzDate, headerMap, parseAuthorization, uriEncode, verifySignature, sha256Hex } from './sigv4.js';
+import {
+  canonicalQuery,
+  formatAmzDate,
+  headerMap,
+  parseAuthorization,
+  uriEncode,
+  verifySignature,
+  sha256Hex,
+} from './sigv4.js';
 import { escapeXml } from './xml.js';
 
 // --- fixtures ------------------------------------------------------------------------------------
@@ -92,7 +100,12 @@ function iam(creds: Creds, extra: Record<string, unknown> = {}): IAMClient {
 }
 
 /** Awaits a promise expected to reject and returns the error. */
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; $fault?: string; $metadata: { httpStatusCode?: number; attempts?: number } }> {
+async function failure(p: Promise<unknown>): Promise<{
+  name: string;
+  message: string;
+  $fault?: string;
+  $metadata: { httpStatusCode?: number; attempts?: number };
+}> {
   try {
     await p;
   } catch (e) {
@@ -129,7 +142,11 @@ function freshUser(): UserSpec & { serial: string; devices: { serialNumber: stri
 async function mfaSession(durationSeconds = 900): Promise<Creds> {
   const user = freshUser();
   const out = await sts(keysOf(user)).send(
-    new GetSessionTokenCommand({ SerialNumber: user.serial, TokenCode: emu.freshCode(user.serial), DurationSeconds: durationSeconds }),
+    new GetSessionTokenCommand({
+      SerialNumber: user.serial,
+      TokenCode: emu.freshCode(user.serial),
+      DurationSeconds: durationSeconds,
+    }),
   );
   const c = out.Credentials!;
   return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
@@ -167,7 +184,9 @@ function rawPost(path: string, headers: Record<string, string>, body: string): P
     const req = httpRequest({ host: u.hostname, port: u.port, method: 'POST', path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -264,7 +283,13 @@ describe('totp', () => {
 describe('sigv4 verifier', () => {
   it('accepts what @smithy/signature-v4 signs, including odd paths, queries and headers, and rejects tampering', async () => {
     const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
-    const signer = new SignatureV4({ credentials: creds, region: 'eu-west-1', service: 'iam', sha256: NodeSha256 as never, uriEscapePath: true });
+    const signer = new SignatureV4({
+      credentials: creds,
+      region: 'eu-west-1',
+      service: 'iam',
+      sha256: NodeSha256 as never,
+      uriEscapePath: true,
+    });
     const body = 'Action=GetUser&Version=2010-05-08';
     const query = { 'b key': 'v/1', a: 'x y*', Zed: '' };
     const signed = await signer.sign(
@@ -274,7 +299,11 @@ describe('sigv4 verifier', () => {
         hostname: 'example.test',
         path: '/a%20b/c%25d', // the SDK's request path is the on-the-wire (encoded) path
         query,
-        headers: { host: 'example.test', 'x-custom': '  spaced   out  value ', 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          host: 'example.test',
+          'x-custom': '  spaced   out  value ',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body,
       },
       { signingDate: new Date('2026-11-27T19:01:23Z') },
@@ -309,7 +338,10 @@ describe('sigv4 verifier', () => {
   });
 
   it('the server accepts SDK-signed requests with a non-root path and a query string', async () => {
-    const res = await signedPost('Action=GetCallerIdentity&Version=2011-06-15', { path: '/some%20path/x.y', query: { 'q 1': 'a/b', z: '' } });
+    const res = await signedPost('Action=GetCallerIdentity&Version=2011-06-15', {
+      path: '/some%20path/x.y',
+      query: { 'q 1': 'a/b', z: '' },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toContain(`<Arn>arn:aws:iam::${ACCOUNT}:user/alice</Arn>`);
   });
@@ -345,8 +377,18 @@ describe('GetSessionToken and session credentials', () => {
       serialNumber: ALICE_SERIAL,
     });
     const rec = emu.requests[before]!;
-    expect(rec).toMatchObject({ service: 'sts', action: 'GetSessionToken', accessKeyId: alice.accessKeyId, status: 200 });
-    expect(rec.params).toMatchObject({ SerialNumber: ALICE_SERIAL, TokenCode: code, DurationSeconds: '3600', Version: '2011-06-15' });
+    expect(rec).toMatchObject({
+      service: 'sts',
+      action: 'GetSessionToken',
+      accessKeyId: alice.accessKeyId,
+      status: 200,
+    });
+    expect(rec.params).toMatchObject({
+      SerialNumber: ALICE_SERIAL,
+      TokenCode: code,
+      DurationSeconds: '3600',
+      Version: '2011-06-15',
+    });
     expect(typeof rec.receivedHr).toBe('bigint');
     expect(Math.abs(rec.receivedAt - Date.now())).toBeLessThan(5000);
 
@@ -435,14 +477,22 @@ describe('GetSessionToken and session credentials', () => {
     const iamErr = await signedPost('Action=Nope&Version=2010-05-08', { service: 'iam' });
     expect(iamErr.status).toBe(400);
     expect(iamErr.body).toMatch(/^<ErrorResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/">/);
-    expect(iamErr.body).toMatch(/<Error>\s*<Type>Sender<\/Type>\s*<Code>InvalidAction<\/Code>\s*<Message>Could not find operation Nope for version 2010-05-08<\/Message>\s*<\/Error>\s*<RequestId>[0-9a-f-]{36}<\/RequestId>/);
+    expect(iamErr.body).toMatch(
+      /<Error>\s*<Type>Sender<\/Type>\s*<Code>InvalidAction<\/Code>\s*<Message>Could not find operation Nope for version 2010-05-08<\/Message>\s*<\/Error>\s*<RequestId>[0-9a-f-]{36}<\/RequestId>/,
+    );
 
-    const unsigned = await rawPost('/', { 'content-type': 'application/x-www-form-urlencoded' }, 'Action=GetCallerIdentity&Version=2011-06-15');
+    const unsigned = await rawPost(
+      '/',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      'Action=GetCallerIdentity&Version=2011-06-15',
+    );
     expect(unsigned.status).toBe(403);
     expect(unsigned.body).toContain('<Code>MissingAuthenticationToken</Code>');
 
     emu.setFaults({ clockSkewSeconds: -3600 });
-    const skewed = await signedPost('Action=GetCallerIdentity&Version=2011-06-15', { signingDate: new Date(Date.now() - 3600_000) });
+    const skewed = await signedPost('Action=GetCallerIdentity&Version=2011-06-15', {
+      signingDate: new Date(Date.now() - 3600_000),
+    });
     expect(skewed.status).toBe(200);
     expect(Math.abs(Date.parse(String(skewed.headers.date)) - (Date.now() - 3600_000))).toBeLessThan(3000);
   });
@@ -452,7 +502,11 @@ describe('GetSessionToken and session credentials', () => {
 
 describe('authentication errors', () => {
   it('unknown access key → InvalidClientTokenId', async () => {
-    const err = await failure(sts({ accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'x'.repeat(40) }).send(new GetCallerIdentityCommand({})));
+    const err = await failure(
+      sts({ accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'x'.repeat(40) }).send(
+        new GetCallerIdentityCommand({}),
+      ),
+    );
     expect(err.name).toBe('InvalidClientTokenId');
     expect(err.message).toBe('The security token included in the request is invalid.');
     expect(err.$metadata.httpStatusCode).toBe(403);
@@ -474,7 +528,9 @@ describe('authentication errors', () => {
     const client = sts(keysOf(alice));
     const err = await failure(client.send(new GetCallerIdentityCommand({})));
     expect(err.name).toBe('SignatureDoesNotMatch');
-    expect(err.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+    expect(err.message).toMatch(
+      /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+    );
     const [, sent, limit, serverNow] = /(\S+) is now earlier than (\S+) \((\S+) - 5 min/.exec(err.message)!;
     const t = (s: string) => Date.parse(s.replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/, '$1-$2-$3T$4:$5:$6Z'));
     expect(t(serverNow!) - t(limit!)).toBe(300_000);
@@ -487,7 +543,9 @@ describe('authentication errors', () => {
     emu.setFaults({ clockSkewSeconds: -600 });
     const err = await failure(sts(keysOf(alice)).send(new GetCallerIdentityCommand({})));
     expect(err.name).toBe('SignatureDoesNotMatch');
-    expect(err.message).toMatch(/^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 5 min\.\)$/);
+    expect(err.message).toMatch(
+      /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 5 min\.\)$/,
+    );
   });
 
   it('small skew is tolerated', async () => {
@@ -498,11 +556,21 @@ describe('authentication errors', () => {
 
   it('session token: wrong or missing token → InvalidClientTokenId; expired → ExpiredToken', async () => {
     const session = await mfaSession();
-    const wrong = await failure(sts({ ...session, sessionToken: session.sessionToken!.slice(0, -4) + 'AAAA' }).send(new GetCallerIdentityCommand({})));
+    const wrong = await failure(
+      sts({ ...session, sessionToken: session.sessionToken!.slice(0, -4) + 'AAAA' }).send(
+        new GetCallerIdentityCommand({}),
+      ),
+    );
     expect(wrong.name).toBe('InvalidClientTokenId');
-    const missing = await failure(sts({ accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey }).send(new GetCallerIdentityCommand({})));
+    const missing = await failure(
+      sts({ accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey }).send(
+        new GetCallerIdentityCommand({}),
+      ),
+    );
     expect(missing.name).toBe('InvalidClientTokenId');
-    const onLongTerm = await failure(sts({ ...keysOf(alice), sessionToken: session.sessionToken! }).send(new GetCallerIdentityCommand({})));
+    const onLongTerm = await failure(
+      sts({ ...keysOf(alice), sessionToken: session.sessionToken! }).send(new GetCallerIdentityCommand({})),
+    );
     expect(onLongTerm.name).toBe('InvalidClientTokenId');
 
     // Expire it by moving the server clock past its 900 s lifetime.
@@ -518,7 +586,9 @@ describe('authentication errors', () => {
   it('deleteAccessKey → later calls get InvalidClientTokenId', async () => {
     const spec: UserSpec = { userName: 'carol', accessKeyId: 'AKIACAROL00000000001', secretAccessKey: 'c'.repeat(40) };
     emu.addUser(spec);
-    expect((await sts(keysOf(spec)).send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/carol`);
+    expect((await sts(keysOf(spec)).send(new GetCallerIdentityCommand({}))).Arn).toBe(
+      `arn:aws:iam::${ACCOUNT}:user/carol`,
+    );
     emu.deleteAccessKey(spec.accessKeyId);
     expect((await failure(sts(keysOf(spec)).send(new GetCallerIdentityCommand({})))).name).toBe('InvalidClientTokenId');
     expect(() => emu.addUser({ ...spec, accessKeyId: 'AKIACAROL00000000002' })).toThrow(/already exists/);
@@ -566,7 +636,9 @@ describe('GetSessionToken errors', () => {
     const long = await gst({ SerialNumber: ALICE_SERIAL, TokenCode: '1234567' });
     expect(long.message).toMatch(/Member must have length less than or equal to 6$/);
     const both = await gst({ SerialNumber: ALICE_SERIAL, TokenCode: '12a', DurationSeconds: 5 });
-    expect(both.message).toMatch(/^3 validation errors detected: Value '5' at 'durationSeconds'.*; Value '12a' at 'tokenCode'.*; Value '12a' at 'tokenCode'/);
+    expect(both.message).toMatch(
+      /^3 validation errors detected: Value '5' at 'durationSeconds'.*; Value '12a' at 'tokenCode'.*; Value '12a' at 'tokenCode'/,
+    );
   });
 
   it('serial number not a device of this user → AccessDenied (unable to validate)', async () => {
@@ -619,7 +691,9 @@ describe('GetSessionToken errors', () => {
       expect(err.name, `step ${delta}`).toBe('AccessDenied');
     }
     for (const delta of [-1, 1, 0]) {
-      const out = await sts(keysOf(alice)).send(new GetSessionTokenCommand({ SerialNumber: device.serialNumber, TokenCode: at(delta) }));
+      const out = await sts(keysOf(alice)).send(
+        new GetSessionTokenCommand({ SerialNumber: device.serialNumber, TokenCode: at(delta) }),
+      );
       expect(out.Credentials!.AccessKeyId, `step ${delta}`).toMatch(/^ASIA/);
     }
     // All three steps of the window are now used.
@@ -638,7 +712,9 @@ describe('GetSessionToken errors', () => {
       const err = await gst({ SerialNumber: BOB_SERIAL, TokenCode: localCode }, keysOf(bob));
       expect(err.name).toBe('AccessDenied');
     }
-    const ok = await sts(keysOf(bob)).send(new GetSessionTokenCommand({ SerialNumber: BOB_SERIAL, TokenCode: serverCode }));
+    const ok = await sts(keysOf(bob)).send(
+      new GetSessionTokenCommand({ SerialNumber: BOB_SERIAL, TokenCode: serverCode }),
+    );
     expect(ok.Credentials!.Expiration!.getTime() - emu.now()).toBeGreaterThan(43_200_000 - 3000);
   });
 });
@@ -716,7 +792,9 @@ describe('transport faults', () => {
       expect(own.requests.at(-1)).toMatchObject({ action: 'GetCallerIdentity', status: 0 });
 
       // Leave a hung request open while closing.
-      const pending = client.send(new GetCallerIdentityCommand({}), { requestTimeout: 60_000 } as never).catch((e: Error) => e);
+      const pending = client
+        .send(new GetCallerIdentityCommand({}), { requestTimeout: 60_000 } as never)
+        .catch((e: Error) => e);
       await new Promise((r) => setTimeout(r, 100));
       const closing = Date.now();
       await own.close();
@@ -730,7 +808,9 @@ describe('transport faults', () => {
   it('hang: an abort signal ends the wait even without a request timeout', async () => {
     emu.setFaults({ hang: true });
     const started = Date.now();
-    const err = await failure(sts(keysOf(alice)).send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(300) }));
+    const err = await failure(
+      sts(keysOf(alice)).send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(300) }),
+    );
     expect(err.name).toMatch(/AbortError|TimeoutError/);
     expect(Date.now() - started).toBeLessThan(2000);
     emu.setFaults({});
@@ -748,7 +828,10 @@ describe('transport faults', () => {
 
 let roleCount = 0;
 /** A new role in ACCOUNT (unless told otherwise) with the given trust policy. */
-function newRole(policy: string | object, opts: { path?: string; maxSessionDuration?: number; accountId?: string } = {}) {
+function newRole(
+  policy: string | object,
+  opts: { path?: string; maxSessionDuration?: number; accountId?: string } = {},
+) {
   roleCount += 1;
   const roleName = `role${String(roleCount).padStart(3, '0')}`;
   const { arn, roleId } = emu.addRole({ roleName, trustPolicy: policy, ...opts });
@@ -765,7 +848,11 @@ const credsOf = (c: { AccessKeyId?: string; SecretAccessKey?: string; SessionTok
 async function userWithMfaSession(durationSeconds = 3600) {
   const user = freshUser();
   const out = await sts(keysOf(user)).send(
-    new GetSessionTokenCommand({ SerialNumber: user.serial, TokenCode: emu.freshCode(user.serial), DurationSeconds: durationSeconds }),
+    new GetSessionTokenCommand({
+      SerialNumber: user.serial,
+      TokenCode: emu.freshCode(user.serial),
+      DurationSeconds: durationSeconds,
+    }),
   );
   return { user, session: credsOf(out.Credentials) };
 }
@@ -773,7 +860,8 @@ async function userWithMfaSession(durationSeconds = 3600) {
 const assume = (creds: Creds, input: Partial<AssumeRoleCommandInput>, extra: Record<string, unknown> = {}) =>
   sts(creds, extra).send(new AssumeRoleCommand({ RoleSessionName: 'work', ...input } as AssumeRoleCommandInput));
 
-const denied = (who: string, roleArn: string) => `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+const denied = (who: string, roleArn: string) =>
+  `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
 
 describe('AssumeRole', () => {
   it('an MFA session assumes a role that requires MFA; the role credentials work for GetCallerIdentity', async () => {
@@ -804,11 +892,19 @@ describe('AssumeRole', () => {
     });
 
     const id = await sts(credsOf(c)).send(new GetCallerIdentityCommand({}));
-    expect(id).toMatchObject({ Arn: out.AssumedRoleUser!.Arn, UserId: out.AssumedRoleUser!.AssumedRoleId, Account: ACCOUNT });
+    expect(id).toMatchObject({
+      Arn: out.AssumedRoleUser!.Arn,
+      UserId: out.AssumedRoleUser!.AssumedRoleId,
+      Account: ACCOUNT,
+    });
     // SigV4 is checked for role credentials too.
-    const forged = await failure(sts({ ...credsOf(c), secretAccessKey: 'x'.repeat(40) }).send(new GetCallerIdentityCommand({})));
+    const forged = await failure(
+      sts({ ...credsOf(c), secretAccessKey: 'x'.repeat(40) }).send(new GetCallerIdentityCommand({})),
+    );
     expect(forged.name).toBe('SignatureDoesNotMatch');
-    const noToken = await failure(sts({ ...credsOf(c), sessionToken: session.sessionToken }).send(new GetCallerIdentityCommand({})));
+    const noToken = await failure(
+      sts({ ...credsOf(c), sessionToken: session.sessionToken }).send(new GetCallerIdentityCommand({})),
+    );
     expect(noToken.name).toBe('InvalidClientTokenId');
   });
 
@@ -826,10 +922,14 @@ describe('AssumeRole', () => {
     expect(withCode.AssumedRoleUser!.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleName}/work`);
     expect(emu.roleSessions.at(-1)!.mfa).toBe(true);
     // The code is used once, as for GetSessionToken.
-    const reused = await failure(assume(keysOf(user), { RoleArn: role.arn, SerialNumber: user.serial, TokenCode: code }));
+    const reused = await failure(
+      assume(keysOf(user), { RoleArn: role.arn, SerialNumber: user.serial, TokenCode: code }),
+    );
     expect(reused.name).toBe('AccessDenied');
     expect(reused.message).toBe('MultiFactorAuthentication failed with invalid MFA one time pass code.');
-    const foreign = await failure(assume(keysOf(user), { RoleArn: role.arn, SerialNumber: BOB_SERIAL, TokenCode: '123456' }));
+    const foreign = await failure(
+      assume(keysOf(user), { RoleArn: role.arn, SerialNumber: BOB_SERIAL, TokenCode: '123456' }),
+    );
     expect(foreign.message).toBe(
       'MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.',
     );
@@ -882,7 +982,8 @@ describe('AssumeRole: MFA context, chaining and durations', () => {
   it('DurationSeconds > 3600 with session or role credentials → the role-chaining ValidationError', async () => {
     const role = newRole(trustPolicy(ACCOUNT), { maxSessionDuration: 43_200 });
     const { user, session } = await userWithMfaSession();
-    const message = 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.';
+    const message =
+      'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.';
     const fromSession = await failure(assume(session, { RoleArn: role.arn, DurationSeconds: 3601 }));
     expect(fromSession.name).toBe('ValidationError');
     expect(fromSession.message).toBe(message);
@@ -909,7 +1010,9 @@ describe('AssumeRole: MFA context, chaining and durations', () => {
     );
     const high = await failure(assume(keysOf(user), { RoleArn: role.arn, DurationSeconds: 43_201 }));
     expect(high.message).toMatch(/Member must have value less than or equal to 43200$/);
-    expect(() => emu.addRole({ roleName: 'tooLong', trustPolicy: trustPolicy(ACCOUNT), maxSessionDuration: 50_000 })).toThrow(/3600\.\.43200/);
+    expect(() =>
+      emu.addRole({ roleName: 'tooLong', trustPolicy: trustPolicy(ACCOUNT), maxSessionDuration: 50_000 }),
+    ).toThrow(/3600\.\.43200/);
   });
 
   it('the roleSessionSeconds knob issues short role sessions, then ExpiredToken', async () => {
@@ -936,14 +1039,35 @@ describe('AssumeRole: parameters and trust policy evaluation', () => {
   it('RoleSessionName, RoleArn and ExternalId validated with AWS wording', async () => {
     const role = newRole(trustPolicy(ACCOUNT));
     const cases: [Partial<AssumeRoleCommandInput>, string][] = [
-      [{ RoleSessionName: 'a' }, "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"],
-      [{ RoleSessionName: 'bad name' }, "1 validation error detected: Value 'bad name' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"],
-      [{ RoleSessionName: 's'.repeat(65) }, `1 validation error detected: Value '${'s'.repeat(65)}' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64`],
-      [{ RoleSessionName: undefined }, "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"],
-      [{ RoleArn: 'arn:aws:iam::1:role' }, "1 validation error detected: Value 'arn:aws:iam::1:role' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"],
+      [
+        { RoleSessionName: 'a' },
+        "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2",
+      ],
+      [
+        { RoleSessionName: 'bad name' },
+        "1 validation error detected: Value 'bad name' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+      ],
+      [
+        { RoleSessionName: 's'.repeat(65) },
+        `1 validation error detected: Value '${'s'.repeat(65)}' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64`,
+      ],
+      [
+        { RoleSessionName: undefined },
+        "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null",
+      ],
+      [
+        { RoleArn: 'arn:aws:iam::1:role' },
+        "1 validation error detected: Value 'arn:aws:iam::1:role' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20",
+      ],
       [{ RoleArn: 'not-an-arn-but-long-enough' }, 'Request ARN is invalid'],
-      [{ ExternalId: 'x' }, "1 validation error detected: Value 'x' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2"],
-      [{ RoleSessionName: 'a/b', DurationSeconds: 60 }, "2 validation errors detected: Value 'a/b' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*; Value '60' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"],
+      [
+        { ExternalId: 'x' },
+        "1 validation error detected: Value 'x' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2",
+      ],
+      [
+        { RoleSessionName: 'a/b', DurationSeconds: 60 },
+        "2 validation errors detected: Value 'a/b' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*; Value '60' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
+      ],
     ];
     for (const [input, message] of cases) {
       const err = await failure(assume(keysOf(alice), { RoleArn: role.arn, ...input }));
@@ -952,7 +1076,9 @@ describe('AssumeRole: parameters and trust policy evaluation', () => {
       expect(err.$metadata.httpStatusCode).toBe(400);
     }
     for (const name of ['ab', 'a'.repeat(64), 'user+tag=x,y.z@corp-1_2']) {
-      expect((await assume(keysOf(alice), { RoleArn: role.arn, RoleSessionName: name })).AssumedRoleUser!.Arn).toMatch(new RegExp(`/${name.replace(/[+.]/g, '\\$&')}$`));
+      expect((await assume(keysOf(alice), { RoleArn: role.arn, RoleSessionName: name })).AssumedRoleUser!.Arn).toMatch(
+        new RegExp(`/${name.replace(/[+.]/g, '\\$&')}$`),
+      );
     }
   });
 
@@ -964,14 +1090,20 @@ describe('AssumeRole: parameters and trust policy evaluation', () => {
       `arn:aws:sts::${ACCOUNT}:assumed-role/${pathRole.roleName}/work`,
     );
     const aliceArn = `arn:aws:iam::${ACCOUNT}:user/alice`;
-    for (const arn of [`arn:aws:iam::${ACCOUNT}:role/${pathRole.roleName}`, `arn:aws:iam::${ACCOUNT}:role/nobody`, `arn:aws:iam:${ACCOUNT}:role/typo`]) {
+    for (const arn of [
+      `arn:aws:iam::${ACCOUNT}:role/${pathRole.roleName}`,
+      `arn:aws:iam::${ACCOUNT}:role/nobody`,
+      `arn:aws:iam:${ACCOUNT}:role/typo`,
+    ]) {
       const err = await failure(assume(keysOf(alice), { RoleArn: arn }));
       expect(err.name).toBe('AccessDenied');
       expect(err.message).toBe(denied(aliceArn, arn));
     }
     // Another account's root is not this account.
     const foreign = newRole(trustPolicy('999999999999'));
-    expect((await failure(assume(keysOf(alice), { RoleArn: foreign.arn }))).message).toBe(denied(aliceArn, foreign.arn));
+    expect((await failure(assume(keysOf(alice), { RoleArn: foreign.arn }))).message).toBe(
+      denied(aliceArn, foreign.arn),
+    );
   });
 
   it('principals: a user ARN, an account id, cross-account, a role ARN, and "*" with an ExternalId', async () => {
@@ -981,7 +1113,9 @@ describe('AssumeRole: parameters and trust policy evaluation', () => {
     expect((await failure(assume(keysOf(other), { RoleArn: onlyAlice.arn }))).name).toBe('AccessDenied');
 
     // bob lives in 210987654321; a role in ACCOUNT trusting that account (by plain account id).
-    const crossAccount = newRole({ Statement: { Effect: 'Allow', Principal: { AWS: '210987654321' }, Action: 'sts:AssumeRole' } });
+    const crossAccount = newRole({
+      Statement: { Effect: 'Allow', Principal: { AWS: '210987654321' }, Action: 'sts:AssumeRole' },
+    });
     const out = await assume(keysOf(bob), { RoleArn: crossAccount.arn, RoleSessionName: 'bob' });
     expect(out.AssumedRoleUser!.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${crossAccount.roleName}/bob`);
     expect((await sts(credsOf(out.Credentials)).send(new GetCallerIdentityCommand({}))).Account).toBe(ACCOUNT);
@@ -997,10 +1131,19 @@ describe('AssumeRole: parameters and trust policy evaluation', () => {
     // "*" with sts:ExternalId, the third-party pattern.
     const thirdParty = newRole({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'Unique-123' } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': 'Unique-123' } },
+        },
+      ],
     });
     expect((await failure(assume(keysOf(bob), { RoleArn: thirdParty.arn }))).name).toBe('AccessDenied');
-    expect((await failure(assume(keysOf(bob), { RoleArn: thirdParty.arn, ExternalId: 'unique-123' }))).name).toBe('AccessDenied');
+    expect((await failure(assume(keysOf(bob), { RoleArn: thirdParty.arn, ExternalId: 'unique-123' }))).name).toBe(
+      'AccessDenied',
+    );
     await assume(keysOf(bob), { RoleArn: thirdParty.arn, ExternalId: 'Unique-123' });
     expect(emu.roleSessions.at(-1)).toMatchObject({ roleArn: thirdParty.arn, externalId: 'Unique-123' });
   });
@@ -1009,7 +1152,12 @@ describe('AssumeRole: parameters and trust policy evaluation', () => {
     const role = newRole({
       Statement: [
         { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:*' },
-        { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } },
+        {
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'sts:AssumeRole',
+          Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+        },
       ],
     });
     const { user, session } = await userWithMfaSession();
@@ -1017,7 +1165,9 @@ describe('AssumeRole: parameters and trust policy evaluation', () => {
     expect((await assume(session, { RoleArn: role.arn })).Credentials).toBeDefined();
 
     emu.setTrustPolicy(role.roleName, { Statement: { Effect: 'Deny', Principal: '*', Action: '*' } });
-    expect((await failure(assume(session, { RoleArn: role.arn }))).message).toBe(denied(`arn:aws:iam::${ACCOUNT}:user/${user.userName}`, role.arn));
+    expect((await failure(assume(session, { RoleArn: role.arn }))).message).toBe(
+      denied(`arn:aws:iam::${ACCOUNT}:user/${user.userName}`, role.arn),
+    );
   });
 
   it('role credentials: IAM needs a UserName, GetSessionToken is refused', async () => {
@@ -1034,7 +1184,9 @@ describe('AssumeRole: parameters and trust policy evaluation', () => {
 
   it('answers AssumeRole in the Query XML shape AWS uses, errors included', async () => {
     const role = newRole(trustPolicy(ACCOUNT));
-    const ok = await signedPost(`Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(role.arn)}&RoleSessionName=raw`);
+    const ok = await signedPost(
+      `Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(role.arn)}&RoleSessionName=raw`,
+    );
     expect(ok.status).toBe(200);
     expect(ok.body).toMatch(
       /^<AssumeRoleResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/">\s*<AssumeRoleResult><Credentials><AccessKeyId>ASIA[A-Z0-9]{16}<\/AccessKeyId><SecretAccessKey>[^<]{40}<\/SecretAccessKey><SessionToken>[^<]+<\/SessionToken><Expiration>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/Expiration><\/Credentials><AssumedRoleUser><AssumedRoleId>AROA[A-Z0-9]{17}:raw<\/AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role\/role\d{3}\/raw<\/Arn><\/AssumedRoleUser><\/AssumeRoleResult>\s*<ResponseMetadata>\s*<RequestId>[0-9a-f-]{36}<\/RequestId>/,
@@ -1070,7 +1222,10 @@ describe('trust policy documents', () => {
     action: 'sts:AssumeRole',
     keys,
   });
-  const stmt = (Condition: object) => parseTrustPolicy({ Statement: { Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole', Condition } });
+  const stmt = (Condition: object) =>
+    parseTrustPolicy({
+      Statement: { Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole', Condition },
+    });
 
   it('evaluates operators, IfExists, Null, multiple values and missing keys as IAM does', () => {
     const age = stmt({ NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' } });
@@ -1081,20 +1236,37 @@ describe('trust policy documents', () => {
     expect(evaluate(stmt({ Null: { 'aws:MultiFactorAuthAge': 'true' } }), ctx({}))).toBe('allow');
     expect(evaluate(stmt({ Null: { 'aws:MultiFactorAuthAge': 'false' } }), ctx({}))).toBe('implicit-deny');
     // Condition keys are case-insensitive, values of one key are ORed, keys and operators ANDed.
-    const multi = stmt({ StringLike: { 'STS:EXTERNALID': ['abc-*', 'x?z'] }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
+    const multi = stmt({
+      StringLike: { 'STS:EXTERNALID': ['abc-*', 'x?z'] },
+      Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+    });
     expect(evaluate(multi, ctx({ 'sts:externalid': 'xyz', 'aws:multifactorauthpresent': 'true' }))).toBe('allow');
-    expect(evaluate(multi, ctx({ 'sts:externalid': 'abc-1', 'aws:multifactorauthpresent': 'false' }))).toBe('implicit-deny');
-    expect(evaluate(multi, ctx({ 'sts:externalid': 'xz', 'aws:multifactorauthpresent': 'true' }))).toBe('implicit-deny');
+    expect(evaluate(multi, ctx({ 'sts:externalid': 'abc-1', 'aws:multifactorauthpresent': 'false' }))).toBe(
+      'implicit-deny',
+    );
+    expect(evaluate(multi, ctx({ 'sts:externalid': 'xz', 'aws:multifactorauthpresent': 'true' }))).toBe(
+      'implicit-deny',
+    );
     expect(evaluate(stmt({ StringNotEquals: { 'sts:ExternalId': 'a' } }), ctx({}))).toBe('allow');
-    expect(evaluate(parseTrustPolicy(JSON.stringify(trustPolicy(ACCOUNT))), { ...ctx({}), action: 'sts:TagSession' })).toBe('implicit-deny');
+    expect(
+      evaluate(parseTrustPolicy(JSON.stringify(trustPolicy(ACCOUNT))), { ...ctx({}), action: 'sts:TagSession' }),
+    ).toBe('implicit-deny');
   });
 
   it('refuses documents it cannot evaluate faithfully', () => {
     expect(() => parseTrustPolicy('{not json')).toThrow(/not JSON/);
-    expect(() => parseTrustPolicy({ Statement: { Effect: 'Allow', NotPrincipal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' } })).toThrow(/NotPrincipal/);
-    expect(() => parseTrustPolicy({ Statement: { Effect: 'Permit', Principal: '*', Action: 'sts:AssumeRole' } })).toThrow(/Effect/);
-    expect(() => stmt({ DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } })).toThrow(/unsupported condition operator/);
-    expect(() => parseTrustPolicy({ Statement: { Effect: 'Allow', Principal: { AWS: 'alice' }, Action: 'sts:AssumeRole' } })).toThrow(/invalid principal/);
+    expect(() =>
+      parseTrustPolicy({ Statement: { Effect: 'Allow', NotPrincipal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' } }),
+    ).toThrow(/NotPrincipal/);
+    expect(() =>
+      parseTrustPolicy({ Statement: { Effect: 'Permit', Principal: '*', Action: 'sts:AssumeRole' } }),
+    ).toThrow(/Effect/);
+    expect(() => stmt({ DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } })).toThrow(
+      /unsupported condition operator/,
+    );
+    expect(() =>
+      parseTrustPolicy({ Statement: { Effect: 'Allow', Principal: { AWS: 'alice' }, Action: 'sts:AssumeRole' } }),
+    ).toThrow(/invalid principal/);
     expect(() => emu.addRole({ roleName: 'broken', trustPolicy: '{}' })).toThrow(/no Statement/);
   });
 });
@@ -1114,7 +1286,9 @@ describe('IAM access keys', () => {
     expect(k.SecretAccessKey).toHaveLength(40);
     expect(k.CreateDate).toBeInstanceOf(Date);
     const fresh = { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
-    expect((await sts(fresh).send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/${user.userName}`);
+    expect((await sts(fresh).send(new GetCallerIdentityCommand({}))).Arn).toBe(
+      `arn:aws:iam::${ACCOUNT}:user/${user.userName}`,
+    );
 
     const listed = await iam(session).send(new ListAccessKeysCommand({}));
     expect(listed.IsTruncated).toBe(false);
@@ -1134,7 +1308,9 @@ describe('IAM access keys', () => {
     expect(third.$metadata.httpStatusCode).toBe(409);
 
     // The rotation's last step: delete the old key with the new one, by UserName.
-    const deleted = await iam(fresh).send(new DeleteAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId }));
+    const deleted = await iam(fresh).send(
+      new DeleteAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId }),
+    );
     expect(deleted.$metadata.httpStatusCode).toBe(200);
     expect(emu.accessKeys(user.userName).map((x) => x.accessKeyId)).toEqual([k.AccessKeyId]);
     const old = await failure(sts(keysOf(user)).send(new GetCallerIdentityCommand({})));
@@ -1156,14 +1332,20 @@ describe('IAM access keys', () => {
 
   it('answers DeleteAccessKey with no Result element, and CreateAccessKey in the AWS shape', async () => {
     const user = freshUser();
-    const created = await signedPost('Action=CreateAccessKey&Version=2010-05-08', { creds: keysOf(user), service: 'iam' });
+    const created = await signedPost('Action=CreateAccessKey&Version=2010-05-08', {
+      creds: keysOf(user),
+      service: 'iam',
+    });
     expect(created.body).toMatch(
       new RegExp(
         `^<CreateAccessKeyResponse xmlns="https://iam\\.amazonaws\\.com/doc/2010-05-08/">\\s*<CreateAccessKeyResult><AccessKey><UserName>${user.userName}</UserName><AccessKeyId>AKIA[A-Z0-9]{16}</AccessKeyId><Status>Active</Status><SecretAccessKey>[^<]{40}</SecretAccessKey><CreateDate>[\\dT:-]+Z</CreateDate></AccessKey></CreateAccessKeyResult>`,
       ),
     );
     const id = /<AccessKeyId>(\w+)</.exec(created.body)![1]!;
-    const deleted = await signedPost(`Action=DeleteAccessKey&Version=2010-05-08&AccessKeyId=${id}`, { creds: keysOf(user), service: 'iam' });
+    const deleted = await signedPost(`Action=DeleteAccessKey&Version=2010-05-08&AccessKeyId=${id}`, {
+      creds: keysOf(user),
+      service: 'iam',
+    });
     expect(deleted.status).toBe(200);
     expect(deleted.body).toMatch(
       /^<DeleteAccessKeyResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/">\s*<ResponseMetadata>\s*<RequestId>[0-9a-f-]{36}<\/RequestId>\s*<\/ResponseMetadata>\s*<\/DeleteAccessKeyResponse>\s*$/,
@@ -1177,17 +1359,25 @@ describe('IAM access keys', () => {
     expect(unused.UserName).toBe(user.userName);
     expect(unused.AccessKeyLastUsed).toEqual({ ServiceName: 'N/A', Region: 'N/A' });
 
-    await iam(admin).send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Inactive' }));
+    await iam(admin).send(
+      new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Inactive' }),
+    );
     expect(emu.accessKeys(user.userName)[0]!.status).toBe('Inactive');
     expect((await failure(sts(keysOf(user)).send(new GetCallerIdentityCommand({})))).name).toBe('InvalidClientTokenId');
-    await iam(admin).send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Active' }));
+    await iam(admin).send(
+      new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Active' }),
+    );
     await sts(keysOf(user), { region: 'eu-west-1' }).send(new GetCallerIdentityCommand({}));
 
     const used = await iam(admin).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: user.accessKeyId }));
     expect(used.AccessKeyLastUsed).toMatchObject({ ServiceName: 'sts', Region: 'eu-west-1' });
     expect(Math.abs(used.AccessKeyLastUsed!.LastUsedDate!.getTime() - emu.now())).toBeLessThan(3000);
 
-    const bad = await failure(iam(admin).send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Off' as never })));
+    const bad = await failure(
+      iam(admin).send(
+        new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.accessKeyId, Status: 'Off' as never }),
+      ),
+    );
     expect(bad.name).toBe('ValidationError');
     expect(bad.message).toBe(
       "1 validation error detected: Value 'Off' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive, Expired]",
@@ -1203,7 +1393,9 @@ describe('IAM access keys', () => {
     expect(err.message).toBe('Must specify userName when calling with non-User credentials');
     const made = await iam(creds).send(new CreateAccessKeyCommand({ UserName: user.userName }));
     expect(made.AccessKey!.UserName).toBe(user.userName);
-    expect((await iam(creds).send(new ListAccessKeysCommand({ UserName: user.userName }))).AccessKeyMetadata).toHaveLength(2);
+    expect(
+      (await iam(creds).send(new ListAccessKeysCommand({ UserName: user.userName }))).AccessKeyMetadata,
+    ).toHaveLength(2);
   });
 
   it('propagation knobs: a new key is refused for its first N requests, or N ms; bounded retries get through', async () => {
@@ -1254,7 +1446,9 @@ describe('failActions fault', () => {
     }
     expect(emu.accessKeys(user.userName)).toHaveLength(2); // nothing was deleted
 
-    const fault = { failActions: { DeleteAccessKey: { times: 1, status: 500, code: 'ServiceFailure', message: 'boom' } } };
+    const fault = {
+      failActions: { DeleteAccessKey: { times: 1, status: 500, code: 'ServiceFailure', message: 'boom' } },
+    };
     emu.setFaults(fault);
     const once = await failure(iam(session).send(new DeleteAccessKeyCommand({ AccessKeyId: created.AccessKeyId! })));
     expect(once.name).toBe('ServiceFailureException');
@@ -1265,9 +1459,15 @@ describe('failActions fault', () => {
     expect(fault.failActions.DeleteAccessKey.times).toBe(1); // the caller's object is not consumed
     // Unauthenticated requests do not reach the injected failure.
     emu.setFaults({ failActions: { GetCallerIdentity: {} } });
-    expect((await failure(sts({ accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'x'.repeat(40) }).send(new GetCallerIdentityCommand({})))).name).toBe(
-      'InvalidClientTokenId',
-    );
+    expect(
+      (
+        await failure(
+          sts({ accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'x'.repeat(40) }).send(
+            new GetCallerIdentityCommand({}),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidClientTokenId');
   });
 });
 
@@ -1287,7 +1487,10 @@ describe('role profiles through real SDKs', () => {
     const { session } = await userWithMfaSession();
     const config = join(home, `config-${roleCount}`);
     const credentials = join(home, `credentials-${roleCount}`);
-    await writeFile(config, `[profile admin]\nrole_arn = ${roleArn}\nsource_profile = dev\nrole_session_name = emu-test\nregion = us-east-1\n`);
+    await writeFile(
+      config,
+      `[profile admin]\nrole_arn = ${roleArn}\nsource_profile = dev\nrole_session_name = emu-test\nregion = us-east-1\n`,
+    );
     await writeFile(
       credentials,
       `[dev]\naws_access_key_id = ${session.accessKeyId}\naws_secret_access_key = ${session.secretAccessKey}\naws_session_token = ${session.sessionToken}\n`,
@@ -1307,9 +1510,12 @@ describe('role profiles through real SDKs', () => {
         throw new Error('no MFA prompt expected');
       },
     });
-    const id = await new STSClient({ region: 'us-east-1', endpoint: emu.url, credentials: provider, maxAttempts: 1 }).send(
-      new GetCallerIdentityCommand({}),
-    );
+    const id = await new STSClient({
+      region: 'us-east-1',
+      endpoint: emu.url,
+      credentials: provider,
+      maxAttempts: 1,
+    }).send(new GetCallerIdentityCommand({}));
     expect(id.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleName}/emu-test`);
     expect(emu.roleSessions.at(-1)).toMatchObject({ sourceAccessKeyId: session.accessKeyId, mfa: true });
   });
@@ -1317,18 +1523,25 @@ describe('role profiles through real SDKs', () => {
   it('the AWS CLI (botocore) assumes the role from the MFA session', async () => {
     const role = newRole(trustPolicy(ACCOUNT, { mfa: true }));
     const { config, credentials, session } = await writeProfiles(role.arn);
-    const { stdout } = await promisify(execFile)('aws', ['sts', 'get-caller-identity', '--profile', 'admin', '--output', 'json'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_CONFIG_FILE: config,
-        AWS_SHARED_CREDENTIALS_FILE: credentials,
-        AWS_ENDPOINT_URL: emu.url,
-        AWS_EC2_METADATA_DISABLED: 'true',
+    const { stdout } = await promisify(execFile)(
+      'aws',
+      ['sts', 'get-caller-identity', '--profile', 'admin', '--output', 'json'],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: home,
+          AWS_CONFIG_FILE: config,
+          AWS_SHARED_CREDENTIALS_FILE: credentials,
+          AWS_ENDPOINT_URL: emu.url,
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+        timeout: 60_000,
       },
-      timeout: 60_000,
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleName}/emu-test`,
+      Account: ACCOUNT,
     });
-    expect(JSON.parse(stdout)).toMatchObject({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleName}/emu-test`, Account: ACCOUNT });
     expect(emu.roleSessions.at(-1)).toMatchObject({ sourceAccessKeyId: session.accessKeyId, roleArn: role.arn });
   });
 });

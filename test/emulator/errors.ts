@@ -31,7 +31,11 @@ export const MSG = {
 
 export function validationError(problems: string[]): ApiError {
   const n = problems.length;
-  return new ApiError(400, 'ValidationError', `${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`);
+  return new ApiError(
+    400,
+    'ValidationError',
+    `${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
+  );
 }
 
 /** One entry of AWS's "N validation errors detected: …" list. `value` null → "Value null". */
@@ -80,6 +84,11 @@ export function checkInteger(
 
 /** SerialNumber and TokenCode, as GetSessionToken and AssumeRole validate them. */
 export function checkMfaParams(problems: string[], serial: string | undefined, code: string | undefined): void {
-  checkString(problems, serial, 'serialNumber', { min: 9, max: 256, pattern: /^[\w+=/:,.@-]*$/, patternText: '[\\w+=/:,.@-]*' });
+  checkString(problems, serial, 'serialNumber', {
+    min: 9,
+    max: 256,
+    pattern: /^[\w+=/:,.@-]*$/,
+    patternText: '[\\w+=/:,.@-]*',
+  });
   checkString(problems, code, 'tokenCode', { min: 6, max: 6, pattern: /^\d*$/, patternText: '[\\d]*' });
 }

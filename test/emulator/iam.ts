@@ -1,6 +1,14 @@
 /** IAM actions: GetUser, ListMFADevices, and the access-key actions a key rotation uses. */
 import { ApiError, MSG, checkString, constraint, validationError } from './errors.js';
-import { newLongTermKeyId, newSecret, wholeSeconds, type AccessKeyState, type Caller, type UserState, type World } from './state.js';
+import {
+  newLongTermKeyId,
+  newSecret,
+  wholeSeconds,
+  type AccessKeyState,
+  type Caller,
+  type UserState,
+  type World,
+} from './state.js';
 import type { XmlObject } from './xml.js';
 
 type Params = Record<string, string>;
@@ -49,8 +57,10 @@ function page<T>(items: T[], p: Params): { items: T[]; truncated: boolean; marke
   let maxItems = 100;
   if (p.MaxItems !== undefined) {
     maxItems = Number(p.MaxItems);
-    if (!/^\d+$/.test(p.MaxItems) || maxItems < 1) throw validationError([constraint(p.MaxItems, 'maxItems', 'have value greater than or equal to 1')]);
-    if (maxItems > 1000) throw validationError([constraint(p.MaxItems, 'maxItems', 'have value less than or equal to 1000')]);
+    if (!/^\d+$/.test(p.MaxItems) || maxItems < 1)
+      throw validationError([constraint(p.MaxItems, 'maxItems', 'have value greater than or equal to 1')]);
+    if (maxItems > 1000)
+      throw validationError([constraint(p.MaxItems, 'maxItems', 'have value less than or equal to 1000')]);
   }
   let start = 0;
   if (p.Marker !== undefined) {
@@ -74,7 +84,8 @@ export function getUser(world: World, caller: Caller, p: Params): XmlObject {
 }
 
 export function listMfaDevices(world: World, caller: Caller, p: Params): XmlObject {
-  if (p.UserName === undefined && world.faults.requireUserName) throw new ApiError(400, 'ValidationError', MSG.needUserName);
+  if (p.UserName === undefined && world.faults.requireUserName)
+    throw new ApiError(400, 'ValidationError', MSG.needUserName);
   if (world.faults.denyListMfaDevices) {
     const targetName = p.UserName ?? caller.user?.userName ?? '';
     throw new ApiError(
@@ -132,7 +143,12 @@ export function listAccessKeys(world: World, caller: Caller, p: Params): XmlObje
   const { items, truncated, marker } = page(user.keys, p);
   return {
     UserName: user.userName,
-    AccessKeyMetadata: items.map((k) => ({ UserName: user.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: k.createDate })),
+    AccessKeyMetadata: items.map((k) => ({
+      UserName: user.userName,
+      AccessKeyId: k.accessKeyId,
+      Status: k.status,
+      CreateDate: k.createDate,
+    })),
     IsTruncated: truncated,
     Marker: marker,
   };

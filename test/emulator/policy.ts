@@ -59,7 +59,14 @@ const OPERATORS = new Set([
   'ArnNotLike',
   'Null',
 ]);
-const NEGATED = new Set(['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'NumericNotEquals', 'ArnNotEquals', 'ArnNotLike']);
+const NEGATED = new Set([
+  'StringNotEquals',
+  'StringNotEqualsIgnoreCase',
+  'StringNotLike',
+  'NumericNotEquals',
+  'ArnNotEquals',
+  'ArnNotLike',
+]);
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 
@@ -107,7 +114,8 @@ export function parseTrustPolicy(doc: string | object): TrustPolicy {
 
 function parsePrincipal(p: unknown, i: number): string[] {
   if (p === '*') return ['*'];
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) fail(`statement ${i}: Principal must be "*" or an object`);
+  if (typeof p !== 'object' || p === null || Array.isArray(p))
+    fail(`statement ${i}: Principal must be "*" or an object`);
   const out: string[] = [];
   for (const [type, value] of Object.entries(p)) {
     // Service and federated principals never match a caller of this emulator.
@@ -132,8 +140,10 @@ function parseConditions(c: unknown, i: number): PolicyCondition[] {
   const out: PolicyCondition[] = [];
   for (const [operator, block] of Object.entries(c)) {
     const base = operator.endsWith('IfExists') ? operator.slice(0, -'IfExists'.length) : operator;
-    if (!OPERATORS.has(base) || (base === 'Null' && operator !== base)) fail(`statement ${i}: unsupported condition operator ${operator}`);
-    if (typeof block !== 'object' || block === null || Array.isArray(block)) fail(`statement ${i}: ${operator} must map keys to values`);
+    if (!OPERATORS.has(base) || (base === 'Null' && operator !== base))
+      fail(`statement ${i}: unsupported condition operator ${operator}`);
+    if (typeof block !== 'object' || block === null || Array.isArray(block))
+      fail(`statement ${i}: ${operator} must map keys to values`);
     for (const [key, values] of Object.entries(block)) {
       out.push({ operator, key: key.toLowerCase(), values: strings(values, `statement ${i}: ${operator}.${key}`) });
     }
@@ -145,7 +155,10 @@ function parseConditions(c: unknown, i: number): PolicyCondition[] {
 
 /** IAM wildcards: `*` any run, `?` one character; case-sensitive unless `ignoreCase`. */
 function globMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, ignoreCase ? 'is' : 's').test(value);
 }
 
@@ -227,7 +240,8 @@ export function trustPolicy(
 ): object {
   const condition: Record<string, Record<string, string>> = {};
   if (opts.mfa) condition.Bool = { 'aws:MultiFactorAuthPresent': 'true' };
-  if (opts.maxMfaAgeSeconds !== undefined) condition.NumericLessThan = { 'aws:MultiFactorAuthAge': String(opts.maxMfaAgeSeconds) };
+  if (opts.maxMfaAgeSeconds !== undefined)
+    condition.NumericLessThan = { 'aws:MultiFactorAuthAge': String(opts.maxMfaAgeSeconds) };
   if (opts.externalId !== undefined) condition.StringEquals = { 'sts:ExternalId': opts.externalId };
   const aws = asList(principal).map((p) => (/^\d{12}$/.test(String(p)) ? `arn:aws:iam::${p}:root` : String(p)));
   return {

@@ -153,7 +153,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 const invalidToken = (): ApiError => new ApiError(403, 'InvalidClientTokenId', MSG.invalidToken);
 
 /** Resolves the key id of a request to its secret and the caller it stands for, as AWS would refuse it. */
-function identify(world: World, service: Service, accessKeyId: string, token: string | undefined): { secret: string; caller: Caller } {
+function identify(
+  world: World,
+  service: Service,
+  accessKeyId: string,
+  token: string | undefined,
+): { secret: string; caller: Caller } {
   const key = world.keysById.get(accessKeyId);
   if (key) {
     if (token !== undefined || key.status !== 'Active') throw invalidToken();
@@ -162,7 +167,10 @@ function identify(world: World, service: Service, accessKeyId: string, token: st
     if (key.rejectsLeft > 0) key.rejectsLeft -= 1;
     if (propagating) throw invalidToken();
     const { user } = key;
-    return { secret: key.secretAccessKey, caller: { accessKeyId, accountId: user.accountId, arn: user.arn, userId: user.userId, user, key } };
+    return {
+      secret: key.secretAccessKey,
+      caller: { accessKeyId, accountId: user.accountId, arn: user.arn, userId: user.userId, user, key },
+    };
   }
   const session = world.sessionsByKey.get(accessKeyId);
   if (!session || token !== session.sessionToken) throw invalidToken();
@@ -171,7 +179,10 @@ function identify(world: World, service: Service, accessKeyId: string, token: st
     // IAM refuses GetSessionToken credentials that were obtained without MFA.
     if (service === 'iam' && !session.mfa.present) throw invalidToken();
     const { user } = session;
-    return { secret: session.secretAccessKey, caller: { accessKeyId, accountId: user.accountId, arn: user.arn, userId: user.userId, user, session } };
+    return {
+      secret: session.secretAccessKey,
+      caller: { accessKeyId, accountId: user.accountId, arn: user.arn, userId: user.userId, user, session },
+    };
   }
   const { role, sessionName } = session.role!;
   return {
@@ -233,7 +244,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
     if (!ok) throw new ApiError(403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_MESSAGE);
     const timeProblem = checkRequestTime(amzDate, world.now());
     if (timeProblem) failWith(timeProblem);
-    if (caller.key) caller.key.lastUsed = { date: wholeSeconds(world.now()), service: auth.service, region: auth.region };
+    if (caller.key)
+      caller.key.lastUsed = { date: wholeSeconds(world.now()), service: auth.service, region: auth.region };
     return caller;
   }
 
@@ -246,11 +258,18 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
     throw new ApiError(
       failure.status ?? 403,
       failure.code ?? 'AccessDenied',
-      failure.message ?? `User: ${caller.arn} is not authorized to perform: ${permission} because no identity-based policy allows the ${permission} action`,
+      failure.message ??
+        `User: ${caller.arn} is not authorized to perform: ${permission} because no identity-based policy allows the ${permission} action`,
     );
   }
 
-  function send(res: ServerResponse, record: RecordedRequest | undefined, status: number, body: string, requestId: string): void {
+  function send(
+    res: ServerResponse,
+    record: RecordedRequest | undefined,
+    status: number,
+    body: string,
+    requestId: string,
+  ): void {
     if (record) record.status = status;
     const bytes = Buffer.from(body, 'utf8');
     res.writeHead(status, {
@@ -291,7 +310,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
     };
     requests.push(record);
 
-    const fail = (e: ApiError) => send(res, record, e.status, errorXml(namespace, e.type, e.code, e.message, requestId), requestId);
+    const fail = (e: ApiError) =>
+      send(res, record, e.status, errorXml(namespace, e.type, e.code, e.message, requestId), requestId);
     const { faults } = world;
     if ((faults.throttle ?? 0) > 0) {
       faults.throttle! -= 1;
@@ -309,7 +329,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
       const version = params.Version ?? '';
       if (action === undefined || action === '') throw new ApiError(400, 'MissingAction', 'Missing Action');
       const expectedVersion = service === 'iam' ? IAM_VERSION : STS_VERSION;
-      const run = version === expectedVersion && Object.hasOwn(ACTIONS[service], action) ? ACTIONS[service][action] : undefined;
+      const run =
+        version === expectedVersion && Object.hasOwn(ACTIONS[service], action) ? ACTIONS[service][action] : undefined;
       if (!run) throw new ApiError(400, 'InvalidAction', `Could not find operation ${action} for version ${version}`);
       injectedFailure(service, action, caller);
       const result = run(world, caller, params);
@@ -357,7 +378,9 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
       world.findRole(roleName, accountId).trust = parseTrustPolicy(policy);
     },
     accessKeys: (userName, accountId) =>
-      world.userNamed(userName, accountId).keys.map((k) => ({ accessKeyId: k.accessKeyId, status: k.status, createDate: k.createDate })),
+      world
+        .userNamed(userName, accountId)
+        .keys.map((k) => ({ accessKeyId: k.accessKeyId, status: k.status, createDate: k.createDate })),
     deleteAccessKey(accessKeyId) {
       world.removeKey(accessKeyId);
       world.sessionsByKey.delete(accessKeyId);

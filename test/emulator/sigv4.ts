@@ -179,7 +179,12 @@ export function signingKey(secretAccessKey: string, date: string, region: string
   return createHmac('sha256', kService).update('aws4_request').digest();
 }
 
-export function signatureFor(secretAccessKey: string, auth: ParsedAuthorization, amzDate: string, canonical: string): string {
+export function signatureFor(
+  secretAccessKey: string,
+  auth: ParsedAuthorization,
+  amzDate: string,
+  canonical: string,
+): string {
   return createHmac('sha256', signingKey(secretAccessKey, auth.date, auth.region, auth.service))
     .update(stringToSign(amzDate, auth.scope, canonical))
     .digest('hex');
@@ -206,7 +211,10 @@ export function parseAmzDate(value: string): number | undefined {
 
 /** epoch ms → `20261127T190123Z` */
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 export const SIGNATURE_MISMATCH_MESSAGE =
@@ -218,13 +226,21 @@ export function requestAmzDate(headers: Map<string, string>): string | AuthFailu
   const amz = headers.get('x-amz-date');
   if (amz !== undefined) {
     if (parseAmzDate(amz) === undefined) {
-      return fail(400, 'IncompleteSignature', `Date must be in ISO-8601 'basic format'. Got '${amz}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+      return fail(
+        400,
+        'IncompleteSignature',
+        `Date must be in ISO-8601 'basic format'. Got '${amz}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+      );
     }
     return amz;
   }
   const date = headers.get('date');
   if (date !== undefined && !Number.isNaN(Date.parse(date))) return formatAmzDate(Date.parse(date));
-  return fail(400, 'IncompleteSignature', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  return fail(
+    400,
+    'IncompleteSignature',
+    "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+  );
 }
 
 /** AWS's wording when the request time is outside ±5 minutes of the server clock. */
@@ -252,7 +268,11 @@ export function checkRequestTime(amzDate: string, serverNowMs: number): AuthFail
 /** Checks that the scope date agrees with the request time, and that `host` is signed. */
 export function checkScope(auth: ParsedAuthorization, amzDate: string): AuthFailure | undefined {
   if (!auth.signedHeaders.includes('host')) {
-    return fail(403, 'SignatureDoesNotMatch', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+    return fail(
+      403,
+      'SignatureDoesNotMatch',
+      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    );
   }
   const day = amzDate.slice(0, 8);
   if (auth.date !== day) {
@@ -274,5 +294,8 @@ export interface VerifyInput extends Omit<CanonicalRequestInput, 'signedHeaders'
 /** True when the signature in `auth` is the one `secretAccessKey` produces for this request. */
 export function verifySignature(input: VerifyInput): boolean {
   const canonical = canonicalRequest({ ...input, signedHeaders: input.auth.signedHeaders });
-  return constantTimeEqual(signatureFor(input.secretAccessKey, input.auth, input.amzDate, canonical), input.auth.signature);
+  return constantTimeEqual(
+    signatureFor(input.secretAccessKey, input.auth, input.amzDate, canonical),
+    input.auth.signature,
+  );
 }

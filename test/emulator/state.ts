@@ -232,9 +232,15 @@ export class World {
     if (this.keysById.has(u.accessKeyId)) throw new Error(`emulator: access key ${u.accessKeyId} already in use`);
     const devices: DeviceState[] = [];
     for (const d of u.devices ?? []) {
-      if (this.devicesBySerial.has(d.serialNumber)) throw new Error(`emulator: MFA device ${d.serialNumber} already assigned`);
+      if (this.devicesBySerial.has(d.serialNumber))
+        throw new Error(`emulator: MFA device ${d.serialNumber} already assigned`);
       base32Decode(d.seed); // throws on a malformed seed
-      devices.push({ serialNumber: d.serialNumber, seed: d.seed, enableDate: d.enableDate ?? wholeSeconds(this.now()), used: new Map() });
+      devices.push({
+        serialNumber: d.serialNumber,
+        seed: d.seed,
+        enableDate: d.enableDate ?? wholeSeconds(this.now()),
+        used: new Map(),
+      });
     }
     const user: UserState = {
       userName: u.userName,
@@ -251,7 +257,13 @@ export class World {
     this.addKey(user, u.accessKeyId, u.secretAccessKey, user.createDate, false);
   }
 
-  addKey(user: UserState, accessKeyId: string, secretAccessKey: string, createDate: Date, propagates: boolean): AccessKeyState {
+  addKey(
+    user: UserState,
+    accessKeyId: string,
+    secretAccessKey: string,
+    createDate: Date,
+    propagates: boolean,
+  ): AccessKeyState {
     const key: AccessKeyState = {
       accessKeyId,
       secretAccessKey,
@@ -302,7 +314,8 @@ export class World {
   }
 
   findRole(roleName: string, accountId = DEFAULT_ACCOUNT): RoleState {
-    for (const role of this.rolesByArn.values()) if (role.accountId === accountId && role.roleName === roleName) return role;
+    for (const role of this.rolesByArn.values())
+      if (role.accountId === accountId && role.roleName === roleName) return role;
     throw new Error(`emulator: no role ${roleName} in ${accountId}`);
   }
 
@@ -351,6 +364,8 @@ export class World {
       const code = totpAtStep(device.seed, step);
       if (World.codeIsFresh(device, step, code)) return code;
     }
-    throw new Error(`emulator: every code in the current window of ${serialNumber} is used; wait for the next 30 s step`);
+    throw new Error(
+      `emulator: every code in the current window of ${serialNumber} is used; wait for the next 30 s step`,
+    );
   }
 }

@@ -18,7 +18,12 @@ import type { XmlObject } from './xml.js';
 type Params = Record<string, string>;
 
 /** SerialNumber + TokenCode against the caller's own devices; undefined when neither was sent. */
-function checkMfaCode(world: World, caller: Caller, serial: string | undefined, code: string | undefined): MfaContext | undefined {
+function checkMfaCode(
+  world: World,
+  caller: Caller,
+  serial: string | undefined,
+  code: string | undefined,
+): MfaContext | undefined {
   if (serial === undefined && code === undefined) return undefined;
   const device = serial === undefined ? undefined : caller.user?.devices.find((d) => d.serialNumber === serial);
   if (!device) throw new ApiError(403, 'AccessDenied', MSG.badSerial);
@@ -27,12 +32,18 @@ function checkMfaCode(world: World, caller: Caller, serial: string | undefined, 
 }
 
 function credentialsXml(s: SessionState): XmlObject {
-  return { AccessKeyId: s.accessKeyId, SecretAccessKey: s.secretAccessKey, SessionToken: s.sessionToken, Expiration: s.expiration };
+  return {
+    AccessKeyId: s.accessKeyId,
+    SecretAccessKey: s.secretAccessKey,
+    SessionToken: s.sessionToken,
+    Expiration: s.expiration,
+  };
 }
 
 export function getSessionToken(world: World, caller: Caller, p: Params): XmlObject {
   const problems: string[] = [];
-  const duration = checkInteger(problems, p.DurationSeconds, 'DurationSeconds', 'durationSeconds', 900, 129_600) ?? 43_200;
+  const duration =
+    checkInteger(problems, p.DurationSeconds, 'DurationSeconds', 'durationSeconds', 900, 129_600) ?? 43_200;
   checkMfaParams(problems, p.SerialNumber, p.TokenCode);
   if (problems.length > 0) throw validationError(problems);
   if (caller.session || !caller.user) throw new ApiError(403, 'AccessDenied', MSG.sessionGst);
@@ -105,8 +116,18 @@ export function assumeRole(world: World, caller: Caller, p: Params): XmlObject {
     patternText: '[\\w+=,.@-]*',
   });
   const requested = checkInteger(problems, p.DurationSeconds, 'DurationSeconds', 'durationSeconds', 900, 43_200);
-  checkString(problems, p.ExternalId, 'externalId', { min: 2, max: 1224, pattern: /^[\w+=,.@:/-]*$/, patternText: '[\\w+=,.@:\\/-]*' });
-  checkString(problems, p.SourceIdentity, 'sourceIdentity', { min: 2, max: 64, pattern: /^[\w+=,.@-]*$/, patternText: '[\\w+=,.@-]*' });
+  checkString(problems, p.ExternalId, 'externalId', {
+    min: 2,
+    max: 1224,
+    pattern: /^[\w+=,.@:/-]*$/,
+    patternText: '[\\w+=,.@:\\/-]*',
+  });
+  checkString(problems, p.SourceIdentity, 'sourceIdentity', {
+    min: 2,
+    max: 64,
+    pattern: /^[\w+=,.@-]*$/,
+    patternText: '[\\w+=,.@-]*',
+  });
   checkMfaParams(problems, p.SerialNumber, p.TokenCode);
   if (problems.length > 0) throw validationError(problems);
   const roleArn = p.RoleArn!;
@@ -117,7 +138,11 @@ export function assumeRole(world: World, caller: Caller, p: Params): XmlObject {
   const mfa = checkMfaCode(world, caller, p.SerialNumber, p.TokenCode) ?? caller.session?.mfa;
   const role = world.rolesByArn.get(roleArn);
   if (!role || evaluate(role.trust, requestContext(world, caller, mfa, p)) !== 'allow') {
-    throw new ApiError(403, 'AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    throw new ApiError(
+      403,
+      'AccessDenied',
+      `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+    );
   }
   const duration = requested ?? 3600;
   if (caller.session && duration > 3600) throw new ApiError(400, 'ValidationError', MSG.roleChaining);

@@ -60,13 +60,24 @@ async function sandbox(): Promise<Sandbox> {
 }
 
 function expectedFrom(s: IssuedSession): ExpectedSession {
-  return { aws_access_key_id: s.accessKeyId, aws_secret_access_key: s.secretAccessKey, aws_session_token: s.sessionToken, expiration: isoSeconds(s.expiration), mfa_device: s.serialNumber };
+  return {
+    aws_access_key_id: s.accessKeyId,
+    aws_secret_access_key: s.secretAccessKey,
+    aws_session_token: s.sessionToken,
+    expiration: isoSeconds(s.expiration),
+    mfa_device: s.serialNumber,
+  };
 }
 
 /** stderr without the pause hook's own lines. */
-const realStderr = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('paused:')).join('\n');
+const realStderr = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('paused:'))
+    .join('\n');
 
-const OLD = 'aws_access_key_id = ASIAOLDSESSION000001\naws_secret_access_key = oldSecret\naws_session_token = oldToken==\nexpiration = 2020-01-01T00:00:00Z\n';
+const OLD =
+  'aws_access_key_id = ASIAOLDSESSION000001\naws_secret_access_key = oldSecret\naws_session_token = oldToken==\nexpiration = 2020-01-01T00:00:00Z\n';
 
 describe('concurrent refreshes, real processes', () => {
   it('20 profiles refreshed at once: all 20 sessions are there and work, nothing else moved', async () => {
@@ -75,9 +86,11 @@ describe('concurrent refreshes, real processes', () => {
     const users = Array.from({ length: n }, () => newUser(emulator));
     const profiles = users.map((_, i) => `p${String(i).padStart(2, '0')}`);
     // Half the targets hold an old session between neighbours; half are new.
-    let text = '# shared by 20 refreshes\r\n[personal]\naws_access_key_id = AKIAPERSONAL00000001\naws_secret_access_key = personalSecret ; keep\n\n';
+    let text =
+      '# shared by 20 refreshes\r\n[personal]\naws_access_key_id = AKIAPERSONAL00000001\naws_secret_access_key = personalSecret ; keep\n\n';
     profiles.forEach((p, i) => {
-      if (i % 2 === 0) text += `[${p}]\n# ${p}'s session\n${OLD}region = eu-west-${(i % 3) + 1}\n\n[n${i}]\nregion = us-east-1\n\n`;
+      if (i % 2 === 0)
+        text += `[${p}]\n# ${p}'s session\n${OLD}region = eu-west-${(i % 3) + 1}\n\n[n${i}]\nregion = us-east-1\n\n`;
     });
     users.forEach((u, i) => (text += `${longTermSection(`${profiles[i]}-long-term`, u)}\n`));
     text += '[tail]\noutput = json';
@@ -88,10 +101,16 @@ describe('concurrent refreshes, real processes', () => {
 
     const children = users.map((u, i) => {
       const serial = u.devices![0]!.serialNumber;
-      return spawnCli(['--profile', profiles[i]!, '--serial-number', serial, '--code', emulator.freshCode(serial)], { ...s.env, ...HOLD });
+      return spawnCli(['--profile', profiles[i]!, '--serial-number', serial, '--code', emulator.freshCode(serial)], {
+        ...s.env,
+        ...HOLD,
+      });
     });
     const exits = await Promise.all(children.map((c) => c.exited));
-    expect(exits.map((e) => e.code), children.map((c) => realStderr(c.stderr)).join('\n')).toEqual(Array(n).fill(0));
+    expect(
+      exits.map((e) => e.code),
+      children.map((c) => realStderr(c.stderr)).join('\n'),
+    ).toEqual(Array(n).fill(0));
     for (const c of children) expect(realStderr(c.stderr)).toBe('');
     expect(leftovers(join(s.home, '.aws'))).toEqual([]);
 
@@ -110,14 +129,25 @@ describe('concurrent refreshes, real processes', () => {
       expect(sdk[p]?.aws_session_token, p).toBe(expected.aws_session_token);
       expect(sdk[`${p}-long-term`]?.aws_access_key_id).toBe(users[i]!.accessKeyId);
     }
-    expect(sdk.personal).toEqual({ aws_access_key_id: 'AKIAPERSONAL00000001', aws_secret_access_key: 'personalSecret' });
+    expect(sdk.personal).toEqual({
+      aws_access_key_id: 'AKIAPERSONAL00000001',
+      aws_secret_access_key: 'personalSecret',
+    });
     expect(sdk.tail).toEqual({ output: 'json' });
 
     // Every session works.
     const arns = await Promise.all(
       profiles.map(async (p) => {
         const v = sdk[p] as Record<string, string>;
-        const client = new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: v.aws_access_key_id!, secretAccessKey: v.aws_secret_access_key!, sessionToken: v.aws_session_token! } });
+        const client = new STSClient({
+          region: 'us-east-1',
+          endpoint: emulator.url,
+          credentials: {
+            accessKeyId: v.aws_access_key_id!,
+            secretAccessKey: v.aws_secret_access_key!,
+            sessionToken: v.aws_session_token!,
+          },
+        });
         return (await client.send(new GetCallerIdentityCommand({}))).Arn;
       }),
     );
@@ -126,7 +156,10 @@ describe('concurrent refreshes, real processes', () => {
     // botocore reads all 20 as well.
     if (await botocoreAvailable()) {
       const b = await readWithBotocore(profiles.map((p) => ({ id: p, path: s.credentials, profile: p })));
-      for (const p of profiles) expect(b[p]!.credentials, p).toMatchObject({ access_key: (sdk[p] as Record<string, string>).aws_access_key_id });
+      for (const p of profiles)
+        expect(b[p]!.credentials, p).toMatchObject({
+          access_key: (sdk[p] as Record<string, string>).aws_access_key_id,
+        });
     }
 
     // The config file: each new profile got its source's region, under its own lock; no update lost.
@@ -145,10 +178,16 @@ describe('concurrent refreshes, real processes', () => {
       const user = newUser(emulator, 2);
       const serials = user.devices!.map((d) => d.serialNumber);
       const withOld = round % 2 === 0;
-      const before = Buffer.from(`${longTermSection('work-long-term', user)}\n${withOld ? `[work]\nregion = eu-west-1\n${OLD}\n` : ''}[tail]\nregion = us-east-1\n`, 'latin1');
+      const before = Buffer.from(
+        `${longTermSection('work-long-term', user)}\n${withOld ? `[work]\nregion = eu-west-1\n${OLD}\n` : ''}[tail]\nregion = us-east-1\n`,
+        'latin1',
+      );
       writeFileSync(s.credentials, before, { mode: 0o600 });
       const children = serials.map((serial) =>
-        spawnCli(['--profile', 'work', '--serial-number', serial, '--code', emulator.freshCode(serial), '--force'], { ...s.env, ...HOLD }),
+        spawnCli(['--profile', 'work', '--serial-number', serial, '--code', emulator.freshCode(serial), '--force'], {
+          ...s.env,
+          ...HOLD,
+        }),
       );
       const exits = await Promise.all(children.map((c) => c.exited));
       const after = readFileSync(s.credentials);

@@ -63,7 +63,13 @@ interface Run {
 }
 
 // Files a refresh succeeds on, plainly at ~/.aws/credentials; large generated ones are too slow here.
-const CORPUS = CASES.filter((c) => c.expect.ok && (c.layout ?? 'plain') === 'plain' && c.file !== null && (!c.generate || c.name.startsWith('gen-long')));
+const CORPUS = CASES.filter(
+  (c) =>
+    c.expect.ok &&
+    (c.layout ?? 'plain') === 'plain' &&
+    c.file !== null &&
+    (!c.generate || c.name.startsWith('gen-long')),
+);
 
 let emulator: Emulator;
 let scratch: string;
@@ -76,7 +82,13 @@ let spawnDelayMaxMs = 0;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 function expectedFrom(s: IssuedSession, serial: string): ExpectedSession {
-  return { aws_access_key_id: s.accessKeyId, aws_secret_access_key: s.secretAccessKey, aws_session_token: s.sessionToken, expiration: isoSeconds(s.expiration), mfa_device: serial };
+  return {
+    aws_access_key_id: s.accessKeyId,
+    aws_secret_access_key: s.secretAccessKey,
+    aws_session_token: s.sessionToken,
+    expiration: isoSeconds(s.expiration),
+    mfa_device: serial,
+  };
 }
 
 async function crashRun(mode: Mode, index: number): Promise<Run> {
@@ -95,7 +107,17 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
   writeFileSync(file, old, { mode: 0o600 });
   chmodSync(file, 0o600);
 
-  const args = (code: string) => ['--profile', c.target, '--source-profile', c.source ?? 'amr-source', '--serial-number', device.serialNumber, '--code', code, '--force'];
+  const args = (code: string) => [
+    '--profile',
+    c.target,
+    '--source-profile',
+    c.source ?? 'amr-source',
+    '--serial-number',
+    device.serialNumber,
+    '--code',
+    code,
+    '--force',
+  ];
   const env = { ...sandbox.env, AWS_CONFIG_FILE: configPath };
   const sessionsOfUser = () => emulator.sessions.filter((s) => s.userName === user.userName);
 
@@ -137,7 +159,11 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
       const expected = expectedFrom(issued[0]!, device.serialNumber);
       problems.push(...refreshProblems(old, after, c.target, expected));
       const sdk = (await readWithSdk(file))[c.target];
-      if (sdk?.aws_session_token !== expected.aws_session_token || sdk?.aws_access_key_id !== expected.aws_access_key_id) problems.push('the JS SDK does not read the new session');
+      if (
+        sdk?.aws_session_token !== expected.aws_session_token ||
+        sdk?.aws_access_key_id !== expected.aws_access_key_id
+      )
+        problems.push('the JS SDK does not read the new session');
       if (c.botocore === 'reads') {
         const copy = join(scratch, `run${index}-killed.ini`);
         writeFileSync(copy, after);
@@ -148,7 +174,10 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
 
   // The next normal refresh: no manual cleanup.
   const started = Date.now();
-  const next = await sandbox.run(args(emulator.freshCode(device.serialNumber)), { env: { AWS_CONFIG_FILE: configPath }, timeoutMs: 20_000 });
+  const next = await sandbox.run(args(emulator.freshCode(device.serialNumber)), {
+    env: { AWS_CONFIG_FILE: configPath },
+    timeoutMs: 20_000,
+  });
   const ms = Date.now() - started;
   const recoveryProblems: string[] = [];
   const final = readFileSync(file);
@@ -163,7 +192,16 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
     }
   }
   return {
-    index, mode, c, killed, childMs, state, problems, lockLeft, tempLeft, botocoreJobs,
+    index,
+    mode,
+    c,
+    killed,
+    childMs,
+    state,
+    problems,
+    lockLeft,
+    tempLeft,
+    botocoreJobs,
     recovery: { code: next.code, stderr: next.stderr, ms, problems: recoveryProblems, leftovers: leftovers(awsDir) },
   };
 }
@@ -179,11 +217,16 @@ beforeAll(async () => {
   spawnDelayMaxMs = 600;
   const spawnDelay = (): Mode => ({ kind: 'spawn-delay', delayMs: -1 });
   const modes: Mode[] = [];
-  for (const step of ['locked', 'temp-written', 'renamed'] as const) for (let i = 0; i < PAUSE_RUNS_PER_STEP; i++) modes.push({ kind: 'pause', step });
-  for (let i = 0; i < IN_WRITE_RUNS; i++) modes.push({ kind: 'in-write', delayMs: Math.round(Math.random() * 120) / 10 });
+  for (const step of ['locked', 'temp-written', 'renamed'] as const)
+    for (let i = 0; i < PAUSE_RUNS_PER_STEP; i++) modes.push({ kind: 'pause', step });
+  for (let i = 0; i < IN_WRITE_RUNS; i++)
+    modes.push({ kind: 'in-write', delayMs: Math.round(Math.random() * 120) / 10 });
   for (let i = 0; i < SPAWN_DELAY_KILLS; i++) modes.push(spawnDelay());
   // Shuffled, so the pause steps and the random kills interleave under the same load.
-  const queue = modes.map((m) => ({ m, r: Math.random() })).sort((a, b) => a.r - b.r).map(({ m }) => m);
+  const queue = modes
+    .map((m) => ({ m, r: Math.random() }))
+    .sort((a, b) => a.r - b.r)
+    .map(({ m }) => m);
   let index = 0;
   let spawnAttempts = SPAWN_DELAY_KILLS;
   const started = Date.now();
@@ -195,7 +238,8 @@ beforeAll(async () => {
         runs.push(run);
         recoveryMs.push(run.recovery.ms);
         spawnDelayMaxMs = Math.max(300, Math.round(median(recoveryMs) * 1.1));
-        if (m.kind === 'spawn-delay' && !run.killed && spawnAttempts++ < SPAWN_DELAY_MAX_ATTEMPTS) queue.push(spawnDelay());
+        if (m.kind === 'spawn-delay' && !run.killed && spawnAttempts++ < SPAWN_DELAY_MAX_ATTEMPTS)
+          queue.push(spawnDelay());
       }
     }),
   );
@@ -217,9 +261,19 @@ function label(m: Mode): string {
 describe('SIGKILL at any moment of a refresh', () => {
   it('leaves the old file or a complete new one, and the next refresh just works', () => {
     const killed = runs.filter((r) => r.killed);
-    const table: Record<string, { runs: number; killed: number; old: number; new: number; staleLockTakenOver: number; tempRemoved: number }> = {};
+    const table: Record<
+      string,
+      { runs: number; killed: number; old: number; new: number; staleLockTakenOver: number; tempRemoved: number }
+    > = {};
     for (const r of runs) {
-      const t = (table[label(r.mode)] ??= { runs: 0, killed: 0, old: 0, new: 0, staleLockTakenOver: 0, tempRemoved: 0 });
+      const t = (table[label(r.mode)] ??= {
+        runs: 0,
+        killed: 0,
+        old: 0,
+        new: 0,
+        staleLockTakenOver: 0,
+        tempRemoved: 0,
+      });
       t.runs++;
       if (r.killed) t.killed++;
       t[r.state]++;
@@ -230,7 +284,9 @@ describe('SIGKILL at any moment of a refresh', () => {
     console.log(
       `crash: ${runs.length} runs, ${killed.length} killed with SIGKILL, in ${(elapsedMs / 1000).toFixed(1)} s; spawn delays up to ${spawnDelayMaxMs} ms at the end; ` +
         `recovery median ${recoveries[recoveries.length >> 1]} ms, max ${recoveries.at(-1)} ms\n` +
-        Object.entries(table).map(([k, v]) => `  ${k.padEnd(18)} ${JSON.stringify(v)}`).join('\n'),
+        Object.entries(table)
+          .map(([k, v]) => `  ${k.padEnd(18)} ${JSON.stringify(v)}`)
+          .join('\n'),
     );
     expect(killed.length).toBeGreaterThanOrEqual(100);
 
@@ -241,7 +297,10 @@ describe('SIGKILL at any moment of a refresh', () => {
       expect(r.recovery.stderr, where).toBe('');
       expect(r.recovery.problems, `${where}: after the next refresh`).toEqual([]);
       expect(r.recovery.leftovers, `${where}: left behind after the next refresh`).toEqual([]);
-      expect(r.recovery.ms, `${where}: the next refresh waited for the dead run's lock (it times out after 10 s)`).toBeLessThan(8000);
+      expect(
+        r.recovery.ms,
+        `${where}: the next refresh waited for the dead run's lock (it times out after 10 s)`,
+      ).toBeLessThan(8000);
     }
   });
 
@@ -258,7 +317,9 @@ describe('SIGKILL at any moment of a refresh', () => {
 
   it('random kills land both before and after the rename', () => {
     const random = runs.filter((r) => r.mode.kind !== 'pause' && r.killed);
-    expect(runs.filter((r) => r.mode.kind === 'spawn-delay' && r.killed).length).toBeGreaterThanOrEqual(SPAWN_DELAY_KILLS);
+    expect(runs.filter((r) => r.mode.kind === 'spawn-delay' && r.killed).length).toBeGreaterThanOrEqual(
+      SPAWN_DELAY_KILLS,
+    );
     expect(random.some((r) => r.state === 'old')).toBe(true);
     expect(random.some((r) => r.state === 'new')).toBe(true);
   });
@@ -270,7 +331,11 @@ describe('SIGKILL at any moment of a refresh', () => {
     for (const job of jobs) {
       const b = botocore[job.id];
       expect(b?.ok, `${job.id}: ${b?.error}`).toBe(true);
-      expect(b!.credentials, job.id).toEqual({ access_key: job.expected.aws_access_key_id, secret_key: job.expected.aws_secret_access_key, token: job.expected.aws_session_token });
+      expect(b!.credentials, job.id).toEqual({
+        access_key: job.expected.aws_access_key_id,
+        secret_key: job.expected.aws_secret_access_key,
+        token: job.expected.aws_session_token,
+      });
     }
   });
 });

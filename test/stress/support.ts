@@ -27,7 +27,10 @@ export interface Child {
 /** The built CLI as a child process (stdin closed), killable at any moment. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv, opts: { shellPrefix?: string } = {}): Child {
   const proc = opts.shellPrefix
-    ? spawn('/bin/sh', ['-c', `${opts.shellPrefix} && exec "$0" "$@"`, NODE, CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    ? spawn('/bin/sh', ['-c', `${opts.shellPrefix} && exec "$0" "$@"`, NODE, CLI, ...args], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
     : spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   proc.stdin!.end();
   const out = { stdout: '', stderr: '' };
@@ -56,7 +59,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, opts: { shellPr
     exited,
     waitFor(stream, text, timeoutMs = 15_000) {
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${JSON.stringify(text)} on ${stream}; stderr: ${out.stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => finish(new Error(`timed out waiting for ${JSON.stringify(text)} on ${stream}; stderr: ${out.stderr}`)),
+          timeoutMs,
+        );
         const finish = (error?: Error) => {
           clearTimeout(timer);
           listeners.delete(check);
@@ -65,7 +71,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, opts: { shellPr
         };
         const check = () => {
           if (out[stream].includes(text)) finish();
-          else if (hasExited) finish(new Error(`child exited before ${JSON.stringify(text)} appeared on ${stream}; stderr: ${out.stderr}`));
+          else if (hasExited)
+            finish(
+              new Error(`child exited before ${JSON.stringify(text)} appeared on ${stream}; stderr: ${out.stderr}`),
+            );
         };
         listeners.add(check);
         check();
@@ -75,7 +84,11 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, opts: { shellPr
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; results in input order. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -103,7 +116,10 @@ export function leftovers(dir: string): string[] {
 
 /** A corpus file's bytes with `@@AKID@@` / `@@SECRET@@` replaced by the run's long-term keys. */
 export function substituteKeys(bytes: Buffer, user: { accessKeyId: string; secretAccessKey: string }): Buffer {
-  return Buffer.from(bytes.toString('latin1').replaceAll('@@AKID@@', user.accessKeyId).replaceAll('@@SECRET@@', user.secretAccessKey), 'latin1');
+  return Buffer.from(
+    bytes.toString('latin1').replaceAll('@@AKID@@', user.accessKeyId).replaceAll('@@SECRET@@', user.secretAccessKey),
+    'latin1',
+  );
 }
 
 /** A config file holding the source profile `amr-source` with the run's long-term keys. */
@@ -118,7 +134,14 @@ export const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
 // Bytes: lines and sections, independent of src/profiles
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const OWNED = ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'expiration', 'mfa_issued', 'mfa_device'] as const;
+const OWNED = [
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'expiration',
+  'mfa_issued',
+  'mfa_device',
+] as const;
 const FOREIGN = ['aws_security_token', 'x_security_token_expires'] as const;
 
 /** Whether a key (any case: botocore lowercases keys) is one the refresh owns in the target. */
@@ -199,7 +222,13 @@ function keyValue(line: Buffer): { key: string; value: string } | undefined {
   if (rest === '' || rest.startsWith('#') || rest.startsWith(';') || rest.startsWith('[')) return undefined;
   const eq = text.indexOf('=');
   if (eq < 0) return undefined;
-  return { key: text.slice(0, eq).trim(), value: text.slice(eq + 1).split(/(^|\s)[;#]/)[0]!.trim() };
+  return {
+    key: text.slice(0, eq).trim(),
+    value: text
+      .slice(eq + 1)
+      .split(/(^|\s)[;#]/)[0]!
+      .trim(),
+  };
 }
 
 function ownedLines(lines: Buffer[]): KeyLine[] {
@@ -240,9 +269,11 @@ export function sessionProblems(buf: Buffer, target: string, expected: ExpectedS
     const { key: spelled, value } = found[0]!;
     if (spelled !== key) problems.push(`[${target}] spells ${key} as ${spelled}`);
     const want = key === 'mfa_issued' ? ISSUED : expected[key];
-    if (typeof want === 'string' ? value !== want : !want.test(value)) problems.push(`[${target}] ${key} is not the issued session's`);
+    if (typeof want === 'string' ? value !== want : !want.test(value))
+      problems.push(`[${target}] ${key} is not the issued session's`);
   }
-  for (const o of owned) if (!(OWNED as readonly string[]).includes(o.key)) problems.push(`[${target}] still has ${o.key}`);
+  for (const o of owned)
+    if (!(OWNED as readonly string[]).includes(o.key)) problems.push(`[${target}] still has ${o.key}`);
   return problems;
 }
 
@@ -263,7 +294,11 @@ function sameLines(a: Buffer[], b: Buffer[]): boolean {
   return a.every((line, i) => {
     if (line.equals(b[i]!)) return true;
     // The file's last line (the only one without an ending) may gain one when a line is written after it.
-    return !line.includes(0x0a) && b[i]!.subarray(0, line.length).equals(line) && /^\r?\n$/.test(b[i]!.subarray(line.length).toString('latin1'));
+    return (
+      !line.includes(0x0a) &&
+      b[i]!.subarray(0, line.length).equals(line) &&
+      /^\r?\n$/.test(b[i]!.subarray(line.length).toString('latin1'))
+    );
   });
 }
 
@@ -277,7 +312,8 @@ export function keptLinesProblems(before: Buffer, after: Buffer, target: string)
     problems.push(`lines of [${target}] the tool does not own changed`);
   }
   const occurrences = (b: Buffer) => blocks(b).filter((x) => x.name === utf8AsLatin1(target)).length;
-  if (occurrences(before) !== occurrences(after)) problems.push(`[${target}] occurs ${occurrences(after)} times, was ${occurrences(before)}`);
+  if (occurrences(before) !== occurrences(after))
+    problems.push(`[${target}] occurs ${occurrences(after)} times, was ${occurrences(before)}`);
   return problems;
 }
 
@@ -290,7 +326,12 @@ export function keptLinesProblems(before: Buffer, after: Buffer, target: string)
  *    blank line (unless the file is empty or ends with one), then exactly `[target]` and the six keys;
  *  - line endings: no CRLF appears in an LF file, and no bare LF in a CRLF file.
  */
-export function refreshProblems(before: Buffer | undefined, after: Buffer, target: string, expected: ExpectedSession): string[] {
+export function refreshProblems(
+  before: Buffer | undefined,
+  after: Buffer,
+  target: string,
+  expected: ExpectedSession,
+): string[] {
   const problems = sessionProblems(after, target, expected);
   const old = before ?? Buffer.alloc(0);
   const existed = sectionLines(old, target).length > 0;
@@ -302,14 +343,17 @@ export function refreshProblems(before: Buffer | undefined, after: Buffer, targe
   } else {
     const eol = eolOf(old);
     const onlyBom = old.equals(BOM);
-    const prefix = old.length === 0 || onlyBom || old[old.length - 1] === 0x0a ? old : Buffer.concat([old, Buffer.from(eol)]);
-    if (!after.subarray(0, prefix.length).equals(prefix)) problems.push('the old bytes are not a prefix of the new file');
+    const prefix =
+      old.length === 0 || onlyBom || old[old.length - 1] === 0x0a ? old : Buffer.concat([old, Buffer.from(eol)]);
+    if (!after.subarray(0, prefix.length).equals(prefix))
+      problems.push('the old bytes are not a prefix of the new file');
     const lastText = last === undefined ? '' : bare(last, oldLines.length === 1);
     const blank = old.length === 0 || onlyBom || /^[ \t]*$/.test(lastText.replace(/\r$/, '')) ? '' : eol;
     const issued = sessionValues(after, target).mfa_issued ?? '';
     const lines = [`[${target}]`, ...OWNED.map((k) => `${k} = ${k === 'mfa_issued' ? issued : expected[k]}`)];
     const tail = Buffer.from(blank + lines.map((l) => l + eol).join(''), 'utf8');
-    if (!after.subarray(prefix.length).equals(tail)) problems.push(`the new section is not exactly one blank line, [${target}] and its six keys`);
+    if (!after.subarray(prefix.length).equals(tail))
+      problems.push(`the new section is not exactly one blank line, [${target}] and its six keys`);
   }
   const crlfBefore = old.includes('\r\n');
   const bareLf = (b: Buffer) => /(^|[^\r])\n/.test(b.toString('latin1'));
@@ -325,7 +369,11 @@ export type Profiles = Record<string, Record<string, unknown>>;
 
 /** The credentials file as the AWS SDK for JavaScript reads it. */
 export async function readWithSdk(file: string): Promise<Profiles> {
-  const { credentialsFile } = await loadSharedConfigFiles({ filepath: file, configFilepath: `${file}.no-config`, ignoreCache: true });
+  const { credentialsFile } = await loadSharedConfigFiles({
+    filepath: file,
+    configFilepath: `${file}.no-config`,
+    ignoreCache: true,
+  });
   return credentialsFile as Profiles;
 }
 
@@ -378,7 +426,10 @@ export function readWithBotocore(jobs: BotocoreJob[]): Promise<Record<string, Bo
       PYTHON,
       ['-c', BOTOCORE_SCRIPT],
       // UTF-8 mode: files are read as UTF-8, as on any UTF-8 desktop or CI locale.
-      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUTF8: '1', LANG: 'C.UTF-8' }, maxBuffer: 512 * 1024 * 1024 },
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUTF8: '1', LANG: 'C.UTF-8' },
+        maxBuffer: 512 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`botocore reader failed: ${stderr || error.message}`));
         else resolve(JSON.parse(stdout));

@@ -87,7 +87,11 @@ describe('readFileText', () => {
 
   it('maps EACCES to a one-line FileStoreError', async () => {
     writeFileSync(join(dir, 'f'), 'x');
-    const fs: Partial<FileStoreFs> = { open: (async () => { throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }); }) as unknown as FileStoreFs['open'] };
+    const fs: Partial<FileStoreFs> = {
+      open: (async () => {
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      }) as unknown as FileStoreFs['open'],
+    };
     const error = (await rejection(readFileText(join(dir, 'f'), { fs }))) as FileStoreError;
     expect(error).toBeInstanceOf(FileStoreError);
     expect(error.code).toBe('EACCES');
@@ -216,7 +220,13 @@ describe('updateFile: modes and contents', () => {
     expect(error).toBeInstanceOf(IniParseError);
     expect((error as IniParseError).line).toBe(2);
     const mine = new Error('mine');
-    expect(await rejection(updateFile(file, () => { throw mine; }))).toBe(mine);
+    expect(
+      await rejection(
+        updateFile(file, () => {
+          throw mine;
+        }),
+      ),
+    ).toBe(mine);
     expect(readFileSync(file, 'utf8')).toBe('[a]\nbroken line\n');
     expect(leftovers(dir)).toEqual([]);
   });
@@ -309,7 +319,10 @@ describe('updateFile: failures while writing', () => {
       return new Proxy(fh, {
         get(target, prop, receiver) {
           const code = faults[prop as keyof Faults];
-          if (code) return async () => { throw Object.assign(new Error(`${code}: injected`), { code }); };
+          if (code)
+            return async () => {
+              throw Object.assign(new Error(`${code}: injected`), { code });
+            };
           const value = Reflect.get(target, prop, receiver) as unknown;
           return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
         },
@@ -324,17 +337,24 @@ describe('updateFile: failures while writing', () => {
     ['EDQUOT on chmod', faultyFs({ chmod: 'EDQUOT' }), /: disk quota exceeded\.$/],
     [
       'EIO on rename',
-      { rename: (async () => { throw Object.assign(new Error('EIO: injected'), { code: 'EIO' }); }) as unknown as FileStoreFs['rename'] },
+      {
+        rename: (async () => {
+          throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+        }) as unknown as FileStoreFs['rename'],
+      },
       /: input\/output error\.$/,
     ],
     [
       'EACCES creating the temp file',
-      faultyFs({}, {
-        open: (async (path: string, flags?: string | number, m?: number) => {
-          if (String(path).endsWith('.tmp')) throw Object.assign(new Error('EACCES: injected'), { code: 'EACCES' });
-          return fsp.open(path, flags, m);
-        }) as unknown as FileStoreFs['open'],
-      }),
+      faultyFs(
+        {},
+        {
+          open: (async (path: string, flags?: string | number, m?: number) => {
+            if (String(path).endsWith('.tmp')) throw Object.assign(new Error('EACCES: injected'), { code: 'EACCES' });
+            return fsp.open(path, flags, m);
+          }) as unknown as FileStoreFs['open'],
+        },
+      ),
       /: permission denied\.$/,
     ],
   ];
@@ -363,7 +383,8 @@ describe('updateFile: failures while writing', () => {
     const fs: Partial<FileStoreFs> = {
       open: (async (path: string, flags?: string | number, m?: number) => {
         // The lock is drafted as `<file>.lock.<pid>.<random>.new`, then linked into place.
-        if (/\.lock(\.\d+\.[0-9a-f]+\.new)?$/.test(String(path))) throw Object.assign(new Error('EACCES: injected'), { code: 'EACCES' });
+        if (/\.lock(\.\d+\.[0-9a-f]+\.new)?$/.test(String(path)))
+          throw Object.assign(new Error('EACCES: injected'), { code: 'EACCES' });
         return fsp.open(path, flags, m);
       }) as unknown as FileStoreFs['open'],
     };
@@ -433,7 +454,9 @@ describe('updateFile: locking', () => {
     for (const content of [`${process.pid} ${hostname()} ${old}\n`, `1 some-other-host ${old}\n`, 'garbage']) {
       writeFileSync(`${file}.lock`, content);
       utimesSync(`${file}.lock`, old / 1000, old / 1000);
-      expect((await updateFile(file, append(`s${content.length}`), { lockTimeoutMs: 3000, staleLockMs: 1000 })).written).toBe(true);
+      expect(
+        (await updateFile(file, append(`s${content.length}`), { lockTimeoutMs: 3000, staleLockMs: 1000 })).written,
+      ).toBe(true);
     }
     // Fresh ones from another host (its pid cannot be checked here) or half-written are respected.
     for (const content of [`1 some-other-host ${Date.now()}\n`, '']) {
@@ -449,8 +472,17 @@ describe('updateFile: locking', () => {
     const file = join(dir, 'credentials');
     writeFileSync(file, '[a]\n');
     const dead = deadPid();
-    const orphans = [`.credentials.${dead}.0123abcd.tmp`, `credentials.lock.${dead}.00ff.stale`, `credentials.lock.takeover.${dead}.ab.stale`];
-    const keep = ['.credentials.bak', `.credentials.${process.pid}.abcd.tmp`, `.config.${dead}.abcd.tmp`, 'credentials~'];
+    const orphans = [
+      `.credentials.${dead}.0123abcd.tmp`,
+      `credentials.lock.${dead}.00ff.stale`,
+      `credentials.lock.takeover.${dead}.ab.stale`,
+    ];
+    const keep = [
+      '.credentials.bak',
+      `.credentials.${process.pid}.abcd.tmp`,
+      `.config.${dead}.abcd.tmp`,
+      'credentials~',
+    ];
     for (const name of [...orphans, ...keep]) writeFileSync(join(dir, name), 'x');
     await updateFile(file, append('b'));
     expect(readdirSync(dir).sort()).toEqual(['credentials', ...keep].sort());
@@ -536,7 +568,9 @@ function startChild(file: string, section: string, opts: { go?: string; env?: Re
           if (child[stream].includes(text)) done();
         };
         proc[stream]!.on('data', check);
-        proc.on('exit', () => (child[stream].includes(text) ? done() : fail(new Error(`child exited before "${text}": ${child.stderr}`))));
+        proc.on('exit', () =>
+          child[stream].includes(text) ? done() : fail(new Error(`child exited before "${text}": ${child.stderr}`)),
+        );
         check();
       }),
   };
@@ -555,14 +589,19 @@ describe('updateFile: separate processes', () => {
     const go = join(dir, 'go');
     const children = Array.from({ length: 20 }, (_, i) =>
       // Holding the lock 5 ms longer makes the contention real.
-      startChild(file, `p${i}`, { go, env: { AWS_MFA_REFRESH_TEST_PAUSE: 'locked', AWS_MFA_REFRESH_TEST_PAUSE_MS: '5' } }),
+      startChild(file, `p${i}`, {
+        go,
+        env: { AWS_MFA_REFRESH_TEST_PAUSE: 'locked', AWS_MFA_REFRESH_TEST_PAUSE_MS: '5' },
+      }),
     );
     await Promise.all(children.map((c) => c.waitFor('stdout', 'ready')));
     writeFileSync(go, '');
     const codes = await Promise.all(children.map((c) => c.exited));
     expect(codes, children.map((c) => c.stderr).join('')).toEqual(Array(20).fill(0));
     const doc = IniDocument.parse(readFileSync(file, 'latin1'));
-    expect(doc.sectionNames()).toEqual(expect.arrayContaining(['default', ...Array.from({ length: 20 }, (_, i) => `p${i}`)]));
+    expect(doc.sectionNames()).toEqual(
+      expect.arrayContaining(['default', ...Array.from({ length: 20 }, (_, i) => `p${i}`)]),
+    );
     expect(doc.sectionNames()).toHaveLength(21);
     for (let i = 0; i < 20; i++) expect(doc.get(`p${i}`, 'aws_access_key_id')).toBe(`KEY-p${i}`);
     expect(readFileSync(file, 'utf8').startsWith('# shared\n[default]\nregion = us-east-1\n')).toBe(true);
@@ -573,7 +612,9 @@ describe('updateFile: separate processes', () => {
   it('pauses at each step when AWS_MFA_REFRESH_TEST_PAUSE says so', async () => {
     const file = join(dir, 'credentials');
     writeFileSync(file, '[a]\n');
-    const child = startChild(file, 'b', { env: { AWS_MFA_REFRESH_TEST_PAUSE: 'locked,temp-written,renamed', AWS_MFA_REFRESH_TEST_PAUSE_MS: '400' } });
+    const child = startChild(file, 'b', {
+      env: { AWS_MFA_REFRESH_TEST_PAUSE: 'locked,temp-written,renamed', AWS_MFA_REFRESH_TEST_PAUSE_MS: '400' },
+    });
 
     await child.waitFor('stderr', 'paused:locked\n');
     const [pid, host, ts] = readFileSync(`${file}.lock`, 'utf8').trim().split(' ');
@@ -600,7 +641,9 @@ describe('updateFile: separate processes', () => {
   it('after a run killed mid-write, the original is intact and the next run cleans up', async () => {
     const file = join(dir, 'credentials');
     writeFileSync(file, '[a]\nk = 1\n', { mode: 0o600 });
-    const child = startChild(file, 'b', { env: { AWS_MFA_REFRESH_TEST_PAUSE: 'temp-written', AWS_MFA_REFRESH_TEST_PAUSE_MS: '5000' } });
+    const child = startChild(file, 'b', {
+      env: { AWS_MFA_REFRESH_TEST_PAUSE: 'temp-written', AWS_MFA_REFRESH_TEST_PAUSE_MS: '5000' },
+    });
     await child.waitFor('stderr', 'paused:temp-written\n');
     child.proc.kill('SIGKILL');
     await child.exited;

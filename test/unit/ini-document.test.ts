@@ -73,11 +73,20 @@ async function sdkRead(text: string, kind: 'credentials' | 'config'): Promise<Re
     ignoreCache: true,
   });
   rmSync(file);
-  return (kind === 'credentials' ? loaded.credentialsFile : loaded.configFile) as Record<string, Record<string, string>>;
+  return (kind === 'credentials' ? loaded.credentialsFile : loaded.configFile) as Record<
+    string,
+    Record<string, string>
+  >;
 }
 
 /** Asserts the SDK reads `values` in `section` of `after`, and everything else as in `before`. */
-async function expectSdkSees(before: string, after: string, kind: 'credentials' | 'config', section: string, values: Record<string, string>) {
+async function expectSdkSees(
+  before: string,
+  after: string,
+  kind: 'credentials' | 'config',
+  section: string,
+  values: Record<string, string>,
+) {
   const name = sdkName(section, kind);
   const [old, now] = await Promise.all([sdkRead(before, kind), sdkRead(after, kind)]);
   const others = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([k]) => k !== name));
@@ -105,17 +114,47 @@ const SESSION = {
 };
 
 const FIXTURE_CASES: Record<string, FixtureCase> = {
-  'crlf-credentials.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'default' }, { section: 'new' }] },
+  'crlf-credentials.ini': {
+    kind: 'credentials',
+    targets: [{ section: 'dev' }, { section: 'default' }, { section: 'new' }],
+  },
   'mixed-endings.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'ops' }, { section: 'new' }] },
   'bom.ini': { kind: 'credentials', targets: [{ section: 'default' }, { section: 'dev' }, { section: 'new' }] },
   'bom-crlf-comment-first.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'new' }] },
-  'comments.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'default' }, { section: 'prod' }, { section: 'new' }] },
-  'no-final-newline.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'prod' }, { section: 'new' }] },
+  'comments.ini': {
+    kind: 'credentials',
+    targets: [{ section: 'dev' }, { section: 'default' }, { section: 'prod' }, { section: 'new' }],
+  },
+  'no-final-newline.ini': {
+    kind: 'credentials',
+    targets: [{ section: 'dev' }, { section: 'prod' }, { section: 'new' }],
+  },
   'no-final-newline-target-last.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'new' }] },
-  'duplicate-sections.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'default' }, { section: 'new' }] },
-  'duplicate-keys.ini': { kind: 'credentials', targets: [{ section: 'dev', values: { ...SESSION, region: 'ca-central-1' } }, { section: 'other', values: { k: '3' } }] },
-  'tabs-and-spacing.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'default', values: { ...SESSION, output: 'text' } }, { section: 'prod' }] },
-  'empty-values.ini': { kind: 'credentials', targets: [{ section: 'dev', values: { ...SESSION, mfa_serial: 'arn:aws:iam::123456789012:mfa/me', empty_at_end: 'filled' } }, { section: 'default', values: { region: 'us-west-1' } }] },
+  'duplicate-sections.ini': {
+    kind: 'credentials',
+    targets: [{ section: 'dev' }, { section: 'default' }, { section: 'new' }],
+  },
+  'duplicate-keys.ini': {
+    kind: 'credentials',
+    targets: [
+      { section: 'dev', values: { ...SESSION, region: 'ca-central-1' } },
+      { section: 'other', values: { k: '3' } },
+    ],
+  },
+  'tabs-and-spacing.ini': {
+    kind: 'credentials',
+    targets: [{ section: 'dev' }, { section: 'default', values: { ...SESSION, output: 'text' } }, { section: 'prod' }],
+  },
+  'empty-values.ini': {
+    kind: 'credentials',
+    targets: [
+      {
+        section: 'dev',
+        values: { ...SESSION, mfa_serial: 'arn:aws:iam::123456789012:mfa/me', empty_at_end: 'filled' },
+      },
+      { section: 'default', values: { region: 'us-west-1' } },
+    ],
+  },
   'continuation.config': {
     kind: 'config',
     targets: [
@@ -126,8 +165,19 @@ const FIXTURE_CASES: Record<string, FixtureCase> = {
     ],
   },
   'profile-in-credentials.ini': { kind: 'credentials', targets: [{ section: 'profile dev' }, { section: 'dev' }] },
-  'names.ini': { kind: 'credentials', targets: [{ section: 'a.b.c' }, { section: 'name with spaces' }, { section: 'profile my.dev team' }, { section: 'default' }] },
-  'non-utf8.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'café' }, { section: 'default', values: { note: 'voilà là' } }] },
+  'names.ini': {
+    kind: 'credentials',
+    targets: [
+      { section: 'a.b.c' },
+      { section: 'name with spaces' },
+      { section: 'profile my.dev team' },
+      { section: 'default' },
+    ],
+  },
+  'non-utf8.ini': {
+    kind: 'credentials',
+    targets: [{ section: 'dev' }, { section: 'café' }, { section: 'default', values: { note: 'voilà là' } }],
+  },
   'empty.ini': { kind: 'credentials', targets: [{ section: 'default' }] },
   'comments-only.ini': { kind: 'credentials', targets: [{ section: 'default' }] },
   'bom-only.ini': { kind: 'credentials', targets: [{ section: 'default' }] },
@@ -236,7 +286,17 @@ describe('reading', () => {
     const doc = IniDocument.parse(
       '[a]\nh = v # c\nh2 = v#c\ns = v ;c\ns2 = v;c\nt = v\t# tab\nonly = # nothing\nsemi=;x\neq = a=b # c\nurl = https://x/#frag\n',
     );
-    expect(doc.entries('a')).toEqual({ h: 'v', h2: 'v#c', s: 'v', s2: 'v;c', t: 'v', only: '', semi: ';x', eq: 'a=b', url: 'https://x/#frag' });
+    expect(doc.entries('a')).toEqual({
+      h: 'v',
+      h2: 'v#c',
+      s: 'v',
+      s2: 'v;c',
+      t: 'v',
+      only: '',
+      semi: ';x',
+      eq: 'a=b',
+      url: 'https://x/#frag',
+    });
   });
 
   it('gives the last occurrence across duplicate keys and duplicate sections', () => {
@@ -563,15 +623,55 @@ describe('performance', () => {
 // Property tests
 
 const eolArb = fc.constantFrom('\n', '\r\n');
-const keyArb = fc.constantFrom('aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'region', 'output', 'k', 'x.y', 'key-with-dash', 'mfa_serial', 's3');
+const keyArb = fc.constantFrom(
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'region',
+  'output',
+  'k',
+  'x.y',
+  'key-with-dash',
+  'mfa_serial',
+  's3',
+);
 /** Values as bytes in the file: UTF-8, latin1 (invalid UTF-8), characters that look like syntax. */
 const rawValueArb = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('', 'us-east-1', 'json', 'a=b', 'v#notcomment', 'v;x', 'arn:aws:iam::123456789012:mfa/me', 'caf\xc3\xa9', '\xe9\xff', 'voil\xc3\xa0', '[x]', '"quoted"'),
+  fc.constantFrom(
+    '',
+    'us-east-1',
+    'json',
+    'a=b',
+    'v#notcomment',
+    'v;x',
+    'arn:aws:iam::123456789012:mfa/me',
+    'caf\xc3\xa9',
+    '\xe9\xff',
+    'voil\xc3\xa0',
+    '[x]',
+    '"quoted"',
+  ),
   fc.stringMatching(/^[A-Za-z0-9+/=_.-]{1,12}$/),
 );
-const sectionArb = fc.constantFrom('default', 'dev', 'profile dev', 'profile a.b', 'name with spaces', 'sso-session corp', 'caf\xc3\xa9', 'x.y.z', ' spaced ');
-const commentArb = fc.tuple(fc.constantFrom('', ' ', '\t', '    '), fc.constantFrom('#', ';'), fc.constantFrom('', ' note', ' k = v', ' [not a header]', ' \xe9\xff', ' caf\xc3\xa9')).map((p) => p.join(''));
+const sectionArb = fc.constantFrom(
+  'default',
+  'dev',
+  'profile dev',
+  'profile a.b',
+  'name with spaces',
+  'sso-session corp',
+  'caf\xc3\xa9',
+  'x.y.z',
+  ' spaced ',
+);
+const commentArb = fc
+  .tuple(
+    fc.constantFrom('', ' ', '\t', '    '),
+    fc.constantFrom('#', ';'),
+    fc.constantFrom('', ' note', ' k = v', ' [not a header]', ' \xe9\xff', ' caf\xc3\xa9'),
+  )
+  .map((p) => p.join(''));
 const blankArb = fc.constantFrom('', ' ', '\t', '  \t ');
 
 interface GenKey {
@@ -592,7 +692,10 @@ const keyItemArb: fc.Arbitrary<GenItem> = fc.record({
   value: rawValueArb,
   comment: fc.constantFrom('', ' # c', ' ;c', '\t# tab', '   ; x # y'),
   trailing: fc.constantFrom('', ' ', '\t'),
-  continuation: fc.array(fc.constantFrom('  max_concurrent_requests = 10', '\tmore text', '    x = y # c', '  caf\xc3\xa9 = \xe9'), { maxLength: 2 }),
+  continuation: fc.array(
+    fc.constantFrom('  max_concurrent_requests = 10', '\tmore text', '    x = y # c', '  caf\xc3\xa9 = \xe9'),
+    { maxLength: 2 },
+  ),
 });
 const itemArb: fc.Arbitrary<GenItem> = fc.oneof(
   { weight: 4, arbitrary: keyItemArb },
@@ -640,7 +743,10 @@ const apiValueArb = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9+/=_.:-]{1,20}$/),
 );
 const updateArb = fc.dictionary(keyArb, apiValueArb, { minKeys: 1, maxKeys: 4 });
-const targetArb = fc.oneof(sectionArb.map((s) => Buffer.from(s, 'latin1').toString('utf8')), fc.constant('brand new'));
+const targetArb = fc.oneof(
+  sectionArb.map((s) => Buffer.from(s, 'latin1').toString('utf8')),
+  fc.constant('brand new'),
+);
 
 describe('properties (fast-check, 1000 documents each)', () => {
   it('parse → toString is the identity', () => {
@@ -700,11 +806,17 @@ describe('properties (fast-check, 1000 documents each)', () => {
 
   it('the JS SDK reads the new values, and every other profile as before', async () => {
     await fc.assert(
-      fc.asyncProperty(docArb, targetArb, updateArb, fc.constantFrom('credentials' as const, 'config' as const), async (text, target, values, kind) => {
-        const doc = IniDocument.parse(text);
-        doc.set(target, values);
-        await expectSdkSees(text, doc.toString(), kind, target, values);
-      }),
+      fc.asyncProperty(
+        docArb,
+        targetArb,
+        updateArb,
+        fc.constantFrom('credentials' as const, 'config' as const),
+        async (text, target, values, kind) => {
+          const doc = IniDocument.parse(text);
+          doc.set(target, values);
+          await expectSdkSees(text, doc.toString(), kind, target, values);
+        },
+      ),
       { numRuns: 1000 },
     );
   }, 60_000);

@@ -154,11 +154,14 @@ describe('--max-age', () => {
     expect(doc.Statement[1]!.Condition).toEqual({ NumericGreaterThan: { 'aws:MultiFactorAuthAge': '5400' } });
   });
 
-  it.each(['0', '0s', '-5', '1.5', 'soon', '', '99999999999999999999'])('rejects %j as a usage error', async (value) => {
-    const error = await runError('--max-age', value);
-    expect(error.exitCode).toBe(ExitCode.Usage);
-    expect(error.message).toContain('--max-age');
-  });
+  it.each(['0', '0s', '-5', '1.5', 'soon', '', '99999999999999999999'])(
+    'rejects %j as a usage error',
+    async (value) => {
+      const error = await runError('--max-age', value);
+      expect(error.exitCode).toBe(ExitCode.Usage);
+      expect(error.message).toContain('--max-age');
+    },
+  );
 });
 
 describe('--allow', () => {
@@ -226,7 +229,7 @@ describe('--self-only', () => {
   const USER = 'arn:aws:iam::*:user/${aws:username}';
   const MFA = 'arn:aws:iam::*:mfa/${aws:username}';
 
-  it('grants the self-service on the caller\'s own user and device only', async () => {
+  it("grants the self-service on the caller's own user and device only", async () => {
     const doc = await policyOf('--self-only');
     const allow = doc.Statement.filter((s) => s.Effect === 'Allow');
     expect(allow).toEqual<Statement[]>([
@@ -269,7 +272,10 @@ describe('--self-only', () => {
     const doc = await policyOf('--self-only');
     const notAction = new Set(doc.Statement.at(-1)!.NotAction);
     const granted = doc.Statement.flatMap((s) => s.Action ?? []);
-    expect(granted.filter((a) => !notAction.has(a)).sort()).toEqual(['iam:DeactivateMFADevice', 'iam:DeleteVirtualMFADevice']);
+    expect(granted.filter((a) => !notAction.has(a)).sort()).toEqual([
+      'iam:DeactivateMFADevice',
+      'iam:DeleteVirtualMFADevice',
+    ]);
     for (const action of granted) expect(checkAction(action)).toBe(action);
   });
 });
@@ -311,9 +317,14 @@ describe('--format cloudformation-yaml / cloudformation-json', () => {
 
   it('uses --name and --description', async () => {
     const description = 'MFA: "required" ${aws:username} #1 - yes';
-    const template = parseYaml((await run('--format', 'cloudformation-yaml', '--name', 'TeamMfa', '--description', description)).stdout);
+    const template = parseYaml(
+      (await run('--format', 'cloudformation-yaml', '--name', 'TeamMfa', '--description', description)).stdout,
+    );
     expect(Object.keys(template.Resources)).toEqual(['TeamMfa']);
-    expect(template.Resources.TeamMfa.Properties).toMatchObject({ ManagedPolicyName: 'TeamMfa', Description: description });
+    expect(template.Resources.TeamMfa.Properties).toMatchObject({
+      ManagedPolicyName: 'TeamMfa',
+      Description: description,
+    });
   });
 
   it('the default description names the MFA age', async () => {
@@ -326,22 +337,86 @@ describe('--format cloudformation-yaml / cloudformation-json', () => {
     expect(error.exitCode).toBe(ExitCode.Usage);
   });
 
-  it.each(['x'.repeat(1001), 'two\nlines'])('rejects a --description that IAM or one line cannot hold', async (text) => {
-    expect((await runError('--format', 'terraform', '--description', text)).exitCode).toBe(ExitCode.Usage);
-  });
+  it.each(['x'.repeat(1001), 'two\nlines'])(
+    'rejects a --description that IAM or one line cannot hold',
+    async (text) => {
+      expect((await runError('--format', 'terraform', '--description', text)).exitCode).toBe(ExitCode.Usage);
+    },
+  );
 });
 
 describe('YAML writer', () => {
   const tricky = [
-    '43200', '0x1F', '1e3', '-1', '.5', '.inf', '.NaN', 'true', 'True', 'yes', 'No', 'on', 'OFF', 'y', 'n', 'null', 'Null',
-    '~', '', ' ', ' lead', 'trail ', '*', '*alias', '&anchor', '!tag', '%dir', '@at', '`tick', '|', '>', '?', ':', '-', '- x',
-    '#c', 'a #b', 'a: b', 'a:b', '{a}', '[b]', ',', '${aws:username}', '2012-10-17', '2010-09-09T00:00:00Z', '12:30',
-    '1_000', 'multi\nline', 'tab\there', 'quote"s', "apos'", 'back\\slash', 'é ü 日本', '\u0085', '\u007f', '\u0000', '\u2028',
-    'Deny', 'AWS::IAM::ManagedPolicy', '<<',
+    '43200',
+    '0x1F',
+    '1e3',
+    '-1',
+    '.5',
+    '.inf',
+    '.NaN',
+    'true',
+    'True',
+    'yes',
+    'No',
+    'on',
+    'OFF',
+    'y',
+    'n',
+    'null',
+    'Null',
+    '~',
+    '',
+    ' ',
+    ' lead',
+    'trail ',
+    '*',
+    '*alias',
+    '&anchor',
+    '!tag',
+    '%dir',
+    '@at',
+    '`tick',
+    '|',
+    '>',
+    '?',
+    ':',
+    '-',
+    '- x',
+    '#c',
+    'a #b',
+    'a: b',
+    'a:b',
+    '{a}',
+    '[b]',
+    ',',
+    '${aws:username}',
+    '2012-10-17',
+    '2010-09-09T00:00:00Z',
+    '12:30',
+    '1_000',
+    'multi\nline',
+    'tab\there',
+    'quote"s',
+    "apos'",
+    'back\\slash',
+    'é ü 日本',
+    '\u0085',
+    '\u007f',
+    '\u0000',
+    '\u2028',
+    'Deny',
+    'AWS::IAM::ManagedPolicy',
+    '<<',
   ];
 
   it('round-trips tricky strings, as values and as keys, through YAML 1.2 and 1.1 readers', () => {
-    const value = { list: tricky, map: Object.fromEntries(tricky.map((s, i) => [s, i % 2 ? s : [s]])), empty: [], none: {}, n: 5 };
+    const value = {
+      list: tricky,
+      map: Object.fromEntries(tricky.map((s, i) => [s, i % 2 ? s : [s]])),
+      empty: [],
+      none: {},
+      n: 5,
+    };
     const text = toYaml(value);
     expect(parseYaml(text)).toEqual(value);
     expect(parseYaml(text, { version: '1.1' })).toEqual(value);
@@ -391,16 +466,22 @@ describe('--format terraform', () => {
     'prints an aws_iam_policy resource whose jsonencode payload is the policy (%j)',
     async (extra) => {
       const hcl = (await run('--format', 'terraform', ...extra)).stdout;
-      expect(hcl.startsWith('resource "aws_iam_policy" "MfaEnforcement" {\n  name        = "MfaEnforcement"\n  description = "')).toBe(
-        true,
-      );
+      expect(
+        hcl.startsWith(
+          'resource "aws_iam_policy" "MfaEnforcement" {\n  name        = "MfaEnforcement"\n  description = "',
+        ),
+      ).toBe(true);
       expect(payload(hcl)).toEqual(await policyOf(...extra));
       // No live interpolation or template directive is left.
       expect(hcl).not.toMatch(/(?<!\$)\$\{/);
       expect(hcl).not.toMatch(/(?<!%)%\{/);
       // Brackets balance (outside strings nothing else is emitted).
       const code = hcl.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-      for (const [open, close] of [['{', '}'], ['[', ']'], ['(', ')']] as const) {
+      for (const [open, close] of [
+        ['{', '}'],
+        ['[', ']'],
+        ['(', ')'],
+      ] as const) {
         expect(code.split(open).length).toBe(code.split(close).length);
       }
     },
@@ -413,7 +494,9 @@ describe('--format terraform', () => {
   });
 
   it('uses --name and escapes --description for HCL', async () => {
-    const hcl = (await run('--format', 'terraform', '--name', 'TeamMfa', '--description', 'Use ${var} and %{if} "quoted" \\ here')).stdout;
+    const hcl = (
+      await run('--format', 'terraform', '--name', 'TeamMfa', '--description', 'Use ${var} and %{if} "quoted" \\ here')
+    ).stdout;
     expect(hcl).toContain('resource "aws_iam_policy" "TeamMfa" {\n  name        = "TeamMfa"\n');
     expect(hcl).toContain('  description = "Use $${var} and %%{if} \\"quoted\\" \\\\ here"\n');
   });
@@ -447,7 +530,8 @@ describe('command line', () => {
     let help = '';
     policy.configureOutput({ writeOut: (s) => (help += s) }).exitOverride();
     expect(() => policy.parse(['--help'], { from: 'user' })).toThrow(CommanderError);
-    for (const flag of ['--max-age', '--allow', '--self-only', '--format', '--name', '--description']) expect(help).toContain(flag);
+    for (const flag of ['--max-age', '--allow', '--self-only', '--format', '--name', '--description'])
+      expect(help).toContain(flag);
     expect(help).toContain('--max-mfa-age');
     expect(help).toContain('cloudformation-yaml');
     expect(help).toContain('$ aws-mfa-refresh policy');
@@ -473,7 +557,8 @@ describe('command line', () => {
 
 describe('actions', () => {
   it('every default, known and permission-less action passes its own check', () => {
-    for (const action of [...DEFAULT_ACTIONS, ...PERMISSIONLESS_ACTIONS.map((a) => a.action)]) expect(checkAction(action)).toBe(action);
+    for (const action of [...DEFAULT_ACTIONS, ...PERMISSIONLESS_ACTIONS.map((a) => a.action)])
+      expect(checkAction(action)).toBe(action);
     for (const [service, names] of Object.entries(KNOWN_ACTIONS)) {
       expect(names.length).toBeGreaterThan(10);
       expect(new Set(names).size).toBe(names.length);
@@ -490,7 +575,9 @@ describe('actions', () => {
       expect(why.length).toBeGreaterThan(20);
     }
     expect(actionDocUrl('iam:GetUser')).toBe('https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html');
-    expect(actionDocUrl('sts:GetCallerIdentity')).toBe('https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html');
+    expect(actionDocUrl('sts:GetCallerIdentity')).toBe(
+      'https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html',
+    );
     expect(actionDocUrl('iam:PassRole')).toMatch(/list_awsidentityandaccessmanagementiam\.html$/);
     expect(actionDocUrl('sts:TagSession')).toMatch(/list_awssecuritytokenservice\.html$/);
   });
@@ -503,7 +590,8 @@ describe('actions', () => {
   });
 
   it('knows the usual service prefixes', () => {
-    for (const prefix of ['iam', 'sts', 's3', 'ec2', 'kms', 'execute-api', 'rds-db', 'sso']) expect(SERVICE_PREFIXES.has(prefix)).toBe(true);
+    for (const prefix of ['iam', 'sts', 's3', 'ec2', 'kms', 'execute-api', 'rds-db', 'sso'])
+      expect(SERVICE_PREFIXES.has(prefix)).toBe(true);
     expect(SERVICE_PREFIXES.has('s4')).toBe(false);
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatTimestamp, holdsLongTermKeys, parseTimestamp, readSession } from '../../src/profiles/session.js';
+import {
+  formatDuration,
+  formatTimestamp,
+  holdsLongTermKeys,
+  parseTimestamp,
+  readSession,
+} from '../../src/profiles/session.js';
 
 describe('parseTimestamp', () => {
   it('reads our ISO format, aws-mfa UTC format and saml2aws offsets', () => {
@@ -10,7 +16,8 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('"2026-11-28T06:05:42Z"')?.toISOString()).toBe('2026-11-28T06:05:42.000Z');
   });
   it('rejects anything else', () => {
-    for (const v of ['', 'tomorrow', '2026-13-40T99:00:00Z', '1764309942']) expect(parseTimestamp(v), v).toBeUndefined();
+    for (const v of ['', 'tomorrow', '2026-13-40T99:00:00Z', '1764309942'])
+      expect(parseTimestamp(v), v).toBeUndefined();
   });
   it('formats without milliseconds', () => {
     expect(formatTimestamp(new Date('2026-11-28T06:05:42.789Z'))).toBe('2026-11-28T06:05:42Z');
@@ -30,11 +37,17 @@ describe('readSession', () => {
     expect(s.limitedByMfaAge).toBe(true);
   });
   it('reads aws-mfa and saml2aws expirations', () => {
-    expect(readSession({ ...base, expiration: '2026-11-28 06:00:00' }, 43200)?.expiration.toISOString()).toBe('2026-11-28T06:00:00.000Z');
-    expect(readSession({ ...base, x_security_token_expires: '2026-11-28T07:00:00+01:00' }, 43200)?.expiration.toISOString()).toBe('2026-11-28T06:00:00.000Z');
+    expect(readSession({ ...base, expiration: '2026-11-28 06:00:00' }, 43200)?.expiration.toISOString()).toBe(
+      '2026-11-28T06:00:00.000Z',
+    );
+    expect(
+      readSession({ ...base, x_security_token_expires: '2026-11-28T07:00:00+01:00' }, 43200)?.expiration.toISOString(),
+    ).toBe('2026-11-28T06:00:00.000Z');
   });
   it('has no session without a token or a readable expiration', () => {
-    expect(readSession({ aws_access_key_id: 'AKIA', aws_secret_access_key: 's', expiration: '2026-11-28T06:00:00Z' }, 43200)).toBeUndefined();
+    expect(
+      readSession({ aws_access_key_id: 'AKIA', aws_secret_access_key: 's', expiration: '2026-11-28T06:00:00Z' }, 43200),
+    ).toBeUndefined();
     expect(readSession({ ...base }, 43200)).toBeUndefined();
     expect(readSession(undefined, 43200)).toBeUndefined();
   });
@@ -43,8 +56,12 @@ describe('readSession', () => {
 describe('holdsLongTermKeys', () => {
   it('is true for keys without a token, false for sessions and empty profiles', () => {
     expect(holdsLongTermKeys({ aws_access_key_id: 'AKIA', aws_secret_access_key: 's' })).toBe(true);
-    expect(holdsLongTermKeys({ aws_access_key_id: 'ASIA', aws_secret_access_key: 's', aws_session_token: 't' })).toBe(false);
-    expect(holdsLongTermKeys({ aws_access_key_id: 'ASIA', aws_secret_access_key: 's', aws_security_token: 't' })).toBe(false);
+    expect(holdsLongTermKeys({ aws_access_key_id: 'ASIA', aws_secret_access_key: 's', aws_session_token: 't' })).toBe(
+      false,
+    );
+    expect(holdsLongTermKeys({ aws_access_key_id: 'ASIA', aws_secret_access_key: 's', aws_security_token: 't' })).toBe(
+      false,
+    );
     expect(holdsLongTermKeys({ region: 'eu-west-1' })).toBe(false);
     expect(holdsLongTermKeys(undefined)).toBe(false);
   });

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { defaultFormat, renderEnv } from '../../src/cli/shell-env.js';
 
 const HOSTILE = {
-  AWS_SECRET_ACCESS_KEY: "it's $HOME `id` \\ \\\\ \"q\" $(echo no)",
+  AWS_SECRET_ACCESS_KEY: 'it\'s $HOME `id` \\ \\\\ "q" $(echo no)',
   AWS_SESSION_TOKEN: 'line one\nline two\r\n\ttab; rm -rf / #',
   AWS_ACCESS_KEY_ID: "'''",
 };
@@ -16,7 +16,11 @@ function roundTrip(shell: 'bash' | 'zsh' | 'fish'): Record<string, string> {
       ? `cat | source; for n in ${names.join(' ')}; printf '%s=' $n; printf '%s' "$$n" | od -An -tx1 | tr -d ' \\n'; echo; end`
       : `eval "$(cat)"; for n in ${names.join(' ')}; do printf '%s=' "$n"; eval "printf '%s' \\"\\$$n\\"" | od -An -tx1 | tr -d ' \\n'; echo; done`;
   const quiet = { bash: ['--norc', '--noprofile'], zsh: ['-f'], fish: ['--no-config'] }[shell];
-  const r = spawnSync(shell, [...quiet, '-c', script], { input: renderEnv(shell, HOSTILE, ['AWS_PROFILE']), encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const r = spawnSync(shell, [...quiet, '-c', script], {
+    input: renderEnv(shell, HOSTILE, ['AWS_PROFILE']),
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
   expect(r.stderr).toBe('');
   return Object.fromEntries(
     r.stdout
@@ -34,7 +38,9 @@ describe('renderEnv', () => {
     });
   }
   it('powershell doubles single quotes; dotenv escapes; json is JSON', () => {
-    expect(renderEnv('powershell', { A: "it's" }, ['AWS_PROFILE'])).toBe("Remove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\n$Env:A = 'it''s'\n");
+    expect(renderEnv('powershell', { A: "it's" }, ['AWS_PROFILE'])).toBe(
+      "Remove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\n$Env:A = 'it''s'\n",
+    );
     expect(renderEnv('dotenv', { A: 'x"y\\z\nw' })).toBe('A="x\\"y\\\\z\\nw"\n');
     expect(JSON.parse(renderEnv('json', HOSTILE))).toEqual(HOSTILE);
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkSerialNumber, checkSessionDuration, normaliseCode, parseDurationSeconds } from '../../src/config/values.js';
+import {
+  checkSerialNumber,
+  checkSessionDuration,
+  normaliseCode,
+  parseDurationSeconds,
+} from '../../src/config/values.js';
 import { ExitCode, UserError } from '../../src/errors.js';
 
 function usageError(fn: () => unknown): UserError {
@@ -23,7 +28,8 @@ describe('parseDurationSeconds', () => {
     expect(parseDurationSeconds('45s', '--duration')).toBe(45);
   });
   it('rejects the rest with the flag named', () => {
-    for (const v of ['', 'soon', '12x', '1h banana', '-5']) expect(usageError(() => parseDurationSeconds(v, '--duration')).message).toContain('--duration');
+    for (const v of ['', 'soon', '12x', '1h banana', '-5'])
+      expect(usageError(() => parseDurationSeconds(v, '--duration')).message).toContain('--duration');
   });
 });
 
@@ -38,7 +44,12 @@ describe('checkSessionDuration', () => {
 
 describe('checkSerialNumber', () => {
   it('accepts MFA ARNs in every partition and hardware serials', () => {
-    for (const v of ['arn:aws:iam::123456789012:mfa/alice', 'arn:aws-cn:iam::123456789012:mfa/path/alice', 'arn:aws-us-gov:iam::123456789012:mfa/a.b@c', 'GAHT12345678']) {
+    for (const v of [
+      'arn:aws:iam::123456789012:mfa/alice',
+      'arn:aws-cn:iam::123456789012:mfa/path/alice',
+      'arn:aws-us-gov:iam::123456789012:mfa/a.b@c',
+      'GAHT12345678',
+    ]) {
       expect(checkSerialNumber(` ${v} `)).toBe(v);
     }
   });
@@ -48,7 +59,9 @@ describe('checkSerialNumber', () => {
     expect(e.hint).toContain('arn:aws:iam::123456789012:mfa/alice');
   });
   it('rejects passkeys and junk', () => {
-    expect(usageError(() => checkSerialNumber('arn:aws:iam::123456789012:u2f/user/alice/key-ABC')).hint).toMatch(/cannot be used/);
+    expect(usageError(() => checkSerialNumber('arn:aws:iam::123456789012:u2f/user/alice/key-ABC')).hint).toMatch(
+      /cannot be used/,
+    );
     usageError(() => checkSerialNumber('short'));
     usageError(() => checkSerialNumber('arn:aws:s3:::bucket'));
   });
