@@ -169,9 +169,9 @@ export async function exportKeys(opts: ExportOptions): Promise<ExportResult> {
 
   let exact = false;
   await updateFile(files.credentials, (text) => {
-    const present = plaintextKeys(text, profile, files.credentials).key;
+    const { key: present, names } = plaintextKeys(text, profile, files.credentials);
     if (present?.id === key.accessKeyId && present.secret === key.secretAccessKey) return undefined; // already there
-    if (present || (text !== undefined && IniDocument.parse(text).get(profile, ID) !== undefined)) {
+    if (names.length) {
       throw new UserError(
         `[${profile}] in ${files.credentials} already holds other keys; exporting ${maskKeyId(key.accessKeyId)} would overwrite them.`,
         ExitCode.Credentials,

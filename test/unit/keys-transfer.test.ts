@@ -208,6 +208,10 @@ describe('SIGKILL in the middle (child processes, file store)', () => {
   async function killAt(op: 'import' | 'export', pause: number): Promise<string> {
     const child = startKeysChild(job(op), env(60));
     await child.waitForStderr('paused:', pause);
+    // No secret in the command line (the passphrase is in the environment: the documented risk of PASSPHRASE_ENV).
+    const cmdline = readFileSync(`/proc/${child.proc.pid}/cmdline`, 'latin1');
+    expect(cmdline).not.toContain(SECRET);
+    expect(cmdline).not.toContain(PASSPHRASE);
     child.proc.kill('SIGKILL');
     const { signal } = await child.exited;
     expect(child.stdout + child.stderr).not.toContain(SECRET);
