@@ -197,6 +197,21 @@ export async function exportKeys(opts: ExportOptions): Promise<ExportResult> {
   return { ref, accessKeyId: key.accessKeyId, exact, configChanged };
 }
 
+/**
+ * For `keys rotate`: replaces the stored key `oldAccessKeyId` of `ref` with `next` (already verified
+ * with AWS by the caller), and reads it back. Until this returns, the store holds the old key; the
+ * caller deletes the old key at AWS only afterwards.
+ */
+export async function replaceStoredKey(store: KeyStore, ref: KeyRef, oldAccessKeyId: string, next: LongTermKey): Promise<void> {
+  const current = await store.get(ref, oldAccessKeyId);
+  if (!current) throw new KeyStoreError(`${store.location} holds no key for profile "${ref.profile}" to replace.`, 'See `aws-mfa-refresh keys list`.');
+  await store.put(ref, next);
+  const back = await store.get(ref, next.accessKeyId);
+  if (back?.secretAccessKey !== next.secretAccessKey) {
+    throw new KeyStoreError(`${store.location} did not give back the new key ${maskKeyId(next.accessKeyId)} of profile "${ref.profile}".`, 'Keep the old key active; run the rotation again.');
+  }
+}
+
 /** Removes the credential_process line import added (only that exact command; a user's own stays). */
 async function removeCredentialProcess(config: string, profile: string): Promise<boolean> {
   const section = configSectionName(profile);

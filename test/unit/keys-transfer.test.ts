@@ -13,7 +13,7 @@ import { EncryptedFileStore, PASSPHRASE_ENV } from '../../src/keys/encrypted-fil
 import { KeyIndex } from '../../src/keys/key-index.js';
 import { KeychainStore } from '../../src/keys/keychain-store.js';
 import type { KeyStore } from '../../src/keys/key-store.js';
-import { credentialProcessCommand, exportKeys, importKeys, plaintextKeys } from '../../src/keys/transfer.js';
+import { credentialProcessCommand, exportKeys, importKeys, plaintextKeys, replaceStoredKey } from '../../src/keys/transfer.js';
 import { cleanupKeysChildren, startKeysChild, type Job } from '../support/keys-child.js';
 import { secretServiceMissing, startBus, type SessionBus } from '../support/secret-service.js';
 
@@ -163,6 +163,19 @@ describe('import and export with the file store', () => {
     expect(read(files.credentials)).toBe(CREDENTIALS);
     expect(read(files.config)).toBe(CONFIG);
     expect(readFileSync(join(dir, 'keys.enc')).equals(keyFile)).toBe(true);
+  });
+
+  it('replaceStoredKey (rotation): only over the expected old key; the new key reads back', async () => {
+    const store = fileStore();
+    const ref = { profile: 'dev', credentialsFile: files.credentials };
+    await importKeys({ store, profile: 'dev', files });
+    const next = { accessKeyId: 'AKIANEWNEWNEWNEWNEW1', secretAccessKey: 'new-secret', createdAt: '2026-11-29T09:00:00.000Z' };
+    const wrongOld = await userError(replaceStoredKey(store, ref, 'AKIANOTTHEOLDKEY0001', next));
+    expect(wrongOld.exitCode).toBe(ExitCode.KeyStore);
+    expect((await store.get(ref))?.accessKeyId).toBe(ID);
+    await replaceStoredKey(store, ref, ID, next);
+    expect(await store.get(ref, next.accessKeyId)).toEqual(next);
+    expect((await store.list()).map((l) => l.accessKeyId)).toEqual(['AKIA…NEW1']);
   });
 
   it('credential_process quotes profile names the shell and botocore would split', () => {
