@@ -2,6 +2,7 @@
  * The keychain store against a real Secret Service: GNOME Keyring on a private D-Bus session bus
  * (test/support/secret-service.ts). Entries are checked with secret-tool, libsecret's own client.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +125,30 @@ describe.skipIf(missing !== undefined)(`keychain store on GNOME Keyring${missing
       expect(result.error).toContain('The name org.freedesktop.secrets was not provided by any .service files');
     } finally {
       await bare.stop();
+    }
+  });
+
+  it('a locked keyring: reading fails at once with exit 12 and an unlock hint (no prompter here, no hang)', async () => {
+    // Its own bus and keyring, used from child processes: the native library keeps its first session bus connection.
+    const other = await startBus();
+    try {
+      const env = { ...process.env, ...other.env, TEST_SECRET: SECRET };
+      const target = { store: 'keychain' as const, profile: 'dev', credentials: '/home/u/.aws/credentials' };
+      const put = startKeysChild({ op: 'put', ...target, accessKeyId: ID, secretFrom: 'env' }, env);
+      expect(await put.result(), put.stderr).toEqual({ ok: true });
+      try {
+        execFileSync('secret-tool', ['lock', '--collection=login'], { env, stdio: 'ignore' });
+      } catch {
+        /* secret-tool 0.20 exits 1 after locking */
+      }
+      const get = startKeysChild({ op: 'get', ...target }, env);
+      const result = await get.result();
+      expect((await get.exited).code).toBe(ExitCode.KeyStore);
+      expect(result.error).toMatch(/^Cannot read the keys of profile "dev" in the Secret Service keyring: .*unlock prompt was dismissed\.$/);
+      expect(result.hint).toMatch(/^Unlock the keyring/);
+      expect(put.stdout + put.stderr + get.stdout + get.stderr).not.toContain(SECRET);
+    } finally {
+      await other.stop();
     }
   });
 
