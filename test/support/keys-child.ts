@@ -21,15 +21,16 @@ export type Job =
   | { op: 'export'; store: 'file' | 'keychain'; profile: string; credentials: string; config: string; keyFile?: string }
   | { op: 'put'; store: 'file' | 'keychain'; profile: string; credentials: string; keyFile?: string; accessKeyId: string; secretFrom: 'env' }
   | { op: 'get'; store: 'file' | 'keychain'; profile: string; credentials: string; keyFile?: string; expected?: string }
-  | { op: 'probe'; store: 'keychain' };
+  | { op: 'probe'; store: 'keychain' }
+  | { op: 'credential-process'; store: 'file' | 'keychain'; profile: string; credentials: string; keyFile?: string };
 
 const RUNNER = `
 import { createHash } from 'node:crypto';
 const base = process.argv[2];
 const keys = await import(base + '/keys/index.js');
 const transfer = await import(base + '/keys/transfer.js');
-let input = '';
-for await (const chunk of process.stdin) input += chunk;
+let input = process.env.AMR_TEST_JOB ?? '';
+if (!input) for await (const chunk of process.stdin) input += chunk;
 const job = JSON.parse(input);
 const cost = { log2N: 12, r: 8, p: 1 };
 async function open() {
@@ -43,6 +44,11 @@ try {
   const files = { credentials: job.credentials, config: job.config };
   const ref = { profile: job.profile, credentialsFile: job.credentials };
   let result;
+  if (job.op === 'credential-process') {
+    // What \`keys credential-process\` will do: the one place the secret goes to stdout, for the AWS CLI/SDK that asked.
+    process.stdout.write(keys.credentialProcessOutput(await store.get(ref)));
+    process.exit(0);
+  }
   if (job.op === 'probe') result = { ok: true };
   else if (job.op === 'import') result = await transfer.importKeys({ store, profile: job.profile, files, credentialProcess: job.credentialProcess });
   else if (job.op === 'export') result = await transfer.exportKeys({ store, profile: job.profile, files });
@@ -93,6 +99,11 @@ function build(): string {
 /** Removes the transpiled modules (call in afterAll). */
 export function cleanupKeysChildren(): void {
   rmSync(OUT, { recursive: true, force: true });
+}
+
+/** argv of a child that runs the job given in AMR_TEST_JOB (for a credential_process line). */
+export function keysChildCommand(): string[] {
+  return [process.execPath, build(), pathToFileURL(join(OUT, 'src')).href];
 }
 
 export interface KeysChild {

@@ -4,6 +4,7 @@
  * credentials file or in the store.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { KeyIndex } from '../../src/keys/key-index.js';
 import { KeychainStore } from '../../src/keys/keychain-store.js';
 import type { KeyStore } from '../../src/keys/key-store.js';
 import { credentialProcessCommand, exportKeys, importKeys, plaintextKeys, replaceStoredKey } from '../../src/keys/transfer.js';
-import { cleanupKeysChildren, startKeysChild, type Job } from '../support/keys-child.js';
+import { cleanupKeysChildren, keysChildCommand, startKeysChild, type Job } from '../support/keys-child.js';
 import { secretServiceMissing, startBus, type SessionBus } from '../support/secret-service.js';
 
 const root = mkdtempSync(join(tmpdir(), 'keys-transfer-'));
@@ -176,6 +177,32 @@ describe('import and export with the file store', () => {
     await replaceStoredKey(store, ref, ID, next);
     expect(await store.get(ref, next.accessKeyId)).toEqual(next);
     expect((await store.list()).map((l) => l.accessKeyId)).toEqual(['AKIA…NEW1']);
+  });
+
+  it('after import, botocore (the AWS CLI) gets the long-term keys through credential_process', async () => {
+    const store = fileStore();
+    await importKeys({ store, profile: 'dev', files });
+    // The CLI's `keys credential-process` stands in as the test child doing the same call (the command is not built yet).
+    const command = keysChildCommand().join(' ');
+    writeFileSync(files.config, read(files.config).replace(credentialProcessCommand('dev'), command));
+    const job: Job = { op: 'credential-process', store: 'file', profile: 'dev', credentials: files.credentials, keyFile: join(dir, 'keys.enc') };
+    const script = [
+      'import botocore.session, hashlib',
+      "c = botocore.session.Session(profile='dev').get_credentials().get_frozen_credentials()",
+      "print(c.access_key, hashlib.sha256(c.secret_key.encode()).hexdigest(), c.token)",
+    ].join('\n');
+    const out = execFileSync('python3', ['-c', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        AWS_CONFIG_FILE: files.config,
+        AWS_SHARED_CREDENTIALS_FILE: files.credentials,
+        [PASSPHRASE_ENV]: PASSPHRASE,
+        AMR_TEST_JOB: JSON.stringify(job),
+      },
+    });
+    expect(out.trim()).toBe(`${ID} ${createHash('sha256').update(SECRET).digest('hex')} None`);
   });
 
   it('credential_process quotes profile names the shell and botocore would split', () => {
