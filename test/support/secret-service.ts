@@ -39,6 +39,8 @@ export interface SessionBus {
   /** HOME, XDG_* and DBUS_SESSION_BUS_ADDRESS for processes that should use this bus. */
   env: Record<string, string>;
   dir: string;
+  /** Whether the keyring daemon still runs (and what it said when it exited): for failure messages. */
+  state(): string;
   /** `secret-tool search --all service aws-mfa-refresh`: attribute lines (secrets dropped). */
   searchEntries(): Promise<string[]>;
   stop(): Promise<void>;
@@ -90,6 +92,7 @@ export async function startBus(opts: { keyring?: boolean } = {}): Promise<Sessio
 `,
   );
   const children: ChildProcess[] = [];
+  let keyringState = opts.keyring ?? true ? 'gnome-keyring-daemon running' : 'no keyring';
   const stop = async () => {
     for (const child of children.reverse()) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -118,6 +121,7 @@ export async function startBus(opts: { keyring?: boolean } = {}): Promise<Sessio
       children.push(keyring);
       let keyringErr = '';
       keyring.stderr!.on('data', (d: Buffer) => (keyringErr += d.toString()));
+      keyring.on('exit', (code, signal) => (keyringState = `gnome-keyring-daemon exited (${code ?? signal}): ${keyringErr.trim()}`));
       keyring.stdin!.end(KEYRING_PASSWORD); // --unlock reads the login keyring's password from stdin
       for (let i = 0; !(await nameHasOwner(env, 'org.freedesktop.secrets')); i++) {
         if (keyring.exitCode !== null || i > 200) throw new Error(`gnome-keyring-daemon did not come up: ${keyringErr}`);
@@ -128,6 +132,7 @@ export async function startBus(opts: { keyring?: boolean } = {}): Promise<Sessio
       address,
       env,
       dir,
+      state: () => keyringState,
       async searchEntries() {
         const { stdout, stderr } = await run('secret-tool', ['search', '--all', 'service', 'aws-mfa-refresh'], { env: { ...process.env, ...env } }).catch(
           (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),

@@ -349,7 +349,9 @@ describe.skipIf(missing !== undefined)(`import and export with the keychain (GNO
       writeFileSync(files.credentials, CREDENTIALS, { mode: 0o600 });
       writeFileSync(files.config, CONFIG, { mode: 0o600 });
       const child = startKeysChild(job, childEnv(60));
-      await child.waitForStderr('paused:', k);
+      await child.waitForStderr('paused:', k).catch((error: Error) => {
+        throw new Error(`${error.message} [${bus.state()}]`);
+      });
       child.proc.kill('SIGKILL');
       await child.exited;
       expect(child.stdout + child.stderr).not.toContain(SECRET);
