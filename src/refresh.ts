@@ -101,6 +101,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
   const current = readSession(files.credentials[profile], maxMfaAge);
   if (current && !opts.force && current.usableUntil.getTime() > now + minRemaining * 1000) {
     io.debug(`session valid until ${current.usableUntil.toISOString()}; nothing to do`);
+    await (await import('./shell/record.js')).recordRefresh({ profile, ...current, minRemainingSeconds: minRemaining, credentialsFile: paths.credentials });
     return {
       profile, sourceProfile, refreshed: false, expiration: current.expiration, usableUntil: current.usableUntil,
       ...(current.device && { serialNumber: current.device }), credentialsFile: paths.credentials, warnings: [],
@@ -172,6 +173,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo): Promise<Refr
     io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
   }
 
+  await (await import('./shell/record.js')).recordRefresh({ profile, usableUntil: usableUntil(credentials.expiration, issued, maxMfaAge), expiration: credentials.expiration, issued, minRemainingSeconds: minRemaining, credentialsFile: paths.credentials });
   return {
     profile, sourceProfile, refreshed: true, expiration: credentials.expiration, usableUntil: usableUntil(credentials.expiration, issued, maxMfaAge),
     serialNumber, credentialsFile: paths.credentials, warnings,

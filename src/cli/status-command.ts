@@ -41,6 +41,8 @@ Examples:
       const files = await loadFiles();
       const names = flags.all ? sessionProfiles(files) : [targetProfileName(flags.profile)];
       const states = names.map((name) => judge(name, files.credentials[name], maxMfaAge, minRemaining));
+      const { recordStatus } = await import('../shell/record.js');
+      await Promise.all(states.map((s) => recordStatus(s.profile, s.session && { ...s.session, minRemainingSeconds: minRemaining, credentialsFile: files.paths.credentials })));
       if (flags.json) {
         const rows = states.map(toJson);
         process.stdout.write(`${JSON.stringify(flags.all ? rows : rows[0])}\n`);
