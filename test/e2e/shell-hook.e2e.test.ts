@@ -23,6 +23,9 @@ interface ShellBox {
   env: NodeJS.ProcessEnv;
   hookFile: string;
   stampFile: string;
+  rcFile: string;
+  /** The line `init --install` printed. */
+  sourceLine: string;
   /** An interactive shell in a terminal; under strace when `trace` names an output file. */
   start(trace?: string): PtySession;
   /** Runs the CLI with the shell's environment. */
@@ -71,6 +74,8 @@ async function shellBox(shell: Shell, initArgs: string[] = []): Promise<ShellBox
     env,
     hookFile: join(s.home, '.local', 'share', 'aws-mfa-refresh', `hook.${shell}`),
     stampFile: join(s.home, '.local', 'state', 'aws-mfa-refresh', 'stamps', 'default'),
+    rcFile: rc.file,
+    sourceLine: line,
     start: (trace) => spawnCli([], env, trace ? ['strace', '-f', '-qq', '-s', '200', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', trace, ...argv] : argv),
     cli,
   };
@@ -218,6 +223,24 @@ describe.each(SHELLS)('the %s hook', (shell) => {
     await drawPromptsAndExit(term, shell, prompt, 3);
     const notices = term.screen().match(/aws-mfa-refresh: the session of profile "default" ends in 1h[23]\dm; run: aws-mfa-refresh/g) ?? [];
     expect(notices).toHaveLength(1);
+  });
+
+  it("keeps the shell's other prompt hooks and the last command's exit status for the prompt", async () => {
+    const box = await shellBox(shell);
+    await box.s.writeCredentials(sessionSection(11 * HOUR));
+    expect((await box.cli(['status'])).code).toBe(0);
+    const rc = {
+      bash: `mine() { MINE=mine; }\nPROMPT_COMMAND=(mine)\nPS1='[$AWS_MFA_PROMPT] rc=$? $MINE\\$ '\n`,
+      zsh: `setopt prompt_subst\nmine() { MINE=mine }\nprecmd_functions=(mine)\nPS1='[$AWS_MFA_PROMPT] rc=%? $MINE%# '\n`,
+      fish: `set -g fish_greeting\nfunction mine --on-event fish_prompt; set -g MINE mine; end\nfunction fish_prompt; printf '[%s] rc=%s %s> ' "$AWS_MFA_PROMPT" $status "$MINE"; end\n`,
+    }[shell];
+    await writeFile(box.rcFile, `${rc}${box.sourceLine}\n`);
+    const term = box.start();
+    await term.waitFor(/\[default (10h5\d|11h0)m\] rc=0 mine[#>] /);
+    term.type('false\r');
+    await term.waitFor(/\[default (10h5\d|11h0)m\] rc=1 mine[#>] /);
+    term.type('exit\r');
+    await term.exit;
   });
 
   it('--wrap-aws: `aws` runs the real aws with no other process while usable, and refreshes first when not', async () => {
