@@ -136,6 +136,10 @@ _amr_ensure() {
   local s=$?
   [[ $s == 0 ]] && return 0
   [[ -t 0 && -t 2 ]] || return 0
+  if ! command -v aws-mfa-refresh > /dev/null; then
+    printf 'aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile "%s".\n' "$_amr_p" >&2
+    return 0
+  fi
   if [[ $s == 2 ]]; then command aws-mfa-refresh status -q --profile "$_amr_p" && return 0; fi
   command aws-mfa-refresh --profile "$_amr_p"
 }
@@ -261,6 +265,10 @@ _amr_ensure() {
   local s=$?
   (( s == 0 )) && return 0
   [[ -t 0 && -t 2 ]] || return 0
+  if (( ! \${+commands[aws-mfa-refresh]} )); then
+    print -ru2 -- "aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile \"$_amr_p\"."
+    return 0
+  fi
   if (( s == 2 )); then command aws-mfa-refresh status -q --profile $_amr_p && return 0; fi
   command aws-mfa-refresh --profile $_amr_p
 }
@@ -383,6 +391,10 @@ function _amr_ensure
     set -l s $status
     test $s -eq 0; and return 0
     test -t 0 -a -t 2; or return 0
+    if not command -q aws-mfa-refresh
+        printf 'aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile "%s".\n' $_amr_p >&2
+        return 0
+    end
     if test $s -eq 2
         command aws-mfa-refresh status -q --profile $_amr_p; and return 0
     end

@@ -24,6 +24,8 @@ interface ShellBox {
   hookFile: string;
   stampFile: string;
   rcFile: string;
+  /** The interactive shell's command line. */
+  argv: string[];
   /** The line `init --install` printed. */
   sourceLine: string;
   /** An interactive shell in a terminal; under strace when `trace` names an output file. */
@@ -75,6 +77,7 @@ async function shellBox(shell: Shell, initArgs: string[] = []): Promise<ShellBox
     hookFile: join(s.home, '.local', 'share', 'aws-mfa-refresh', `hook.${shell}`),
     stampFile: join(s.home, '.local', 'state', 'aws-mfa-refresh', 'stamps', 'default'),
     rcFile: rc.file,
+    argv,
     sourceLine: line,
     start: (trace) => spawnCli([], env, trace ? ['strace', '-f', '-qq', '-s', '200', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', trace, ...argv] : argv),
     cli,
@@ -188,6 +191,18 @@ describe.each(SHELLS)('the %s hook', (shell) => {
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
     expect((await processesOf(trace)).execs).toEqual([expect.stringMatching(new RegExp(`^${shell} `))]);
+  });
+
+  it('says in one line, in a terminal, that it cannot refresh when aws-mfa-refresh is not on PATH', async () => {
+    const box = await shellBox(shell);
+    await box.s.writeCredentials(sessionSection(-HOUR));
+    expect((await box.cli(['status'])).code).toBe(1);
+    const term = spawnCli([], { ...box.env, PATH: '/usr/bin:/bin' }, box.argv);
+    await term.waitFor('aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile "default".');
+    await waitCount(term, promptRe('default expired'), 1);
+    term.type('exit\r');
+    await term.exit;
+    expect(term.screen()).not.toMatch(/command not found|Unknown command/);
   });
 
   it('asks `status -q` (one Node start) when the credentials file changed after the stamp, which re-stamps', async () => {
