@@ -517,7 +517,8 @@ function global:Get-AmrState {
 }
 
 function global:Test-AmrTerminal {
-  return -not [Console]::IsInputRedirected -and -not [Console]::IsErrorRedirected -and [Environment]::UserInteractive
+  $nonInteractive = [Environment]::GetCommandLineArgs() -match '^-noni'
+  return -not [Console]::IsInputRedirected -and -not [Console]::IsErrorRedirected -and [Environment]::UserInteractive -and -not $nonInteractive
 }
 
 # In a terminal, makes the session usable: nothing when the stamp says it is, else status -q (when the
@@ -528,10 +529,11 @@ function global:Invoke-AmrEnsure {
   $bin = Get-Command aws-mfa-refresh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
   if (-not $bin) { return $false }
   if ($s.State -eq 2) {
-    & $bin status -q --profile $s.Profile
+    & $bin status -q --profile $s.Profile | Out-Host
     if ($LASTEXITCODE -eq 0) { return $true }
   }
-  & $bin --profile $s.Profile
+  # To the host, not into this function's output: the person sees the refresh's result line.
+  & $bin --profile $s.Profile | Out-Host
   return $LASTEXITCODE -eq 0
 }
 

@@ -63,6 +63,9 @@ describe('the PowerShell hook (pwsh is not installable here: its text is checked
     expect(plain).toMatch(/if \(\$s\.State -eq 0 -or -not \(Test-AmrTerminal\)\) \{ return \$true \}/);
     expect(plain).toMatch(/if \(\$s\.State -eq 2\) \{\s*& \$bin status -q --profile \$s\.Profile/);
     expect(plain).toContain('[Console]::IsInputRedirected');
+    expect(plain).toContain("GetCommandLineArgs() -match '^-noni'"); // pwsh -NonInteractive
+    // The refresh's output goes to the host, not into the function's return value.
+    expect(plain).toContain('& $bin --profile $s.Profile | Out-Host\n  return $LASTEXITCODE -eq 0');
   });
 
   it('defines aws only with --wrap-aws, calling the real aws application with the same arguments', () => {
