@@ -108,16 +108,23 @@ else
   }
 fi
 
-# Sets _amr_p (the profile) and _amr_left (seconds the session has left);
-# returns 0 usable, 1 refresh due, 2 unknown (no stamp, or the credentials file changed after it).
+# Sets _amr_p (the profile) and _amr_left (seconds the session has left); returns 0 usable, 1 refresh due,
+# 2 unknown (no stamp, or the credentials file changed after it), 3 leave alone (see _amr_ensure).
 _amr_state() {
   _amr_p=\${_amr_profile_flag:-\${AWS_PROFILE:-default}}
   _amr_left=
   local creds=\${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}
+  local config=\${AWS_CONFIG_FILE:-$HOME/.aws/config}
   case $creds in '~/'*) creds=$HOME/\${creds#'~/'} ;; esac
-  local stamp=\${XDG_STATE_HOME:-$HOME/.local/state}/aws-mfa-refresh/stamps/$_amr_p
+  case $config in '~/'*) config=$HOME/\${config#'~/'} ;; esac
+  local dir=\${XDG_STATE_HOME:-$HOME/.local/state}/aws-mfa-refresh
+  local stamp=$dir/stamps/$_amr_p
+  _amr_skip=$dir/skip/$_amr_p
   case $_amr_p in */* | . | ..) return 2 ;; esac
-  [[ -f $stamp && -f $creds && ! $creds -nt $stamp ]] || return 2
+  if ! [[ -f $stamp && -f $creds && ! $creds -nt $stamp ]]; then
+    [[ -f $_amr_skip && ! $creds -nt $_amr_skip && ! $config -nt $_amr_skip ]] && return 3
+    return 2
+  fi
   local v ok until mtime file
   read -r v ok until mtime file < "$stamp" || return 2
   [[ $v == 1 && $file == "$creds" ]] || return 2
@@ -133,8 +140,8 @@ _amr_state() {
 # stamp cannot tell) and the refresh, which asks for the code. Without a terminal: nothing, silently.
 _amr_ensure() {
   _amr_state
-  local s=$?
-  [[ $s == 0 ]] && return 0
+  local s=$? rc
+  [[ $s == 0 || $s == 3 ]] && return 0
   [[ -t 0 && -t 2 ]] || return 0
   if ! command -v aws-mfa-refresh > /dev/null; then
     printf 'aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile "%s".\n' "$_amr_p" >&2
@@ -142,14 +149,26 @@ _amr_ensure() {
   fi
   if [[ $s == 2 ]]; then command aws-mfa-refresh status -q --profile "$_amr_p" && return 0; fi
   command aws-mfa-refresh --profile "$_amr_p"
+  rc=$?
+  # Exit 5 (no long-term keys) or 7 (a profile of another kind, SSO for one): this profile takes no session
+  # from us. Say it once, not at every shell start: until an AWS file changes, leave it alone.
+  if [[ $rc == 5 || $rc == 7 ]]; then
+    [[ -d \${_amr_skip%/*} ]] && : >| "$_amr_skip"
+    return 0
+  fi
+  return $rc
 }
 
-# Sets AWS_MFA_PROMPT ("default 3h12m", "default expired", "default ?" when only status can tell);
+# Sets AWS_MFA_PROMPT ("default 3h12m", "default expired", "default ?" when only status can tell, empty when
+# the profile is left alone);
 # with an argument also prints, once per shell, a notice when less than the warn-within time is left.
 _amr_render() {
   local h m hint
   _amr_state
-  if [[ $? == 2 ]]; then AWS_MFA_PROMPT="$_amr_p ?"; return 0; fi
+  case $? in
+    2) AWS_MFA_PROMPT="$_amr_p ?"; return 0 ;;
+    3) AWS_MFA_PROMPT=; return 0 ;;
+  esac
   if (( _amr_left <= 0 )); then
     AWS_MFA_PROMPT="$_amr_p expired"
   else
@@ -219,7 +238,7 @@ const ZSH = String.raw`
 
 typeset -g _amr_profile_flag=@@PROFILE@@
 typeset -g _amr_warn_within=@@WARN@@
-typeset -g _amr_warned= _amr_p= _amr_left= _amr_t0=
+typeset -g _amr_warned= _amr_p= _amr_left= _amr_t0= _amr_skip=
 zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
 zmodload -F zsh/stat b:zstat 2>/dev/null
 
@@ -232,17 +251,24 @@ _amr_clock() {
   fi
 }
 
-# Sets _amr_p (the profile) and _amr_left (seconds the session has left);
-# returns 0 usable, 1 refresh due, 2 unknown (no stamp, or the credentials file changed after it).
+# Sets _amr_p (the profile) and _amr_left (seconds the session has left); returns 0 usable, 1 refresh due,
+# 2 unknown (no stamp, or the credentials file changed after it), 3 leave alone (see _amr_ensure).
 _amr_state() {
   emulate -L zsh
   _amr_p=\${_amr_profile_flag:-\${AWS_PROFILE:-default}}
   _amr_left=
   local creds=\${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}
+  local config=\${AWS_CONFIG_FILE:-$HOME/.aws/config}
   [[ $creds == '~/'* ]] && creds=$HOME/\${creds#'~/'}
-  local stamp=\${XDG_STATE_HOME:-$HOME/.local/state}/aws-mfa-refresh/stamps/$_amr_p
+  [[ $config == '~/'* ]] && config=$HOME/\${config#'~/'}
+  local dir=\${XDG_STATE_HOME:-$HOME/.local/state}/aws-mfa-refresh
+  local stamp=$dir/stamps/$_amr_p
+  _amr_skip=$dir/skip/$_amr_p
   [[ $_amr_p == */* || $_amr_p == . || $_amr_p == .. ]] && return 2
-  [[ -f $stamp && -f $creds && ! $creds -nt $stamp ]] || return 2
+  if ! [[ -f $stamp && -f $creds && ! $creds -nt $stamp ]]; then
+    [[ -f $_amr_skip && ! $creds -nt $_amr_skip && ! $config -nt $_amr_skip ]] && return 3
+    return 2
+  fi
   local v ok until mtime file
   local -a now_mtime
   read -r v ok until mtime file < $stamp || return 2
@@ -262,8 +288,8 @@ _amr_state() {
 _amr_ensure() {
   emulate -L zsh
   _amr_state
-  local s=$?
-  (( s == 0 )) && return 0
+  local s=$? rc
+  (( s == 0 || s == 3 )) && return 0
   [[ -t 0 && -t 2 ]] || return 0
   if (( ! \${+commands[aws-mfa-refresh]} )); then
     print -ru2 -- "aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile \"$_amr_p\"."
@@ -271,15 +297,27 @@ _amr_ensure() {
   fi
   if (( s == 2 )); then command aws-mfa-refresh status -q --profile $_amr_p && return 0; fi
   command aws-mfa-refresh --profile $_amr_p
+  rc=$?
+  # Exit 5 (no long-term keys) or 7 (a profile of another kind, SSO for one): this profile takes no session
+  # from us. Say it once, not at every shell start: until an AWS file changes, leave it alone.
+  if (( rc == 5 || rc == 7 )); then
+    [[ -d \${_amr_skip:h} ]] && : >| $_amr_skip
+    return 0
+  fi
+  return $rc
 }
 
-# Sets AWS_MFA_PROMPT ("default 3h12m", "default expired", "default ?" when only status can tell);
+# Sets AWS_MFA_PROMPT ("default 3h12m", "default expired", "default ?" when only status can tell, empty when
+# the profile is left alone);
 # with an argument also prints, once per shell, a notice when less than the warn-within time is left.
 _amr_render() {
   emulate -L zsh
   local h m hint
   _amr_state
-  if (( $? == 2 )); then AWS_MFA_PROMPT="$_amr_p ?"; return 0; fi
+  case $? in
+    2) AWS_MFA_PROMPT="$_amr_p ?"; return 0 ;;
+    3) AWS_MFA_PROMPT=; return 0 ;;
+  esac
   if (( _amr_left <= 0 )); then
     AWS_MFA_PROMPT="$_amr_p expired"
   else
@@ -348,9 +386,10 @@ set -g _amr_warn_within @@WARN@@
 set -g _amr_warned
 set -g _amr_p
 set -g _amr_left
+set -g _amr_skip
 
-# Sets _amr_p (the profile) and _amr_left (seconds the session has left);
-# returns 0 usable, 1 refresh due, 2 unknown (no stamp, or the credentials file changed after it).
+# Sets _amr_p (the profile) and _amr_left (seconds the session has left); returns 0 usable, 1 refresh due,
+# 2 unknown (no stamp, or the credentials file changed after it), 3 leave alone (see _amr_ensure).
 function _amr_state
     set -g _amr_p $_amr_profile_flag
     test -n "$_amr_p"; or set -g _amr_p $AWS_PROFILE
@@ -359,13 +398,21 @@ function _amr_state
     set -l creds $AWS_SHARED_CREDENTIALS_FILE
     test -n "$creds"; or set creds $HOME/.aws/credentials
     string match -q -- '~/*' $creds; and set creds $HOME/(string sub -s 3 -- $creds)
+    set -l config $AWS_CONFIG_FILE
+    test -n "$config"; or set config $HOME/.aws/config
+    string match -q -- '~/*' $config; and set config $HOME/(string sub -s 3 -- $config)
     set -l state $XDG_STATE_HOME
     test -n "$state"; or set state $HOME/.local/state
     set -l stamp $state/aws-mfa-refresh/stamps/$_amr_p
+    set -g _amr_skip $state/aws-mfa-refresh/skip/$_amr_p
     string match -q -- '*/*' $_amr_p; and return 2
     contains -- $_amr_p . ..; and return 2
-    test -f $stamp -a -f $creds; or return 2
-    test $creds -nt $stamp; and return 2
+    if not test -f $stamp -a -f $creds; or test $creds -nt $stamp
+        if test -f $_amr_skip; and not test $creds -nt $_amr_skip; and not test $config -nt $_amr_skip
+            return 3
+        end
+        return 2
+    end
     read -l v ok until mtime file < $stamp; or return 2
     test "$v" = 1 -a "$file" = "$creds"; or return 2
     string match -qr -- '^[0-9]+$' $ok; or return 2
@@ -389,7 +436,7 @@ end
 function _amr_ensure
     _amr_state
     set -l s $status
-    test $s -eq 0; and return 0
+    test $s -eq 0 -o $s -eq 3; and return 0
     test -t 0 -a -t 2; or return 0
     if not command -q aws-mfa-refresh
         printf 'aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile "%s".\n' $_amr_p >&2
@@ -399,15 +446,28 @@ function _amr_ensure
         command aws-mfa-refresh status -q --profile $_amr_p; and return 0
     end
     command aws-mfa-refresh --profile $_amr_p
+    set -l rc $status
+    # Exit 5 (no long-term keys) or 7 (a profile of another kind, SSO for one): this profile takes no session
+    # from us. Say it once, not at every shell start: until an AWS file changes, leave it alone.
+    if test $rc -eq 5 -o $rc -eq 7
+        test -d (string replace -r -- '/[^/]*$' '' $_amr_skip); and true > $_amr_skip
+        return 0
+    end
+    return $rc
 end
 
-# Sets AWS_MFA_PROMPT ("default 3h12m", "default expired", "default ?" when only status can tell);
+# Sets AWS_MFA_PROMPT ("default 3h12m", "default expired", "default ?" when only status can tell, empty when
+# the profile is left alone);
 # with an argument also prints, once per shell, a notice when less than the warn-within time is left.
 function _amr_render
     _amr_state
-    if test $status -eq 2
-        set -gx AWS_MFA_PROMPT "$_amr_p ?"
-        return 0
+    switch $status
+        case 2
+            set -gx AWS_MFA_PROMPT "$_amr_p ?"
+            return 0
+        case 3
+            set -gx AWS_MFA_PROMPT ''
+            return 0
     end
     set -l left "$_amr_left"
     if test $left -le 0
@@ -491,21 +551,33 @@ function global:Get-AmrProfile {
   return 'default'
 }
 
-# State 0 usable, 1 refresh due, 2 unknown (no stamp, or the credentials file changed after it).
+function global:Get-AmrFile([string]$Value, [string]$Default) {
+  if (-not $Value) { return Join-Path $HOME $Default }
+  if ($Value.StartsWith('~/')) { return Join-Path $HOME $Value.Substring(2) }
+  return $Value
+}
+
+# State 0 usable, 1 refresh due, 2 unknown (no stamp, or the credentials file changed after it),
+# 3 leave alone (see Invoke-AmrEnsure).
 function global:Get-AmrState {
   $p = Get-AmrProfile
-  $result = [pscustomobject]@{ Profile = $p; State = 2; Left = $null }
-  $creds = $env:AWS_SHARED_CREDENTIALS_FILE
-  if (-not $creds) { $creds = Join-Path $HOME '.aws/credentials' }
-  elseif ($creds.StartsWith('~/')) { $creds = Join-Path $HOME $creds.Substring(2) }
   $state = $env:XDG_STATE_HOME
   if (-not $state) { $state = Join-Path $HOME '.local/state' }
+  $result = [pscustomobject]@{ Profile = $p; State = 2; Left = $null; Skip = (Join-Path $state "aws-mfa-refresh/skip/$p") }
+  $creds = Get-AmrFile $env:AWS_SHARED_CREDENTIALS_FILE '.aws/credentials'
+  $config = Get-AmrFile $env:AWS_CONFIG_FILE '.aws/config'
   if ($p -match '[/\\]' -or $p -eq '.' -or $p -eq '..') { return $result }
   $stamp = Join-Path $state "aws-mfa-refresh/stamps/$p"
   $stampItem = Get-Item -LiteralPath $stamp -ErrorAction SilentlyContinue
   $credsItem = Get-Item -LiteralPath $creds -ErrorAction SilentlyContinue
-  if (-not $stampItem -or -not $credsItem) { return $result }
-  if ($credsItem.LastWriteTimeUtc -gt $stampItem.LastWriteTimeUtc) { return $result }
+  if (-not $stampItem -or -not $credsItem -or $credsItem.LastWriteTimeUtc -gt $stampItem.LastWriteTimeUtc) {
+    $skip = Get-Item -LiteralPath $result.Skip -ErrorAction SilentlyContinue
+    $configItem = Get-Item -LiteralPath $config -ErrorAction SilentlyContinue
+    if ($skip -and -not ($credsItem -and $credsItem.LastWriteTimeUtc -gt $skip.LastWriteTimeUtc) -and -not ($configItem -and $configItem.LastWriteTimeUtc -gt $skip.LastWriteTimeUtc)) {
+      $result.State = 3
+    }
+    return $result
+  }
   $fields = ([System.IO.File]::ReadAllText($stampItem.FullName) -replace '\r?\n$', '') -split ' ', 5
   if ($fields.Count -ne 5 -or $fields[0] -ne '1' -or $fields[1] -notmatch '^\d+$' -or $fields[2] -notmatch '^\d+$') { return $result }
   if ([System.IO.Path]::GetFullPath($fields[4]) -ne [System.IO.Path]::GetFullPath($creds)) { return $result }
@@ -525,7 +597,7 @@ function global:Test-AmrTerminal {
 # stamp cannot tell) and the refresh, which asks for the code. Without a terminal: nothing, silently.
 function global:Invoke-AmrEnsure {
   $s = Get-AmrState
-  if ($s.State -eq 0 -or -not (Test-AmrTerminal)) { return $true }
+  if ($s.State -eq 0 -or $s.State -eq 3 -or -not (Test-AmrTerminal)) { return $true }
   $bin = Get-Command aws-mfa-refresh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
   if (-not $bin) { return $false }
   if ($s.State -eq 2) {
@@ -534,13 +606,21 @@ function global:Invoke-AmrEnsure {
   }
   # To the host, not into this function's output: the person sees the refresh's result line.
   & $bin --profile $s.Profile | Out-Host
-  return $LASTEXITCODE -eq 0
+  $rc = $LASTEXITCODE
+  # Exit 5 (no long-term keys) or 7 (a profile of another kind, SSO for one): this profile takes no session
+  # from us. Say it once, not at every start: until an AWS file changes, leave it alone.
+  if ($rc -eq 5 -or $rc -eq 7) {
+    if (Test-Path -LiteralPath (Split-Path $s.Skip) -PathType Container) { [System.IO.File]::WriteAllText($s.Skip, '') }
+    return $true
+  }
+  return $rc -eq 0
 }
 
 function global:Update-AmrPrompt([switch]$Notice) {
   $s = Get-AmrState
   $p = $s.Profile
   if ($s.State -eq 2) { $env:AWS_MFA_PROMPT = "$p ?"; return }
+  if ($s.State -eq 3) { $env:AWS_MFA_PROMPT = ''; return }
   $left = $s.Left
   if ($left -le 0) { $env:AWS_MFA_PROMPT = "$p expired"; $text = $null }
   else {

@@ -13,6 +13,11 @@
  * `test A -nt B` builtin compares the two mtimes (to the nanosecond on Linux), so any later write of the
  * credentials file, by us or anyone, sends the hook to `aws-mfa-refresh status -q`, which re-stamps.
  * Nothing secret is in it. Stamps are a cache: every failure to write one is ignored.
+ *
+ * Next to them, skip/<profile>: an empty file the hook itself creates (a builtin redirection) when the
+ * refresh said the profile takes no session from us (exit 5 or 7); until an AWS file is newer than it,
+ * the hook leaves that profile alone. The tool only makes sure the directory exists, and clears the
+ * marker when it stamps the profile.
  */
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -22,9 +27,22 @@ export const STAMP_FORMAT = 1;
 /** The tool's default safety margin: refresh when less than this is left. */
 export const MAX_MARGIN_SECONDS = 30 * 60;
 
+function stateDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state'), 'aws-mfa-refresh');
+}
+
 export function stampsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
-  return join(base, 'aws-mfa-refresh', 'stamps');
+  return join(stateDir(env), 'stamps');
+}
+
+export function skipDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), 'skip');
+}
+
+/** Both directories, so the hook can write its marker without starting mkdir. */
+async function makeDirs(env: NodeJS.ProcessEnv): Promise<void> {
+  await mkdir(stampsDir(env), { recursive: true, mode: 0o700 });
+  await mkdir(skipDir(env), { recursive: true, mode: 0o700 });
 }
 
 /** Profile names the hooks can turn into a file name with builtins (no `/`, not `.` or `..`). */
@@ -87,7 +105,8 @@ export async function writeStamp(input: StampInput): Promise<string | undefined>
       credentialsMtime: Math.floor(credentials.mtimeMs / 1000),
       credentialsFile: input.credentialsFile,
     });
-    await mkdir(stampsDir(env), { recursive: true, mode: 0o700 });
+    await makeDirs(env);
+    await unlink(join(skipDir(env), input.profile)).catch(() => {});
     const temp = `${file}.${process.pid}.tmp`;
     await writeFile(temp, text, { mode: 0o600 });
     await rename(temp, file);
@@ -100,7 +119,9 @@ export async function writeStamp(input: StampInput): Promise<string | undefined>
 /** Removes a profile's stamp (its session is gone): the hook then asks `status -q`. */
 export async function removeStamp(profile: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const file = stampFile(profile, env);
-  if (file) await unlink(file).catch(() => {});
+  if (!file) return;
+  await unlink(file).catch(() => {});
+  await makeDirs(env).catch(() => {});
 }
 
 export async function readStamp(profile: string, env: NodeJS.ProcessEnv = process.env): Promise<Stamp | undefined> {

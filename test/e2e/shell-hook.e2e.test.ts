@@ -29,7 +29,7 @@ interface ShellBox {
   /** The line `init --install` printed. */
   sourceLine: string;
   /** An interactive shell in a terminal; under strace when `trace` names an output file. */
-  start(trace?: string): PtySession;
+  start(trace?: string, extraEnv?: NodeJS.ProcessEnv): PtySession;
   /** Runs the CLI with the shell's environment. */
   cli(args: string[]): ReturnType<typeof runCli>;
 }
@@ -79,7 +79,7 @@ async function shellBox(shell: Shell, initArgs: string[] = []): Promise<ShellBox
     rcFile: rc.file,
     argv,
     sourceLine: line,
-    start: (trace) => spawnCli([], env, trace ? ['strace', '-f', '-qq', '-s', '200', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', trace, ...argv] : argv),
+    start: (trace, extraEnv = {}) => spawnCli([], { ...env, ...extraEnv }, trace ? ['strace', '-f', '-qq', '-s', '200', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', trace, ...argv] : argv),
     cli,
   };
   if (shell === 'fish') {
@@ -203,6 +203,36 @@ describe.each(SHELLS)('the %s hook', (shell) => {
     term.type('exit\r');
     await term.exit;
     expect(term.screen()).not.toMatch(/command not found|Unknown command/);
+  });
+
+  it('after a refresh said the profile takes no session (exit 5), leaves it alone until an AWS file changes', async () => {
+    const box = await shellBox(shell);
+    await box.s.writeConfig('[profile sso]\nsso_session = corp\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n');
+    await box.s.writeCredentials(sessionSection(11 * HOUR));
+    const sso = { AWS_PROFILE: 'sso' };
+    const refused = /aws-mfa-refresh: .*"sso(-long-term)?"/g;
+    const empty = promptRe('');
+
+    let term = box.start(undefined, sso);
+    await waitCount(term, empty, 1);
+    expect(term.screen().match(refused)).toHaveLength(1);
+    term.type('exit\r');
+    await term.exit;
+
+    const trace = join(box.s.home, 'trace.txt');
+    term = box.start(trace, sso);
+    await waitCount(term, empty, 1);
+    await drawPromptsAndExit(term, shell, empty, 2);
+    expect(term.screen()).not.toMatch(refused);
+    expect((await processesOf(trace)).execs).toEqual([expect.stringMatching(new RegExp(`^${shell} `))]);
+
+    await new Promise((r) => setTimeout(r, 30));
+    await box.s.writeConfig('[profile sso]\nsso_session = corp\nregion = eu-west-1\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n');
+    term = box.start(undefined, sso);
+    await waitCount(term, empty, 1);
+    expect(term.screen().match(refused)).toHaveLength(1); // the config changed: asked again
+    term.type('exit\r');
+    await term.exit;
   });
 
   it('asks `status -q` (one Node start) when the credentials file changed after the stamp, which re-stamps', async () => {

@@ -64,8 +64,11 @@ describe('the PowerShell hook (pwsh is not installable here: its text is checked
     expect(plain).toMatch(/if \(\$s\.State -eq 2\) \{\s*& \$bin status -q --profile \$s\.Profile/);
     expect(plain).toContain('[Console]::IsInputRedirected');
     expect(plain).toContain("GetCommandLineArgs() -match '^-noni'"); // pwsh -NonInteractive
+    // A profile the refresh refused (exit 5 or 7) is left alone until an AWS file is newer than the marker.
+    expect(plain).toMatch(/if \(\$rc -eq 5 -or \$rc -eq 7\) \{\s*if \(Test-Path [^\n]*WriteAllText\(\$s\.Skip, ''\)/);
+    expect(plain).toMatch(/configItem\.LastWriteTimeUtc -gt \$skip\.LastWriteTimeUtc[^\n]*\{\s*\$result\.State = 3/);
     // The refresh's output goes to the host, not into the function's return value.
-    expect(plain).toContain('& $bin --profile $s.Profile | Out-Host\n  return $LASTEXITCODE -eq 0');
+    expect(plain).toContain('& $bin --profile $s.Profile | Out-Host\n  $rc = $LASTEXITCODE');
   });
 
   it('defines aws only with --wrap-aws, calling the real aws application with the same arguments', () => {
