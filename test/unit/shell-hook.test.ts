@@ -60,7 +60,7 @@ describe('the PowerShell hook (pwsh is not installable here: its text is checked
   });
 
   it('refreshes only in a terminal, and asks status -q first when the stamp cannot tell', () => {
-    expect(plain).toMatch(/if \(\$s\.State -eq 0 -or -not \(Test-AmrTerminal\)\) \{ return \$true \}/);
+    expect(plain).toMatch(/if \(\$s\.State -eq 0 -or \$s\.State -eq 3 -or -not \(Test-AmrTerminal\)\) \{ return \$true \}/);
     expect(plain).toMatch(/if \(\$s\.State -eq 2\) \{\s*& \$bin status -q --profile \$s\.Profile/);
     expect(plain).toContain('[Console]::IsInputRedirected');
     expect(plain).toContain("GetCommandLineArgs() -match '^-noni'"); // pwsh -NonInteractive
