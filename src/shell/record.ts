@@ -2,7 +2,6 @@
  * What commands call after they wrote or judged a session: one call each, so the call sites stay one line.
  */
 import { VERSION } from '../version.js';
-import { refreshInstalledHooks } from './install.js';
 import { removeStamp, stampMargin, writeStamp } from './stamp.js';
 
 export interface SessionSeen {
@@ -23,6 +22,8 @@ function stampOf(s: SessionSeen) {
 
 /** After a refresh (or a refresh that found the session still valid): the stamp, and hooks older than the tool. */
 export async function recordRefresh(s: SessionSeen): Promise<void> {
+  // Loaded here only: `status`, a hot command, stamps without loading the hook templates.
+  const { refreshInstalledHooks } = await import('./install.js');
   await Promise.all([writeStamp(stampOf(s)), refreshInstalledHooks(VERSION)]);
 }
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, makeSandbox, type Sandbox } from './harness.js';
+import { ROOT, makeSandbox, modulesLoadedBy, type Sandbox } from './harness.js';
 
 const VERSION = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version as string;
 const sandboxes: Sandbox[] = [];
@@ -98,5 +98,15 @@ describe('installed hooks follow the tool', () => {
     expect(await readFile(bash, 'utf8')).toBe('# my own hook\n');
     // The refresh also stamped the session for the hooks.
     expect(await readFile(join(s.home, '.local/state/aws-mfa-refresh/stamps/work'), 'utf8')).toMatch(new RegExp(`^1 \\d+ \\d+ \\d+ ${s.credentials}\\n$`));
+  });
+
+  it('status stamps without loading the hook scripts (a hot command stays light)', async () => {
+    const s = await box();
+    await s.writeCredentials(validSession('default'));
+    const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<string, string[]>;
+    const loaded = new Set((await modulesLoadedBy(['status'], s.env)).flatMap((m) => contents[m.replace(/.*\/dist\//, '')] ?? []));
+    expect(loaded).toContain('src/shell/stamp.ts');
+    expect(loaded).not.toContain('src/shell/hook.ts');
+    expect(loaded).not.toContain('src/shell/install.ts');
   });
 });
