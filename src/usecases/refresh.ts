@@ -10,6 +10,7 @@ import { awsFilePaths, loadAwsFiles } from '../profiles/aws-files.js';
 import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from '../profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from '../profiles/writers.js';
 import { assertWritable } from '../profiles/file-store.js';
+import { sessionMarginSeconds } from '../profiles/margin.js';
 import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest } from '../config/resolve.js';
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
@@ -40,12 +41,13 @@ export interface RefreshIo {
   promptStreams?: () => PromptStreams | undefined;
 }
 
-/** Skip or refresh: a session usable for more than minRemaining is kept unless forced. */
+/** Skip or refresh: a session usable for more than its margin (see margin.ts) is kept unless forced. */
 export function needsRefresh(
   current: SessionInfo | undefined,
   opts: { force: boolean; minRemainingSeconds: number; now: number },
 ): boolean {
-  return !current || opts.force || current.usableUntil.getTime() <= opts.now + opts.minRemainingSeconds * 1000;
+  if (!current || opts.force) return true;
+  return current.usableUntil.getTime() <= opts.now + sessionMarginSeconds(opts.minRemainingSeconds, current) * 1000;
 }
 
 /**
