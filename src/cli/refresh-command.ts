@@ -3,7 +3,7 @@ import type { RefreshResult } from '../usecases/refresh.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
 import { REFRESH_FLAGS } from './flags.js';
 import { addFlags, flagValues } from './options.js';
-import { makeDebug, paint, warn } from './output.js';
+import { makeDebug, notice, paint, warn } from './output.js';
 import { dotfilesLine } from '../config/hints.js';
 import { terminalStreams } from '../mfa/terminal.js';
 
@@ -45,7 +45,7 @@ Examples:
       const { systemDeps } = await import('../usecases/deps.js');
       const result = await refresh(
         { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet },
-        { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn },
+        { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, notice },
         systemDeps(),
       );
       printResult(result, flags);
