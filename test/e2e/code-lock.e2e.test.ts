@@ -36,16 +36,20 @@ function start(args: string[], env: NodeJS.ProcessEnv) {
     seen.splice(0).forEach((f) => f());
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  let closed = false;
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer);
+      closed = true;
+      seen.splice(0).forEach((f) => f());
       resolve({ code, stdout, stderr });
     }),
   );
   return {
     done,
     async stderrShows(text: string) {
-      while (!stderr.includes(text)) await new Promise<void>((r) => seen.push(r));
+      while (!stderr.includes(text) && !closed) await new Promise<void>((r) => seen.push(r));
+      expect(stderr).toContain(text);
     },
   };
 }
