@@ -54,7 +54,7 @@ function start(args: string[], env: NodeJS.ProcessEnv) {
   };
 }
 
-describe('several runs, one code', () => {
+describe('several runs, one code', { timeout: 120_000 }, () => {
   it('4 runs started together with a code command that takes a second: one GetSessionToken, all exit 0', async () => {
     const { s, serial, stsCalls } = await setup();
     const code = emulator.freshCode(serial);

@@ -55,7 +55,7 @@ async function dotfilesLineFromHelp(s: Sandbox): Promise<string> {
   return line!.replace(/^\s*\$\s*/, '').replace(/\s+#.*$/, '');
 }
 
-describe('--if-interactive', () => {
+describe('--if-interactive', { timeout: 120_000 }, () => {
   it('the dotfiles line from --help, in a login shell without a terminal (bash -lc): silent, exit 0, no AWS call', async () => {
     const { s, env } = await expired();
     const line = await dotfilesLineFromHelp(s);

@@ -10,7 +10,7 @@ import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 let emulator: Emulator;
 const { sandbox } = emulatorSuite((e) => (emulator = e));
 
-describe('the margin rule, end to end', () => {
+describe('the margin rule, end to end', { timeout: 120_000 }, () => {
   for (const duration of ['15m', '20m', '1h']) {
     it(`--duration ${duration}: status exits 0, env prints the session, the next run asks nothing`, async () => {
       const s = await sandbox();

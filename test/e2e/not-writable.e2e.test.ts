@@ -52,7 +52,7 @@ function runAsUser(s: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}) {
   });
 }
 
-describe.skipIf(root && !hasSetpriv)('nothing is asked when the result cannot be saved', () => {
+describe.skipIf(root && !hasSetpriv)('nothing is asked when the result cannot be saved', { timeout: 120_000 }, () => {
   async function setup(config: (serial: string) => string) {
     const s = await sandbox();
     const user = newUser(emulator);
