@@ -111,6 +111,26 @@ export async function updateFile(
 }
 
 /**
+ * The file's text read under its lock (waiting for a writer to finish), without writing; undefined
+ * when it does not exist. Creates nothing: a missing file or directory is read as missing.
+ */
+export async function readLocked(path: string, opts: UpdateOptions = {}): Promise<string | undefined> {
+  const fs = { ...defaultFs, ...opts.fs };
+  const shown = displayPath(path);
+  const target = await resolveTarget(fs, path, shown, { create: false });
+  if (!(await fs.stat(target).catch(() => undefined))) return undefined;
+  const lock = await acquireLock(fs, target, shown, {
+    timeoutMs: opts.lockTimeoutMs ?? 10_000,
+    staleMs: opts.staleLockMs ?? 15_000,
+  });
+  try {
+    return (await readWithStats(fs, target, shown)).text;
+  } finally {
+    await releaseLock(fs, lock);
+  }
+}
+
+/**
  * Fails now, the way updateFile would later, when the file cannot be written (read-only, a
  * directory, unreadable): callers check before spending something that cannot be had back,
  * like a one-time MFA code.

@@ -9,7 +9,7 @@ import type { MfaDevice } from '../aws/types.js';
 import { awsFilePaths, loadAwsFiles, type AwsFilePaths } from '../profiles/aws-files.js';
 import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from '../profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from '../profiles/writers.js';
-import { assertReplaceable, FileStoreError, updateFile } from '../profiles/file-store.js';
+import { assertReplaceable, FileStoreError, readLocked } from '../profiles/file-store.js';
 import { IniDocument } from '../profiles/ini-document.js';
 import type { HeldCodeLock } from '../mfa/code-lock.js';
 import { sessionMarginSeconds } from '../profiles/margin.js';
@@ -257,11 +257,7 @@ async function lockDevice(
 
 /** The profile as the credentials file holds it now, read under the file's lock (no write). */
 async function readProfileLocked(file: string, profile: string): Promise<Profile | undefined> {
-  let text: string | undefined;
-  await updateFile(file, (current) => {
-    text = current;
-    return undefined;
-  });
+  const text = await readLocked(file);
   if (text === undefined) return undefined;
   const doc = IniDocument.parse(text, { file });
   return doc.hasSection(profile) ? doc.entries(profile) : undefined;
