@@ -56,8 +56,8 @@ export function needsRefresh(
 
 /**
  * What the refresh writes into the config file: a discovered device and a --source-profile (unless
- * --no-remember), and for a
- * target without a config section the source's region and output, so `aws --profile TARGET` works at once.
+ * --no-remember), and for a target without a config section the source's region and output, so
+ * `aws --profile TARGET` works at once.
  */
 export function configUpdates(opts: {
   serialNumber: string;
@@ -240,7 +240,14 @@ async function lockDevice(
   const deadline = Date.now() + timeoutMs; // real time: this waits for real
   let told = false;
   for (;;) {
-    const taken = await tryTakeCodeLock(device, env);
+    let taken;
+    try {
+      taken = await tryTakeCodeLock(device, env);
+    } catch (error) {
+      // A state directory we cannot write (read-only HOME) must not stop the refresh itself.
+      io.debug(`no code lock: ${(error as Error).message}`);
+      return { path: '', release: async () => {} };
+    }
     if ('lock' in taken) return taken.lock;
     const { pid } = taken.holder;
     if (!told) (io.notice ?? io.warn)(`another aws-mfa-refresh is asking for a code (pid ${pid}); waiting…`);
