@@ -170,6 +170,14 @@ describe('refresh and the code lock', () => {
     expect(aws.calls.sessions).toBe(1);
   });
 
+  it('a state directory that cannot be written does not stop the refresh', async () => {
+    const { env, dir } = await scratch(`[default-long-term]\n${KEY}`);
+    const aws = fakeAws();
+    const result = await run({ ...env, XDG_STATE_HOME: join(dir, 'credentials', 'state') }, aws, { code: '123456' });
+    expect(result.refreshed).toBe(true);
+    expect(aws.calls.sessions).toBe(1);
+  });
+
   it('a session written while the code was typed is used: the code is not spent (no STS call)', async () => {
     const { env, dir } = await scratch(`[default-long-term]\n${KEY}`);
     const file = join(dir, 'credentials');
