@@ -102,6 +102,11 @@ export const FLAGS = {
   quiet: { long: 'quiet', short: 'q', type: 'boolean', help: 'print nothing on success' },
   json: { long: 'json', type: 'boolean', help: 'print the result as one JSON object' },
   force: { long: 'force', short: 'f', type: 'boolean', help: 'refresh even if the session is still valid' },
+  ifInteractive: {
+    long: 'if-interactive',
+    type: 'boolean',
+    help: 'only when a person is at a terminal: without one (ssh host cmd, bash -lc, cron) print nothing, exit 0',
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -143,6 +148,7 @@ export interface FlagValues {
   quiet?: boolean;
   json?: boolean;
   force?: boolean;
+  ifInteractive?: boolean;
 }
 
 /** `-p, --profile <name>` as commander and help spell it. */
