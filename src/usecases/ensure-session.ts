@@ -35,7 +35,7 @@ export async function ensureSession(
   }
   if (judged.state === 'usable' || (opts.refresh && judged.state === 'expiring')) return judged as UsableSession;
   throw new UserError(
-    describeState(judged),
+    describeState(judged, deps.now()),
     ExitCode.Unexpected,
     `Run: ${refreshCommand(profile)} (or add --refresh).`,
   );
