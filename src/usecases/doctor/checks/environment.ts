@@ -76,14 +76,17 @@ function readersDisagree(
   profileVar: string | undefined,
   defaultVar: string,
 ): { status: 'warn'; message: string; hint: string } {
-  const readers: [tools: string, profile: string][] = [
-    ['the AWS CLI v2 and aws-mfa-refresh', profileVar || defaultVar],
-    ['botocore (boto3) and the AWS CLI v1', defaultVar],
-    ['the AWS SDK for JavaScript', profileVar || 'default'],
+  const readers: [tool: string, profile: string][] = [
+    ['the AWS CLI v2', profileVar || defaultVar],
+    ['aws-mfa-refresh', profileVar || defaultVar],
+    ['botocore (boto3)', defaultVar],
+    ['the AWS CLI v1', defaultVar],
+    ['the AWS SDK for JavaScript (which ignores AWS_DEFAULT_PROFILE)', profileVar || 'default'],
   ];
   const byProfile = new Map<string, string[]>();
-  for (const [tools, profile] of readers) byProfile.set(profile, [...(byProfile.get(profile) ?? []), tools]);
-  const who = [...byProfile].map(([profile, tools]) => `${tools.join(', ')} use "${profile}"`).join('; ');
+  for (const [tool, profile] of readers) byProfile.set(profile, [...(byProfile.get(profile) ?? []), tool]);
+  const list = (tools: string[]) => tools.join(', ').replace(/, ([^,]*)$/, ' and $1');
+  const who = [...byProfile].map(([profile, tools]) => `profile "${profile}" for ${list(tools)}`).join('; ');
   const set = profileVar
     ? `AWS_PROFILE=${profileVar} and AWS_DEFAULT_PROFILE=${defaultVar}`
     : `AWS_DEFAULT_PROFILE=${defaultVar} without AWS_PROFILE`;
