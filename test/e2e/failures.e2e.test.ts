@@ -168,7 +168,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'connection refused',
     exit: 6,
-    message: /GetSessionToken failed: connection refused by http:\/\/127\.0\.0\.1:9\./,
+    message: /GetSessionToken failed: connection refused by the STS endpoint http:\/\/127\.0\.0\.1:9\./,
     setup: async (_s, u) => [
       '--serial-number',
       serialOf(u),
@@ -181,7 +181,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'DNS failure',
     exit: 6,
-    message: /GetSessionToken failed: cannot resolve the host of http:\/\/sts\.nowhere\.invalid\./,
+    message:
+      /GetSessionToken failed: cannot resolve sts\.nowhere\.invalid, the host of the STS endpoint http:\/\/sts\.nowhere\.invalid\./,
     setup: async (_s, u) => [
       '--serial-number',
       serialOf(u),
