@@ -475,7 +475,7 @@ describe('doctor', () => {
     const legacy = await doctor(s, [], { AWS_DEFAULT_PROFILE: 'other' });
     expect(legacy.checks.environment!.status).toBe('warn');
     expect(legacy.checks.environment!.text).toMatch(
-      /AWS_DEFAULT_PROFILE=other .*JavaScript use "default".*Run: export AWS_PROFILE=other; unset AWS_DEFAULT_PROFILE/,
+      /AWS_DEFAULT_PROFILE=other .*profile "default" for the AWS SDK for JavaScript.*Run: export AWS_PROFILE=other; unset AWS_DEFAULT_PROFILE/,
     );
 
     // Keys exported from the target's own session (eval "$(aws-mfa-refresh env)"): a warning, not a failure.

@@ -161,7 +161,7 @@ const SCENARIOS: Scenario[] = [
     name: 'a server that never answers (--timeout)',
     exit: 6,
     message:
-      /GetSessionToken failed: no answer from http:\/\/127\.0\.0\.1:\d+ within 2 s\. .*--timeout raises the limit/,
+      /GetSessionToken failed: no answer from the STS endpoint http:\/\/127\.0\.0\.1:\d+ within 2 s\. .*--timeout raises the limit/,
     faults: { hang: true },
     setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--timeout', '2s'],
   },
