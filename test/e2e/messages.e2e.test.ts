@@ -184,6 +184,11 @@ describe('messages about the target profile', () => {
     expect(r.stderr).toMatch(
       /Profile "work" \(from AWS_PROFILE\) in \S+ holds long-term keys; .*Run aws-mfa-refresh setup --profile work to move them to \[work-long-term\]/,
     );
+
+    // env with no session: the message names where the profile came from too.
+    const env = await s.run(['env'], { env: { AWS_PROFILE: 'dev' } });
+    expect(env.code).toBe(1);
+    expect(env.stderr).toMatch(/profile "dev" \(from AWS_PROFILE\) holds no MFA session/i);
   });
 });
 
