@@ -277,13 +277,14 @@ export class ProfileRequest {
   private rawRegion(): Resolved<string> {
     const { flags, env } = this.input;
     if (flags.region !== undefined) return { value: flags.region, origin: flag('region') };
+    // An empty value is no value (`region =`), as botocore reads it.
     for (const variable of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
       const value = env[variable];
-      if (value !== undefined) return { value, origin: envVar(variable) };
+      if (value) return { value, origin: envVar(variable) };
     }
-    if (this.targetConfig.region !== undefined)
+    if (this.targetConfig.region)
       return { value: this.targetConfig.region, origin: config('region', this.target.value) };
-    if (this.sourceConfig.region !== undefined)
+    if (this.sourceConfig.region)
       return { value: this.sourceConfig.region, origin: config('region', this.source.value) };
     return { value: DEFAULT_REGION, origin: byDefault };
   }
