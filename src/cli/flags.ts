@@ -21,7 +21,7 @@ export interface FlagSpec {
   default?: string;
 }
 
-const PROFILE_HELP = 'profile that receives the session (default: $AWS_PROFILE, else "default")';
+const PROFILE_HELP = 'profile that receives the session (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")';
 const SOURCE_HELP = 'profile holding the long-term keys (default: source_profile in config, else PROFILE-long-term)';
 
 export const FLAGS = {

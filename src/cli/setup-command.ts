@@ -20,7 +20,8 @@ export function addSetupCommand(program: Command): void {
       'first run: move long-term keys out of the profile that will hold sessions, then pick your MFA device',
     );
   addFlags(command, ['profile'], {
-    profile: 'the profile whose keys move and that will hold sessions (default: $AWS_PROFILE, else "default")',
+    profile:
+      'the profile whose keys move and that will hold sessions (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")',
   })
     .option('-l, --long-term-profile <name>', 'where the long-term keys go (default: PROFILE-long-term)')
     .option('-y, --yes', 'do not ask for confirmation (for scripts)');

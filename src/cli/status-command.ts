@@ -9,7 +9,7 @@ export function addStatusCommand(program: Command): void {
   const command = program
     .command('status')
     .description('say whether a profile holds a usable MFA session (offline; exit 0 usable, 1 not)')
-    .option('-p, --profile <name>', 'profile to check (default: $AWS_PROFILE, else "default")')
+    .option('-p, --profile <name>', 'profile to check (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")')
     .option('-a, --all', 'every profile of the credentials file that holds a session');
   addFlags(command, ['maxMfaAge', 'minRemaining', 'quiet', 'json'], {
     maxMfaAge: 'the MFA age your policy allows',

@@ -7,7 +7,14 @@ import { ExitCode, UserError } from '../errors.js';
 import type { AwsApi } from '../aws/client.js';
 import type { MfaDevice } from '../aws/types.js';
 import { awsFilePaths, loadAwsFiles, type AwsFilePaths } from '../profiles/aws-files.js';
-import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from '../profiles/session.js';
+import {
+  formatLocalTime,
+  holdsLongTermKeys,
+  readSession,
+  usableUntil,
+  type Profile,
+  type SessionInfo,
+} from '../profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from '../profiles/writers.js';
 import { assertReplaceable, FileStoreError, readLocked } from '../profiles/file-store.js';
 import { IniDocument } from '../profiles/ini-document.js';
@@ -56,7 +63,8 @@ export function needsRefresh(
 
 /**
  * What the refresh writes into the config file: a discovered device and a --source-profile (unless
- * --no-remember), and for a target without a config section the source's region and output, so
+ * --no-remember), and for a target without a config section the region and output of the source, else of
+ * [default], so
  * `aws --profile TARGET` works at once.
  */
 export function configUpdates(opts: {
@@ -67,12 +75,16 @@ export function configUpdates(opts: {
   sourceConfig: Profile;
   /** A --source-profile to remember (see ProfileRequest.sourceToRemember). */
   sourceProfile?: string;
+  defaultConfig?: Profile;
 }): Record<string, string> {
   const values: Record<string, string> = {};
   if (opts.discovered && opts.remember) values.mfa_serial = opts.serialNumber;
   if (opts.sourceProfile !== undefined && opts.remember) values.source_profile = opts.sourceProfile;
   if (!opts.targetHasConfig) {
-    for (const key of ['region', 'output'] as const) if (opts.sourceConfig[key]) values[key] = opts.sourceConfig[key]!;
+    for (const key of ['region', 'output'] as const) {
+      const value = opts.sourceConfig[key] ?? opts.defaultConfig?.[key];
+      if (value) values[key] = value;
+    }
   }
   return values;
 }
@@ -102,7 +114,8 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
       `Keep long-term keys in [${profile}-long-term], or pass --source-profile with another profile.`,
     );
   }
-  if (holdsLongTermKeys(files.credentials[profile])) throw longTermOverwriteError(profile, paths.credentials);
+  if (holdsLongTermKeys(files.credentials[profile]))
+    throw longTermOverwriteError(profile, paths.credentials, req.targetLabel);
 
   const current = readSession(files.credentials[profile], maxMfaAge);
   const kept = async (session: SessionInfo): Promise<RefreshResult> => {
@@ -152,6 +165,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
       remember: opts.remember !== false,
       targetHasConfig: Boolean(files.config[profile]),
       sourceConfig: req.sourceConfig,
+      defaultConfig: files.config.default,
       ...(req.sourceToRemember !== undefined && { sourceProfile: req.sourceToRemember }),
     });
   await checkWritable(paths, Object.keys(configPlan(chosen?.value ?? '')).length > 0);
@@ -303,7 +317,7 @@ async function explainReusedCode(error: unknown, serialNumber: string, code: str
   const usedAt = await previousUse(serialNumber, code, deps.env);
   if (!usedAt) return error;
   return new UserError(
-    `AWS rejected the MFA code: it is the code already used at ${usedAt.toLocaleTimeString('en-GB')} for this device, and each code works only once.`,
+    `AWS rejected the MFA code: it is the code already used at ${formatLocalTime(usedAt, new Date(deps.now()))} for this device, and each code works only once.`,
     ExitCode.CodeRejected,
     `Wait for the next code (in ${secondsToNextCode(deps.now())} s) and run again.`,
   );

@@ -434,7 +434,7 @@ describe('code sources', () => {
     const again = await s.run(['--force', '--serial-number', serial, '--code', code]);
     expect(again.code).toBe(4);
     expect(again.stderr).toMatch(
-      /it is the code already used at \d\d:\d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/,
+      /it is the code already used at \d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/,
     );
   });
 });
