@@ -14,7 +14,8 @@ import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { displayPath, octal, shellQuote } from '../platform/paths.js';
+import { displayPath, octal } from '../platform/paths.js';
+import { currentPlatform, type Platform } from '../platform/platform.js';
 import { FileStoreError, errnoCode, fsError } from './fs-errors.js';
 import { acquireLock, releaseLock, removeOrphans } from './file-lock.js';
 import { testPause } from './test-pause.js';
@@ -51,6 +52,8 @@ export interface UpdateOptions {
   staleLockMs?: number;
   /** Test seam: replaces file system calls. */
   fs?: Partial<FileStoreFs>;
+  /** Test seam: another OS's rules (default: this machine's). */
+  platform?: Platform;
 }
 
 const defaultFs: FileStoreFs = {
@@ -87,22 +90,24 @@ export async function updateFile(
   opts: UpdateOptions = {},
 ): Promise<UpdateResult> {
   const fs = { ...defaultFs, ...opts.fs };
+  const platform = opts.platform ?? currentPlatform();
   const shown = displayPath(path);
   const target = await resolveTarget(fs, path, shown);
   const lock = await acquireLock(fs, target, shown, {
     timeoutMs: opts.lockTimeoutMs ?? 10_000,
     staleMs: opts.staleLockMs ?? 15_000,
+    platform,
   });
   try {
     testPause('locked');
     await removeOrphans(fs, target);
     const { text: current, stats } = await readWithStats(fs, target, shown);
-    const warning = stats ? modeWarning(stats.mode, shown, target) : undefined;
+    const warning = stats ? platform.privacyWarning(stats.mode, shown, target) : undefined;
     const next = edit(current);
     const result: UpdateResult = { written: false, path: target, ...(warning !== undefined && { warning }) };
     if (next === undefined || next === current) return result;
-    if (stats) refuseReadOnly(stats, shown, target);
-    await writeAtomically(fs, target, next, stats, shown);
+    if (stats) refuseReadOnly(stats, shown, target, platform);
+    await writeAtomically(fs, target, next, stats, shown, platform);
     result.written = true;
     return result;
   } finally {
@@ -115,20 +120,39 @@ export async function updateFile(
  * directory, unreadable): callers check before spending something that cannot be had back,
  * like a one-time MFA code.
  */
-export async function assertWritable(path: string): Promise<void> {
+export async function assertWritable(
+  path: string,
+  opts: { fs?: Partial<FileStoreFs>; platform?: Platform } = {},
+): Promise<void> {
+  const fs = { ...defaultFs, ...opts.fs };
+  const platform = opts.platform ?? currentPlatform();
   const shown = displayPath(path);
-  const target = await resolveTarget(defaultFs, path, shown);
-  const { stats } = await readWithStats(defaultFs, target, shown);
-  if (stats) refuseReadOnly(stats, shown, target);
+  const target = await resolveTarget(fs, path, shown);
+  const { stats } = await readWithStats(fs, target, shown);
+  if (stats) refuseReadOnly(stats, shown, target, platform);
+  if (platform.probeWritesByOpening) await probeWrites(fs, target, shown, Boolean(stats));
 }
 
 /** Tests run as root, and root may write anything: the owner's write bit is what the user set. */
-function refuseReadOnly(stats: Stats, shown: string, target: string): void {
+function refuseReadOnly(stats: Stats, shown: string, target: string, platform: Platform): void {
   if ((stats.mode & 0o200) !== 0) return;
-  throw new FileStoreError(
-    `${shown} is read-only (mode ${octal(stats.mode)}).`,
-    `Make it writable with: chmod 600 ${shellQuote(target)}, then run again.`,
-  );
+  throw new FileStoreError(`${shown} is read-only (mode ${octal(stats.mode)}).`, platform.readOnlyHint(target));
+}
+
+/**
+ * Windows ACLs (and DrvFs under WSL) can refuse a write that the mode bits and access(W_OK) allow:
+ * open the file for writing and create and delete a file next to it, as the refresh will.
+ */
+async function probeWrites(fs: FileStoreFs, target: string, shown: string, exists: boolean): Promise<void> {
+  const probe = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    if (exists) await (await fs.open(target, 'r+')).close();
+    await (await fs.open(probe, 'wx', 0o600)).close();
+    await fs.unlink(probe);
+  } catch (error) {
+    await fs.unlink(probe).catch(() => {});
+    throw fsError('write', shown, error);
+  }
 }
 
 async function resolveTarget(fs: FileStoreFs, path: string, shown: string): Promise<string> {
@@ -219,12 +243,6 @@ async function readWithStats(
   }
 }
 
-function modeWarning(mode: number, shown: string, target: string): string | undefined {
-  const what = mode & 0o044 ? 'readable' : mode & 0o022 ? 'writable' : undefined;
-  if (!what) return undefined;
-  return `${shown} is ${what} by others (mode ${octal(mode)}); run: chmod 600 ${shellQuote(target)}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing
 
@@ -234,6 +252,7 @@ async function writeAtomically(
   text: string,
   existing: Stats | undefined,
   shown: string,
+  platform: Platform,
 ): Promise<void> {
   const dir = dirname(target);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -257,7 +276,7 @@ async function writeAtomically(
     await fh.close();
     fh = undefined;
     testPause('temp-written');
-    await fs.rename(temp, target);
+    await renameRetrying(fs, temp, target, shown, platform);
     tempExists = false;
   } catch (error) {
     await fh?.close().catch(() => {});
@@ -272,6 +291,41 @@ async function writeAtomically(
     await dh.close();
   } catch {
     /* ignored */
+  }
+}
+
+/**
+ * On Windows a rename over a file another process holds open without delete sharing (antivirus,
+ * the search indexer, the AWS CLI reading it) fails with EPERM/EACCES/EBUSY until it lets go.
+ * The MFA code is spent by now: wait for it (about 10 s), then say what holds us up.
+ */
+async function renameRetrying(
+  fs: FileStoreFs,
+  from: string,
+  to: string,
+  shown: string,
+  platform: Platform,
+): Promise<void> {
+  const { codes, forMs } = platform.renameRetry;
+  const deadline = Date.now() + forMs;
+  let wait = 25;
+  for (let tries = 1; ; tries++) {
+    try {
+      await fs.rename(from, to);
+      return;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (!code || !codes.includes(code)) throw error;
+      if (Date.now() >= deadline) {
+        throw new FileStoreError(
+          `Cannot replace ${shown}: another program keeps it open (${code}, ${tries} tries over ${Math.round(forMs / 1000)} s).`,
+          'Close what may hold it (an editor, a running aws command, a backup or antivirus scan), then run again.',
+          { code, cause: error },
+        );
+      }
+      await new Promise((done) => setTimeout(done, wait));
+      wait = Math.min(wait * 2, 1000);
+    }
   }
 }
 
