@@ -10,6 +10,7 @@ import { addSetupCommand } from './setup-command.js';
 import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
+import { endQuietlyWhenOutputCloses } from './closed-output.js';
 
 export function buildProgram(): Command {
   const program = new Command(PROGRAM)
@@ -56,6 +57,7 @@ function exitCodesHelp(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenOutputCloses();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -29,6 +29,23 @@ function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | unde
   };
 }
 
+/**
+ * A refresh for env and exec: on stdin/stderr when both are a terminal, else on the controlling
+ * terminal (stdin piped in a terminal), leaving stdin alone: exec's child reads it.
+ */
+function refresherOnTerminal(flags: FlagValues) {
+  return async () => {
+    if (process.stdin.isTTY && process.stderr.isTTY) return refresher(flags)();
+    const { controllingTerminal, closeTerminal } = await import('../mfa/terminal.js');
+    const tty = await controllingTerminal();
+    try {
+      await refresher(flags, () => tty)();
+    } finally {
+      closeTerminal(tty);
+    }
+  };
+}
+
 async function ensure(flags: FlagValues, refresh: boolean, runRefresh: () => Promise<unknown>) {
   const { ensureSession } = await import('../usecases/ensure-session.js');
   return ensureSession({ flags, refresh }, runRefresh, { env: process.env, now: () => Date.now() });
@@ -69,7 +86,7 @@ Examples:
           'Example: --format fish.',
         );
       }
-      const { values, session } = await ensure(flags, Boolean(own.refresh), refresher(flags));
+      const { values, session } = await ensure(flags, Boolean(own.refresh), refresherOnTerminal(flags));
       process.stdout.write(
         renderEnv(
           format,
@@ -102,7 +119,7 @@ AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
     )
     .action(async (child: string, args: string[]) => {
       const flags = flagValues(command);
-      const { values, session } = await ensure(flags, true, refresher(flags));
+      const { values, session } = await ensure(flags, true, refresherOnTerminal(flags));
       const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
       delete env.AWS_PROFILE;
       delete env.AWS_DEFAULT_PROFILE;
