@@ -64,7 +64,7 @@ export function addEnvCommand(program: Command): void {
   const command = addRefreshOptions(
     program.command('env').description('print the session as environment variables, for eval "$(aws-mfa-refresh env)"'),
   )
-    .option('--format <shell>', `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL)`)
+    .option('--format <shell>', `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL, else powershell on Windows)`)
     .option('--refresh', 'refresh first when the session is not usable (prompting on the terminal, never on stdout)');
   addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
     .addHelpText(
@@ -74,6 +74,7 @@ Examples:
   $ eval "$(aws-mfa-refresh env)"                       # bash, zsh
   $ aws-mfa-refresh env --format fish | source          # fish
   $ aws-mfa-refresh env --format powershell | Invoke-Expression
+  > for /f "delims=" %i in ('aws-mfa-refresh env --format cmd') do @%i   # cmd.exe
   $ aws-mfa-refresh env --refresh --format dotenv > .env`,
     )
     .action(async (own: { format?: string; refresh?: boolean }) => {

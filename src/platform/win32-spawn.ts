@@ -1,7 +1,8 @@
 /**
  * Starting a command on Windows the way a shell would, without a shell (secrets stay out of argv;
  * our arguments are not re-parsed): PATHEXT finds `npx` as `npx.cmd`, and a `.cmd`/`.bat` runs
- * through `cmd.exe /d /s /c` with its arguments escaped for cmd (the cross-spawn rules).
+ * through `cmd.exe /d /s /c` with its arguments escaped for cmd (the cross-spawn rules, with
+ * backslashes before a quote doubled as CommandLineToArgvW expects: cross-spawn misses `a\\\\"b`).
  */
 import { win32 as path } from 'node:path';
 
@@ -56,7 +57,9 @@ export function resolveWin32Command(
   if (!found) return { file: command, args }; // spawn reports ENOENT: "command not found"
   if (!/\.(cmd|bat)$/i.test(found)) return { file: found, args };
   const doubleEscape = /node_modules[\\/]\.bin[\\/][^\\/]+\.cmd$/i.test(found);
-  const line = [escapeCommand(path.normalize(found)), ...args.map((a) => escapeArgument(a, doubleEscape))].join(' ');
+  // The name as typed (cmd.exe finds it again through PATHEXT), as cross-spawn does: a resolved
+  // path may hold spaces (C:\\Program Files\\nodejs), which cmd would split at.
+  const line = [escapeCommand(path.normalize(command)), ...args.map((a) => escapeArgument(a, doubleEscape))].join(' ');
   return {
     file: env.comspec || env.ComSpec || 'cmd.exe',
     args: ['/d', '/s', '/c', `"${line}"`],
