@@ -134,7 +134,9 @@ export function addCredentialProcessCommand(program: Command): void {
   const command = addRefreshOptions(
     program
       .command('credential-process')
-      .description('print the session as credential_process JSON, refreshing on the terminal (/dev/tty) when needed'),
+      .description(
+        'print the session as credential_process JSON, refreshing on the terminal (/dev/tty, CONIN$) when needed',
+      ),
   )
     .addHelpText(
       'after',
@@ -143,6 +145,7 @@ Use it from ~/.aws/config so every SDK and the AWS CLI pick the session up:
 
   [profile work]
   credential_process = aws-mfa-refresh credential-process --profile work-session
+  credential_process = cmd /c aws-mfa-refresh credential-process --profile work-session   (Windows)
 
 The session is kept in [work-session] of ~/.aws/credentials. When it must be refreshed the code
 is asked on the controlling terminal, never on stdout or stderr (the SDK captures those).`,

@@ -102,8 +102,8 @@ Examples:
         out('No MFA device chosen: aws-mfa-refresh will find it on the first refresh.');
       }
 
-      const shell = (process.env.SHELL ?? '').split('/').pop();
-      const rc = shell === 'zsh' ? '~/.zshrc' : shell === 'fish' ? '~/.config/fish/config.fish' : '~/.bashrc';
+      const { currentPlatform } = await import('../platform/platform.js');
+      const rc = currentPlatform().rcFile(process.env.SHELL ?? '');
       const p = profileFlag(profile);
       const line = `aws-mfa-refresh status -q${p} || aws-mfa-refresh${p}`;
       out('');

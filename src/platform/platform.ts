@@ -46,6 +46,8 @@ export interface Platform {
   home(env?: NodeJS.ProcessEnv): string;
   /** This tool's own state (used codes). */
   stateDir(env?: NodeJS.ProcessEnv): string;
+  /** Whether a file's mode bits say who may read it (not on Windows, nor on WSL's DrvFs without `metadata`). */
+  modesMeanPrivacy(target: string): boolean;
   /** The warning for a key file others may read, or undefined (no file modes on Windows). */
   privacyWarning(mode: number, shown: string, target: string): string | undefined;
   /** What to tell someone whose key file is read-only. */
@@ -166,10 +168,13 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
       if (win) return path.join(env.LOCALAPPDATA || path.join(home(env), 'AppData', 'Local'), 'aws-mfa-refresh');
       return path.join(env.XDG_STATE_HOME || path.join(home(env), '.local', 'state'), 'aws-mfa-refresh');
     },
-    privacyWarning(mode, shown, target) {
-      if (win) return undefined; // ACLs decide there; mode bits are made up
+    modesMeanPrivacy(target) {
+      if (win) return false; // ACLs decide there; mode bits are made up
       // DrvFs (/mnt/c) without the `metadata` mount option shows every file as 0777.
-      if (kind === 'wsl' && /^\/mnt\/[a-z]\//i.test(target)) return undefined;
+      return !(kind === 'wsl' && /^\/mnt\/[a-z]\//i.test(target));
+    },
+    privacyWarning(mode, shown, target) {
+      if (!this.modesMeanPrivacy(target)) return undefined;
       const what = mode & 0o044 ? 'readable' : mode & 0o022 ? 'writable' : undefined;
       if (!what) return undefined;
       const octal = (mode & 0o777).toString(8).padStart(4, '0');

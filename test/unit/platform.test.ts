@@ -265,3 +265,34 @@ describe('env --format powershell and cmd: quoting', () => {
     }
   });
 });
+
+describe('doctor on Windows', () => {
+  it('no "wider than 0600" warning from made-up mode bits; Linux still warns', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { checkFiles } = await import('../../src/usecases/doctor/checks/files.js');
+    const dir = mkdtempSync(join(tmpdir(), 'doctor-win-'));
+    try {
+      const paths = { credentials: join(dir, 'credentials'), config: join(dir, 'config') };
+      writeFileSync(paths.credentials, '[a]\naws_access_key_id = AKIA1\n', { mode: 0o666 });
+      const env = { HOME: dir, USERPROFILE: dir };
+      expect((await checkFiles(paths, env, with_('win32'))).result.status).toBe('pass');
+      expect((await checkFiles(paths, env, with_('linux'))).result).toMatchObject({
+        status: 'warn',
+        message: expect.stringMatching(/wider than 0600/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('flags HOME and USERPROFILE pointing at different places (botocore reads USERPROFILE)', async () => {
+    const { checkEnvironment } = await import('../../src/usecases/doctor/checks/environment.js');
+    const env = { HOME: 'C:\\msys64\\home\\u', USERPROFILE: 'C:\\Users\\u' };
+    const win = checkEnvironment(env, { target: 'default' }, undefined, with_('win32'));
+    expect(win.status).toBe('warn');
+    expect(win.message).toMatch(/HOME \(C:\\msys64\\home\\u\) differs from USERPROFILE \(C:\\Users\\u\)/);
+    expect(checkEnvironment(env, { target: 'default' }, undefined, with_('linux')).status).toBe('pass');
+  });
+});
