@@ -272,7 +272,7 @@ async function writeAtomically(
     }
     await fh.sync();
     if (existing) await keepOwner(fh, existing);
-    await fh.chmod(mode);
+    await chmodUnlessUnsupported(fh, mode);
     await fh.close();
     fh = undefined;
     testPause('temp-written');
@@ -326,6 +326,20 @@ async function renameRetrying(
       await new Promise((done) => setTimeout(done, wait));
       wait = Math.min(wait * 2, 1000);
     }
+  }
+}
+
+/**
+ * FAT, exFAT and SMB mounts have no per-file modes and refuse chmod (EPERM, ENOTSUP): that is fine
+ * when what the mount shows is not wider than wanted (umask=077 shows 0600 or 0700).
+ */
+async function chmodUnlessUnsupported(fh: FileHandle, mode: number): Promise<void> {
+  try {
+    await fh.chmod(mode);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    if (((await fh.stat()).mode & 0o077 & ~mode) !== 0) throw error;
   }
 }
 

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.cjs');
@@ -38,7 +38,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('AWS_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST')) env[k] = v;
   // `#!/usr/bin/env node` scripts (the completion tests' aws-mfa-refresh on PATH) use NODE too.
-  if (process.env.AMR_TEST_NODE) env.PATH = `${dirname(NODE)}:${env.PATH ?? ''}`;
+  if (process.env.AMR_TEST_NODE) env.PATH = `${dirname(NODE)}${delimiter}${env.PATH ?? ''}`;
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
@@ -48,8 +48,11 @@ export async function makeSandbox(endpoint?: string): Promise<Sandbox> {
   const credentials = join(awsDir, 'credentials');
   const config = join(awsDir, 'config');
   const env = cleanEnv({
+    // Both homes: botocore and we read USERPROFILE on Windows, HOME elsewhere.
     HOME: home,
+    USERPROFILE: home,
     XDG_STATE_HOME: join(home, '.local', 'state'),
+    LOCALAPPDATA: join(home, 'AppData', 'Local'),
     ...(endpoint && { AWS_ENDPOINT_URL: endpoint }),
   });
   const ensureDir = () => mkdir(awsDir, { recursive: true, mode: 0o700 });
