@@ -2,7 +2,7 @@
  * End-to-end harness: the built CLI as a child process, a scratch HOME, and the emulator.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
@@ -43,7 +43,8 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export async function makeSandbox(endpoint?: string): Promise<Sandbox> {
-  const home = await mkdtemp(join(tmpdir(), 'amr-home-'));
+  // The real path: macOS's tmpdir is /var/…, a symlink to /private/var/…, which messages would show.
+  const home = await realpath(await mkdtemp(join(tmpdir(), 'amr-home-')));
   const awsDir = join(home, '.aws');
   const credentials = join(awsDir, 'credentials');
   const config = join(awsDir, 'config');
