@@ -116,7 +116,9 @@ Examples:
   $ aws-mfa-refresh exec --profile work -- terraform plan
 
 The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
+AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours. In a terminal,
+Ctrl+C reaches the command from the terminal itself (once); SIGTERM and SIGHUP are passed on.
+When stdin is piped, a code is asked on the terminal and the command keeps the pipe.`,
     )
     .action(async (child: string, args: string[]) => {
       const flags = flagValues(command);
