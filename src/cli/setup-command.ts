@@ -103,9 +103,10 @@ Examples:
       }
 
       const { currentPlatform } = await import('../platform/platform.js');
-      const rc = currentPlatform().rcFile(process.env.SHELL ?? '');
+      const platform = currentPlatform();
+      const rc = platform.rcFile(process.env.SHELL ?? '');
       const p = profileFlag(profile);
-      const line = `aws-mfa-refresh status -q${p} || aws-mfa-refresh${p}`;
+      const line = platform.orElse(`aws-mfa-refresh status -q${p}`, `aws-mfa-refresh${p}`, process.env.SHELL ?? '');
       out('');
       out(`Add this line to ${rc} to refresh at login only when needed:`);
       out(`  ${line}`);

@@ -80,6 +80,8 @@ export interface Platform {
   rcFile(shell: string): string;
   /** How to load generated shell code: `eval "$(…)"` where `source <(…)` does not work (bash 3.2). */
   loadLine(command: string, shell: string): string;
+  /** `first || second` in that shell (the dotfiles line); PowerShell 5.1 has no `||`. */
+  orElse(first: string, second: string, shell: string): string;
   /** The `credential_process` value that starts `args` of this tool. */
   credentialProcess(args: string): string;
 }
@@ -229,6 +231,11 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
       if (name === 'pwsh' || name === 'powershell') return `${command} | Out-String | Invoke-Expression`;
       // macOS ships bash 3.2, where `source <(…)` silently does nothing.
       return `eval "$(${command})"`;
+    },
+    orElse(first, second, shell) {
+      const name = shellName(shell);
+      if (name === 'pwsh' || name === 'powershell' || (!name && win)) return `${first}; if (-not $?) { ${second} }`;
+      return `${first} || ${second}`;
     },
     credentialProcess(args) {
       // botocore starts credential_process without a shell; Python on Windows cannot run npm's .cmd shim.

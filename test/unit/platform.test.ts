@@ -222,6 +222,13 @@ describe('shell defaults', () => {
     expect(with_('win32').loadLine('x', 'pwsh')).toBe('x | Out-String | Invoke-Expression');
   });
 
+  it('the dotfiles line: || in POSIX shells and fish; PowerShell 5.1 (no ||) tests $?', () => {
+    expect(with_('linux').orElse('a', 'b', '/bin/bash')).toBe('a || b');
+    expect(with_('darwin').orElse('a', 'b', '/usr/local/bin/fish')).toBe('a || b');
+    expect(with_('win32').orElse('a', 'b', '')).toBe('a; if (-not $?) { b }');
+    expect(with_('linux').orElse('a', 'b', '/usr/bin/pwsh')).toBe('a; if (-not $?) { b }');
+  });
+
   it('credential_process: through cmd /c on Windows (botocore starts it without a shell; .cmd shims need one)', () => {
     expect(with_('win32').credentialProcess('credential-process --profile w')).toBe(
       'cmd /c aws-mfa-refresh credential-process --profile w',
