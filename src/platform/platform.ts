@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir, hostname, release, uptime } from 'node:os';
 import { posix as posixPath, win32 as win32Path } from 'node:path';
-import { killTree, type TreeKillDeps } from './kill-tree.js';
+import type { TreeKillDeps } from './kill-tree.js';
 import { resolveWin32Command, type SpawnPlan } from './win32-spawn.js';
 
 export type PlatformKind = 'linux' | 'darwin' | 'win32' | 'wsl';
@@ -208,7 +208,8 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
     spawnPlan(command, args, env) {
       return win ? resolveWin32Command(command, args, env, facts.isFile) : { file: command, args };
     },
-    killTree: (pid) => killTree(pid, win, facts.killTree),
+    // Loaded when needed: most runs never end a process.
+    killTree: (pid) => import('./kill-tree.js').then((m) => m.killTree(pid, win, facts.killTree)),
     defaultEnvFormat(env = facts.env) {
       const name = shellName(env.SHELL);
       if (name === 'zsh' || name === 'fish') return name;
