@@ -10,6 +10,7 @@ import { addSetupCommand } from './setup-command.js';
 import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
+import { addInitCommand } from './init-command.js';
 import { endQuietlyWhenOutputCloses } from './closed-output.js';
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   addPolicyCommand(program);
   addDoctorCommand(program);
   addCompletionCommand(program);
+  addInitCommand(program);
   program.addHelpText(
     'after',
     `
