@@ -43,7 +43,7 @@ export function addCompletionCommand(program: Command): void {
       'after',
       `
 Examples:
-  $ source <(aws-mfa-refresh completion bash)                     # in ~/.bashrc
+  $ eval "$(aws-mfa-refresh completion bash)"                     # in ~/.bashrc (macOS: ~/.bash_profile)
   $ source <(aws-mfa-refresh completion zsh)                      # in ~/.zshrc (after compinit)
   $ aws-mfa-refresh completion fish > ~/.config/fish/completions/aws-mfa-refresh.fish`,
     )
@@ -76,7 +76,7 @@ Examples:
 function bashScript(spec: Spec[]): string {
   const cases = spec.map((c) => `    ${c.name}) flags="${c.flags.join(' ')}" ;;`).join('\n');
   const defaultFlags = spec.find((c) => c.name === 'refresh')!.flags.join(' ');
-  return `# aws-mfa-refresh completion for bash: source <(aws-mfa-refresh completion bash)
+  return `# aws-mfa-refresh completion for bash: eval "$(aws-mfa-refresh completion bash)"  (bash 3.2 ignores source <(…))
 _aws_mfa_refresh() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" w i flags
   for ((i = 1; i < COMP_CWORD; i++)); do

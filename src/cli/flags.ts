@@ -95,7 +95,7 @@ export const FLAGS = {
     long: 'input-timeout',
     arg: '<time>',
     type: 'milliseconds',
-    help: 'give up waiting for the code on stdin after this long',
+    help: 'give up waiting for the code on stdin or from --code-command/mfa_process (ended then, with its children)',
     default: `${DEFAULT_INPUT_TIMEOUT}s`,
   },
   debug: { long: 'debug', type: 'boolean', help: 'explain each step on stderr (secrets redacted)' },

@@ -12,6 +12,7 @@ import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 import { addInitCommand } from './init-command.js';
+import { endQuietlyWhenOutputCloses } from './closed-output.js';
 
 export function buildProgram(): Command {
   const program = new Command(PROGRAM)
@@ -111,6 +112,7 @@ function exitCodesHelp(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenOutputCloses();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

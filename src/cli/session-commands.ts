@@ -30,6 +30,23 @@ function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | unde
   };
 }
 
+/**
+ * A refresh for env and exec: on stdin/stderr when both are a terminal, else on the controlling
+ * terminal (stdin piped in a terminal), leaving stdin alone: exec's child reads it.
+ */
+function refresherOnTerminal(flags: FlagValues) {
+  return async () => {
+    if (process.stdin.isTTY && process.stderr.isTTY) return refresher(flags)();
+    const { controllingTerminal, closeTerminal } = await import('../mfa/terminal.js');
+    const tty = await controllingTerminal();
+    try {
+      await refresher(flags, () => tty)();
+    } finally {
+      closeTerminal(tty);
+    }
+  };
+}
+
 async function ensure(flags: FlagValues, refresh: boolean, runRefresh: () => Promise<unknown>) {
   const { ensureSession } = await import('../usecases/ensure-session.js');
   return ensureSession({ flags, refresh }, runRefresh, { env: process.env, now: () => Date.now() });
@@ -48,7 +65,7 @@ export function addEnvCommand(program: Command): void {
   const command = addRefreshOptions(
     program.command('env').description('print the session as environment variables, for eval "$(aws-mfa-refresh env)"'),
   )
-    .option('--format <shell>', `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL)`)
+    .option('--format <shell>', `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL, else powershell on Windows)`)
     .option('--refresh', 'refresh first when the session is not usable (prompting on the terminal, never on stdout)');
   addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
     .addHelpText(
@@ -58,6 +75,7 @@ Examples:
   $ eval "$(aws-mfa-refresh env)"                       # bash, zsh
   $ aws-mfa-refresh env --format fish | source          # fish
   $ aws-mfa-refresh env --format powershell | Invoke-Expression
+  > for /f "delims=" %i in ('aws-mfa-refresh env --format cmd') do @%i   # cmd.exe
   $ aws-mfa-refresh env --refresh --format dotenv > .env`,
     )
     .action(async (own: { format?: string; refresh?: boolean }) => {
@@ -70,7 +88,7 @@ Examples:
           'Example: --format fish.',
         );
       }
-      const { values, session } = await ensure(flags, Boolean(own.refresh), refresher(flags));
+      const { values, session } = await ensure(flags, Boolean(own.refresh), refresherOnTerminal(flags));
       process.stdout.write(
         renderEnv(
           format,
@@ -99,11 +117,13 @@ Examples:
   $ aws-mfa-refresh exec --profile work -- terraform plan
 
 The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
+AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours. In a terminal,
+Ctrl+C reaches the command from the terminal itself (once); SIGTERM and SIGHUP are passed on.
+When stdin is piped, a code is asked on the terminal and the command keeps the pipe.`,
     )
     .action(async (child: string, args: string[]) => {
       const flags = flagValues(command);
-      const { values, session } = await ensure(flags, true, refresher(flags));
+      const { values, session } = await ensure(flags, true, refresherOnTerminal(flags));
       const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
       delete env.AWS_PROFILE;
       delete env.AWS_DEFAULT_PROFILE;
@@ -117,7 +137,9 @@ export function addCredentialProcessCommand(program: Command): void {
   const command = addRefreshOptions(
     program
       .command('credential-process')
-      .description('print the session as credential_process JSON, refreshing on the terminal (/dev/tty) when needed'),
+      .description(
+        'print the session as credential_process JSON, refreshing on the terminal (/dev/tty, CONIN$) when needed',
+      ),
   )
     .addHelpText(
       'after',
@@ -126,6 +148,7 @@ Use it from ~/.aws/config so every SDK and the AWS CLI pick the session up:
 
   [profile work]
   credential_process = aws-mfa-refresh credential-process --profile work-session
+  credential_process = cmd /c aws-mfa-refresh credential-process --profile work-session   (Windows)
 
 The session is kept in [work-session] of ~/.aws/credentials. When it must be refreshed the code
 is asked on the controlling terminal, never on stdout or stderr (the SDK captures those).`,

@@ -103,8 +103,8 @@ Examples:
         out('No MFA device chosen: aws-mfa-refresh will find it on the first refresh.');
       }
 
-      const shell = (process.env.SHELL ?? '').split('/').pop();
-      const rc = shell === 'zsh' ? '~/.zshrc' : shell === 'fish' ? '~/.config/fish/config.fish' : '~/.bashrc';
+      const { currentPlatform } = await import('../platform/platform.js');
+      const rc = currentPlatform().rcFile(process.env.SHELL ?? '');
       const line = dotfilesLine(profile);
       out('');
       out(`Add this line to ${rc} to refresh at login only when needed:`);

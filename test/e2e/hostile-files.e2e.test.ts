@@ -44,6 +44,7 @@ import {
   type ExpectedSession,
   type Profiles,
 } from '../stress/support.js';
+import { REFERENCE_PYTHON } from '../reference-python.js';
 
 const FILES = fileURLToPath(new URL('../fixtures/hostile/files/', import.meta.url));
 
@@ -292,7 +293,7 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
   });
 
   it('botocore is installed (Debian: apt-get install python3-botocore)', () => {
-    expect(hasBotocore, '/usr/bin/python3 cannot import botocore').toBe(true);
+    expect(hasBotocore, `${REFERENCE_PYTHON} cannot import botocore`).toBe(true);
   });
 
   for (const c of CASES) {

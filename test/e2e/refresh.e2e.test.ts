@@ -8,6 +8,7 @@ import { fromIni } from '@aws-sdk/credential-providers';
 import type { Emulator } from '../emulator/index.js';
 import { sectionOf, withoutSection } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
+import { REFERENCE_PYTHON } from '../reference-python.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const run = promisify(execFile);
@@ -463,7 +464,7 @@ for p in ("default", "other", "default-long-term"):
     c = botocore.session.Session(profile=p).get_credentials().get_frozen_credentials()
     out[p] = [c.access_key, c.token]
 print(json.dumps(out))`;
-    const { stdout } = await run('/usr/bin/python3', ['-c', script], {
+    const { stdout } = await run(REFERENCE_PYTHON, ['-c', script], {
       env: { ...process.env, AWS_SHARED_CREDENTIALS_FILE: s.credentials, AWS_CONFIG_FILE: s.config, HOME: s.home },
     });
     const boto = JSON.parse(stdout);

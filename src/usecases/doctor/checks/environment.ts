@@ -1,5 +1,6 @@
 /** 7. environment: no AWS keys or profile variables overriding the target profile. */
 import { result, type CheckResult } from '../check.js';
+import { currentPlatform, type Platform } from '../../../platform/platform.js';
 
 const KEY_VARIABLES = [
   'AWS_ACCESS_KEY_ID',
@@ -17,6 +18,7 @@ export function checkEnvironment(
   env: NodeJS.ProcessEnv,
   names: { target?: string; source?: string },
   targetSessionKeyId?: string,
+  platform: Platform = currentPlatform(),
 ): CheckResult {
   const { target, source } = names;
   const problems: { status: 'fail' | 'warn'; message: string; hint: string }[] = [];
@@ -50,6 +52,19 @@ export function checkEnvironment(
     });
   }
   if (defaultVar && defaultVar !== profileVar) problems.push(readersDisagree(profileVar, defaultVar));
+  // Windows: botocore reads %USERPROFILE%\.aws and ignores HOME (set by Git Bash, MSYS, Cygwin).
+  if (
+    platform.kind === 'win32' &&
+    env.HOME &&
+    env.USERPROFILE &&
+    env.HOME.toLowerCase() !== env.USERPROFILE.toLowerCase()
+  ) {
+    problems.push({
+      status: 'warn',
+      message: `HOME (${env.HOME}) differs from USERPROFILE (${env.USERPROFILE}): the AWS CLI reads ~/.aws under USERPROFILE, and so does aws-mfa-refresh; tools that follow HOME read another ~/.aws`,
+      hint: 'Keep one ~/.aws: unset HOME for AWS tools, or point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE at one place',
+    });
+  }
   if (problems.length === 0) {
     const profile = env.AWS_PROFILE?.trim() ? `AWS_PROFILE=${env.AWS_PROFILE.trim()}` : 'AWS_PROFILE unset';
     return result(
