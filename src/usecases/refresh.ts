@@ -13,6 +13,7 @@ import { assertWritable } from '../profiles/file-store.js';
 import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest } from '../config/resolve.js';
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
+import { sourceConnection } from './source-keys.js';
 
 export interface RefreshOptions {
   flags: ProfileFlags;
@@ -122,7 +123,10 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   // Before any code is spent: a credentials file we could not write would waste it.
   await assertWritable(paths.credentials);
 
-  const conn = req.sourceConnection({ progress: !opts.quiet });
+  const conn = await sourceConnection(req, {
+    progress: !opts.quiet,
+    ...(io.promptStreams && { promptStreams: io.promptStreams }),
+  });
   io.debug(req.describeConnection(conn));
 
   // Load the SDK now, in the background: it is ready by the time the code has been typed.

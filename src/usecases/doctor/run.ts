@@ -12,6 +12,7 @@ import { awsFilePaths, loadAwsFiles, type AwsFiles } from '../../profiles/aws-fi
 import type { AwsConnection } from '../../aws/types.js';
 import { resolveProfile, type ProfileFlags, type ProfileRequest } from '../../config/resolve.js';
 import type { Deps } from '../deps.js';
+import { sourceConnection } from '../source-keys.js';
 import { fromError, result, type CheckId, type CheckResult, type DoctorReport } from './check.js';
 import { checkFiles } from './checks/files.js';
 import { checkProfiles, profileNames, type ProfileNames } from './checks/profiles.js';
@@ -66,7 +67,7 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
     if (names) {
       let connection: { conn: AwsConnection } | { error: unknown };
       try {
-        conn = req.sourceConnection({ progress: true });
+        conn = await sourceConnection(req, { progress: true });
         debug(req.describeConnection(conn));
         connection = { conn };
       } catch (error) {
