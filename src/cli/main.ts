@@ -10,6 +10,7 @@ import { addSetupCommand } from './setup-command.js';
 import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
+import { addKeysCommand } from './keys-command.js';
 
 export function buildProgram(): Command {
   const program = new Command(PROGRAM)
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   addSetupCommand(program);
   addPolicyCommand(program);
   addDoctorCommand(program);
+  addKeysCommand(program);
   addCompletionCommand(program);
   program.addHelpText(
     'after',
