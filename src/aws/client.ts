@@ -205,7 +205,7 @@ export async function openAws(
 }
 
 /** Timeouts, and a proxy when the environment names one for this URL. */
-async function requestHandler(conn: AwsConnection, url: string, debug: (line: string) => void) {
+export async function requestHandler(conn: AwsConnection, url: string, debug: (line: string) => void) {
   const base = { connectionTimeout: conn.timeoutMs, requestTimeout: conn.timeoutMs };
   const { proxyConfigured, proxyAgentsFor, redactProxy } = await import('./proxy.js');
   if (!proxyConfigured()) return base;
@@ -239,7 +239,7 @@ function showProgress(call: string): () => void {
  * for our users. Its documented switch is read at construction, so set it only for that moment
  * (children of `exec` must not inherit it).
  */
-function quietly<T>(build: () => T): T {
+export function quietly<T>(build: () => T): T {
   const key = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
   const before = process.env[key];
   process.env[key] = 'true';
@@ -251,7 +251,7 @@ function quietly<T>(build: () => T): T {
   }
 }
 
-function iamRegion(region: string): string {
+export function iamRegion(region: string): string {
   if (region.startsWith('cn-')) return 'cn-north-1';
   if (region.startsWith('us-gov-')) return 'us-gov-west-1';
   return 'us-east-1';

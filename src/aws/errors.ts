@@ -4,7 +4,8 @@
  */
 import { ExitCode, UserError } from '../errors.js';
 
-export type AwsCall = 'GetCallerIdentity' | 'ListMFADevices' | 'GetSessionToken';
+export type AwsCall =
+  'GetCallerIdentity' | 'ListMFADevices' | 'GetSessionToken' | 'ListAccessKeys' | 'CreateAccessKey' | 'DeleteAccessKey';
 
 export type AwsFailureReason =
   | 'unreachable'

@@ -59,28 +59,22 @@ The file store asks its passphrase on the terminal, or reads AWS_MFA_REFRESH_PAS
 
   const rotate = sub(
     'rotate',
-    'replace the long-term key with a new one (fresh MFA session, verify, then delete the old)',
+    'replace the long-term key with a new one: fresh MFA session, create, verify, store, delete the old',
   );
   addFlags(
     rotate,
-    [
-      'profile',
-      'sourceProfile',
-      'serialNumber',
-      'code',
-      'codeCommand',
-      'region',
-      'endpointUrl',
-      'timeout',
-      'yes',
-      'json',
-      'debug',
-    ],
+    ['profile', 'serialNumber', 'code', 'codeCommand', 'region', 'endpointUrl', 'timeout', 'json', 'debug'],
     {
-      profile: 'the profile holding the session used for the IAM calls (default: $AWS_PROFILE, else "default")',
-      sourceProfile: 'the profile whose long-term key is rotated (default: the source profile of --profile)',
+      profile: SRC_HELP,
     },
-  ).action(() => run(rotate, async (flags) => (await import('./keys-rotate.js')).runRotate(flags)));
+  )
+    .addHelpText(
+      'after',
+      `
+The session profile whose source_profile is SRC (else SRC without -long-term) gets a fresh MFA session first.
+Needs iam:ListAccessKeys, iam:CreateAccessKey and iam:DeleteAccessKey on your own user: policy --self-only.`,
+    )
+    .action(() => run(rotate, async (flags) => (await import('./keys-rotate.js')).runRotate(flags)));
 }
 
 async function run(command: Command, action: (flags: FlagValues) => Promise<void>): Promise<void> {
