@@ -193,6 +193,14 @@ async function runExport(flags: FlagValues): Promise<void> {
   const profile = await keysProfile(flags.profile, env);
   const store = await storeOf(profile, env, storeKind(flags.store));
   const paths = awsFilePaths(env);
+  // Read first: a wrong passphrase or a missing entry fails before the warning and the question.
+  const { keyRef } = await import('../keys/transfer.js');
+  if (!(await store.get(keyRef(profile, paths))))
+    throw new UserError(
+      `${store.location} holds no keys for profile "${profile}" of ${paths.credentials}.`,
+      ExitCode.Credentials,
+      'See `aws-mfa-refresh keys list`.',
+    );
   warn(
     `this writes the long-term keys of [${profile}] back into ${paths.credentials} in plaintext, and removes them from ${store.location}.`,
   );

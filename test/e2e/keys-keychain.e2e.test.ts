@@ -3,13 +3,14 @@
  * CLI, against a real Secret Service (GNOME Keyring on a private session bus) and the emulator.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
 import { CLI, sectionOf, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
+import { allFiles } from './keys-support.js';
 import { secretServiceMissing, startBus, type SessionBus } from '../support/secret-service.js';
 
 const missing = secretServiceMissing();
@@ -17,17 +18,6 @@ const exec = promisify(execFile);
 
 let emulator: Emulator;
 const { sandbox } = emulatorSuite((e) => (emulator = e));
-
-/** Every file under dir, as latin1 text (the whole scratch HOME). */
-export async function allFiles(dir: string): Promise<{ path: string; text: string }[]> {
-  const out: { path: string; text: string }[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await allFiles(p)));
-    else if (e.isFile()) out.push({ path: p, text: await readFile(p, 'latin1') });
-  }
-  return out;
-}
 
 describe.skipIf(missing !== undefined)(
   `keys with the keychain (GNOME Keyring)${missing ? ` skipped: ${missing}` : ''}`,
