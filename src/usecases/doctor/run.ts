@@ -17,6 +17,7 @@ import { fromError, result, type CheckId, type CheckResult, type DoctorReport } 
 import { checkFiles } from './checks/files.js';
 import { checkProfiles, profileNames, type ProfileNames } from './checks/profiles.js';
 import { checkKeys } from './checks/keys.js';
+import { checkKeyStore, type KeyStoreOutcome } from './checks/key-store.js';
 import { checkClock } from './checks/clock.js';
 import { checkMfaDevice, rememberedSerial } from './checks/mfa-device.js';
 import { checkSession } from './checks/session.js';
@@ -55,6 +56,7 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
   let names: ProfileNames | undefined;
   let conn: AwsConnection | undefined;
   let nameError: unknown;
+  let storeCheck: KeyStoreOutcome | undefined;
   if (!files) {
     skip('profiles', 'cannot read the files (see files)');
   } else {
@@ -66,8 +68,11 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
     }
     if (names) {
       let connection: { conn: AwsConnection } | { error: unknown };
+      storeCheck = await checkKeyStore(files, names.source, env);
       try {
-        conn = await sourceConnection(req, { progress: true });
+        conn = storeCheck.key
+          ? req.sourceConnection({ progress: true, keys: storeCheck.key })
+          : await sourceConnection(req, { progress: true });
         debug(req.describeConnection(conn));
         connection = { conn };
       } catch (error) {
@@ -76,6 +81,8 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
       checks.push(checkProfiles(files, names, connection));
     }
   }
+  // 2b. key-store
+  checks.push(storeCheck?.result ?? result('key-store', 'skip', 'no source profile (see profiles)'));
 
   // 3. keys, 4. clock, 5. mfa-device
   if (!conn) {
@@ -123,7 +130,8 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
   // 8. node
   checks.push(checkNode());
 
-  const scrubbed = scrubSecrets(checks, secretsOf(files, env));
+  const stored = storeCheck?.key ? [storeCheck.key.secretAccessKey] : [];
+  const scrubbed = scrubSecrets(checks, [...secretsOf(files, env), ...stored]);
   return { ok: scrubbed.every((c) => c.status !== 'fail'), checks: scrubbed };
 }
 
