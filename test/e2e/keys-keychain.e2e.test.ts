@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
 import { CLI, sectionOf, type Sandbox } from './harness.js';
+import { KEY, spawnCli } from './pty.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { allFiles } from './keys-support.js';
 import { secretServiceMissing, startBus, type SessionBus } from '../support/secret-service.js';
@@ -113,6 +114,39 @@ describe.skipIf(missing !== undefined)(
         false,
       );
       expect(JSON.parse((await s.run(['keys', 'list', '--json'], { env })).stdout).keys).toEqual([]);
+    }, 180_000);
+    it('setup in a terminal offers the keychain as its last step (default yes); setup --yes imports only with --keychain', async () => {
+      const user = newUser(emulator);
+      const t = await sandbox();
+      await t.writeCredentials(longTermSection('default', user));
+      const term = spawnCli(['setup'], { ...t.env, ...env, SHELL: '/bin/bash' });
+      await term.waitFor('Write these changes?', 30_000);
+      term.type(KEY.enter);
+      await term.waitFor('Choose and remember your MFA device now?', 30_000);
+      term.type(`n${KEY.enter}`);
+      await term.waitFor('Move the long-term keys of [default-long-term] into the OS keychain? (Y/n)', 60_000);
+      term.type(KEY.enter);
+      expect((await term.exit).exitCode, term.screen()).toBe(0);
+      expect(term.screen()).toContain('are now in the Secret Service keyring only');
+      expect(await t.readCredentials()).not.toContain(user.secretAccessKey);
+      expect(sectionOf(await t.readConfig(), 'profile default-long-term')?.credential_process).toBe(
+        'aws-mfa-refresh keys credential-process --profile default-long-term',
+      );
+
+      const other = newUser(emulator);
+      const u = await sandbox();
+      await u.writeCredentials(longTermSection('default', other));
+      const plain = await u.run(['setup', '--yes', '--no-device'], { env, timeoutMs: 60_000 });
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(await u.readCredentials()).toContain(other.secretAccessKey); // --yes alone: no import
+      await u.writeCredentials(longTermSection('default', other));
+      const keychain = await u.run(['setup', '--yes', '--no-device', '--keychain', '--json'], {
+        env,
+        timeoutMs: 60_000,
+      });
+      expect(keychain.code, keychain.stderr).toBe(0);
+      expect(JSON.parse(keychain.stdout).keyStore).toBe('keychain');
+      expect(await u.readCredentials()).not.toContain(other.secretAccessKey);
     }, 180_000);
   },
 );
