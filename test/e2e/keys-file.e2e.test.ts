@@ -198,4 +198,26 @@ describe('keys with the encrypted file store', () => {
     expect(await s.readConfig()).not.toContain('credential_process');
     expect(JSON.parse((await s.run(['keys', 'list', '--json'])).stdout).keys).toEqual([]);
   }, 180_000);
+
+  it('doctor: stored keys readable → key-store passes and the keys check uses them; a wrong passphrase fails it', async () => {
+    const { s, user } = await setUp();
+    expect((await s.run(['keys', 'import', '--store', 'file', '--yes'], { env, timeoutMs: 60_000 })).code).toBe(0);
+    const good = await s.run(['doctor', '--json'], { env, timeoutMs: 60_000 });
+    const checks = Object.fromEntries(
+      JSON.parse(good.stdout).checks.map((c: { id: string; status: string; message: string }) => [c.id, c]),
+    );
+    expect(checks['key-store']).toMatchObject({ status: 'pass' });
+    expect(checks['key-store'].message).toMatch(
+      /the keys of "default-long-term" \(AKIA….{4}\) are in .*keys\.enc, unlocked/,
+    );
+    expect(checks.keys).toMatchObject({ status: 'pass' });
+    expect(good.stdout).not.toContain(user.secretAccessKey);
+    const bad = await s.run(['doctor', '--json'], { env: { AWS_MFA_REFRESH_PASSPHRASE: 'wrong' }, timeoutMs: 60_000 });
+    expect(bad.code).toBe(1);
+    const badChecks = Object.fromEntries(
+      JSON.parse(bad.stdout).checks.map((c: { id: string; status: string; message: string }) => [c.id, c]),
+    );
+    expect(badChecks['key-store']).toMatchObject({ status: 'fail' });
+    expect(badChecks['key-store'].message).toMatch(/Wrong passphrase/);
+  }, 180_000);
 });
