@@ -128,6 +128,10 @@ async function runImport(flags: FlagValues): Promise<void> {
   const profile = await keysProfile(flags.profile, env);
   const kind = storeKind(flags.store) ?? 'keychain';
   const credentialProcess = flags.credentialProcess !== false;
+  if (kind === 'file' && !env.AWS_MFA_REFRESH_PASSPHRASE && !terminalStreams()) {
+    const { needInput } = await import('../mfa/terminal.js');
+    throw needInput('The key file needs a passphrase', 'Run in a terminal, or set AWS_MFA_REFRESH_PASSPHRASE.');
+  }
   const store = await openStore(kind, env);
   const plan = await planImport({ profile, store, env, credentialProcess });
   const show = (line: string) =>
