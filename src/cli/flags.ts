@@ -114,6 +114,11 @@ export const FLAGS = {
     type: 'negatable',
     help: 'do not add credential_process to the config (then only aws-mfa-refresh reads the stored keys)',
   },
+  ifInteractive: {
+    long: 'if-interactive',
+    type: 'boolean',
+    help: 'only when a person is at a terminal: without one (ssh host cmd, bash -lc, cron) print nothing, exit 0',
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -158,6 +163,7 @@ export interface FlagValues {
   store?: string;
   yes?: boolean;
   credentialProcess?: boolean;
+  ifInteractive?: boolean;
 }
 
 /** `-p, --profile <name>` as commander and help spell it. */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, EXIT_CODE_MEANINGS } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { PROGRAM, reportError } from './output.js';
+import { dotfilesLine } from '../config/hints.js';
 import { addRefreshCommand } from './refresh-command.js';
 import { addStatusCommand } from './status-command.js';
 import { addDevicesCommand } from './devices-command.js';
@@ -11,6 +12,7 @@ import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 import { addKeysCommand } from './keys-command.js';
+import { addInitCommand } from './init-command.js';
 
 export function buildProgram(): Command {
   const program = new Command(PROGRAM)
@@ -33,13 +35,14 @@ export function buildProgram(): Command {
   addDoctorCommand(program);
   addKeysCommand(program);
   addCompletionCommand(program);
+  addInitCommand(program);
   program.addHelpText(
     'after',
     `
 Examples:
   $ aws-mfa-refresh                                   # the morning refresh (asks only when needed)
   $ alias awsmfa='aws-mfa-refresh -q'                 # morning alias
-  $ aws-mfa-refresh status -q || aws-mfa-refresh      # dotfiles line: refresh at login when needed
+  $ ${dotfilesLine().padEnd(49)} # dotfiles line: refresh at login, only in a terminal
   $ aws-mfa-refresh exec -- aws s3 ls                 # run one command with the session
   $ eval "$(aws-mfa-refresh env)"                     # put the session into this shell
   credential_process = aws-mfa-refresh credential-process --profile default   # in ~/.aws/config

@@ -22,7 +22,7 @@ export function addStatusCommand(program: Command): void {
       `
 Examples:
   $ aws-mfa-refresh status
-  $ aws-mfa-refresh status -q || aws-mfa-refresh   # the dotfiles line: refresh only when needed
+  $ aws-mfa-refresh status -q && echo usable
   $ aws-mfa-refresh status --all --json`,
     )
     .action(async (own: { all?: boolean }) => {
@@ -37,6 +37,19 @@ Examples:
       const now = Date.now();
       const states = names.map((name) =>
         judge(name, files.credentials[name], req.maxMfaAge.value, req.minRemaining.value, now),
+      );
+      const { recordStatus } = await import('../shell/record.js');
+      await Promise.all(
+        states.map((s) =>
+          recordStatus(
+            s.profile,
+            s.session && {
+              ...s.session,
+              minRemainingSeconds: req.minRemaining.value,
+              credentialsFile: files.paths.credentials,
+            },
+          ),
+        ),
       );
       if (flags.json) {
         const rows = states.map(toJson);

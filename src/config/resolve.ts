@@ -19,7 +19,7 @@ import {
 } from '../defaults.js';
 import type { AwsConnection } from '../aws/types.js';
 import { mergedProfile, type AwsFiles } from '../profiles/aws-files.js';
-import type { Profile } from '../profiles/session.js';
+import { holdsLongTermKeys, type Profile } from '../profiles/session.js';
 import { checkCodeFlag, checkSerialNumber, checkSessionDuration, parseDurationSeconds } from './values.js';
 
 export type Origin =
@@ -214,7 +214,10 @@ export class ProfileRequest {
     });
   }
 
-  /** mfa_serial in the config file: of the target, else of the source. */
+  /**
+   * mfa_serial in the config file: of the target, else of the source; else aws_mfa_device of the
+   * source in the credentials file, where aws-mfa keeps the device.
+   */
   get rememberedDevice(): Resolved<string> | undefined {
     for (const [profile, values] of [
       [this.target.value, this.targetConfig],
@@ -222,7 +225,23 @@ export class ProfileRequest {
     ] as const) {
       if (values.mfa_serial) return { value: values.mfa_serial, origin: config('mfa_serial', profile) };
     }
+    const source = this.source.value;
+    const fromAwsMfa = this.files.credentials[source]?.aws_mfa_device?.trim();
+    if (fromAwsMfa) return { value: fromAwsMfa, origin: config('aws_mfa_device', source) };
     return undefined;
+  }
+
+  /**
+   * The --source-profile to remember as source_profile of the target (so the next plain run finds
+   * it), or undefined: only a flag is remembered, never over a source_profile already in config, nor
+   * the default name, nor on a role profile (there source_profile means "assume the role from").
+   */
+  get sourceToRemember(): string | undefined {
+    const { value, origin } = this.source;
+    if (origin.kind !== 'flag') return undefined;
+    const target = this.targetConfig;
+    if (target.source_profile !== undefined || target.role_arn !== undefined) return undefined;
+    return value === longTermProfileOf(this.target.value) ? undefined : value;
   }
 
   /** The device, validated (a usage error naming where a bad value came from). */
@@ -301,10 +320,13 @@ export class ProfileRequest {
     };
     const source = stored ?? mergedProfile(this.files, sourceProfile);
     if (!source?.aws_access_key_id || !source.aws_secret_access_key) {
+      const withKeys = this.profilesWithLongTermKeys();
       throw new UserError(
         `No long-term keys in profile "${sourceProfile}" (${this.files.paths.credentials}).`,
         ExitCode.Credentials,
-        `Put aws_access_key_id and aws_secret_access_key under [${sourceProfile}], or name the profile that has them with --source-profile.`,
+        withKeys.length > 0
+          ? `Name the one that holds yours with --source-profile (it is remembered). Profiles with long-term keys: ${withKeys.join(', ')}.`
+          : `Put aws_access_key_id and aws_secret_access_key under [${sourceProfile}], or name the profile that has them with --source-profile.`,
       );
     }
     const endpoint = this.endpoint.value;
@@ -325,6 +347,14 @@ export class ProfileRequest {
       progress: opts.progress,
       profileName: sourceProfile,
     };
+  }
+
+  /** Profiles of the credentials file holding long-term keys, the target excepted. */
+  profilesWithLongTermKeys(): string[] {
+    const { credentials } = this.files;
+    return Object.keys(credentials).filter(
+      (name) => name !== this.target.value && holdsLongTermKeys(credentials[name]),
+    );
   }
 
   /** For --debug: where requests go. */

@@ -4,6 +4,7 @@
  */
 import type { AwsFiles } from './aws-files.js';
 import { holdsLongTermKeys, readSession, type Profile, type SessionInfo } from './session.js';
+import { sessionMarginSeconds } from './margin.js';
 
 export type SessionState = 'usable' | 'expiring' | 'expired' | 'missing' | 'long-term';
 
@@ -26,7 +27,8 @@ export function judge(
   const session = readSession(values, maxMfaAgeSeconds);
   if (!session) return { profile, state: 'missing', ...(values && { values }) };
   const left = session.usableUntil.getTime() - now;
-  const state: SessionState = left <= 0 ? 'expired' : left < minRemainingSeconds * 1000 ? 'expiring' : 'usable';
+  const margin = sessionMarginSeconds(minRemainingSeconds, session) * 1000;
+  const state: SessionState = left <= 0 ? 'expired' : left < margin ? 'expiring' : 'usable';
   return { profile, state, session, ...(values && { values }) };
 }
 

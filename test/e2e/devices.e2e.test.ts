@@ -53,7 +53,7 @@ describe('help', () => {
     expect(r.code).toBe(0);
     for (const needle of [
       "alias awsmfa='aws-mfa-refresh -q'",
-      'status -q || aws-mfa-refresh',
+      'aws-mfa-refresh --if-interactive -q ',
       'exec -- aws s3 ls',
       'eval "$(aws-mfa-refresh env)"',
       'credential_process = aws-mfa-refresh credential-process',
