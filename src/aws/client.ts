@@ -234,7 +234,7 @@ interface Route {
 }
 
 /** Timeouts, a proxy when the environment names one for this URL, and the CA bundle to trust. */
-async function requestHandler(conn: AwsConnection, url: string, debug: (line: string) => void): Promise<Route> {
+export async function requestHandler(conn: AwsConnection, url: string, debug: (line: string) => void): Promise<Route> {
   const base = { connectionTimeout: conn.timeoutMs, requestTimeout: conn.timeoutMs };
   const ca = conn.caBundle && url.startsWith('https:') ? await readCaBundle(conn.caBundle) : undefined;
   if (ca) debug(`${url}: trusting the CA bundle ${conn.caBundle!.path} (${conn.caBundle!.from})`);
@@ -293,7 +293,7 @@ function showProgress(call: string): () => void {
  * for our users. Its documented switch is read at construction, so set it only for that moment
  * (children of `exec` must not inherit it).
  */
-function quietly<T>(build: () => T): T {
+export function quietly<T>(build: () => T): T {
   const key = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
   const before = process.env[key];
   process.env[key] = 'true';
@@ -305,7 +305,7 @@ function quietly<T>(build: () => T): T {
   }
 }
 
-function iamRegion(region: string): string {
+export function iamRegion(region: string): string {
   if (region.startsWith('cn-')) return 'cn-north-1';
   if (region.startsWith('us-gov-')) return 'us-gov-west-1';
   return 'us-east-1';

@@ -5,7 +5,8 @@
 import { ExitCode, UserError } from '../errors.js';
 import { redactProxy } from './proxy.js';
 
-export type AwsCall = 'GetCallerIdentity' | 'ListMFADevices' | 'GetSessionToken';
+export type AwsCall =
+  'GetCallerIdentity' | 'ListMFADevices' | 'GetSessionToken' | 'ListAccessKeys' | 'CreateAccessKey' | 'DeleteAccessKey';
 
 export type AwsFailureReason =
   | 'unreachable'

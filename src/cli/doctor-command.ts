@@ -7,7 +7,7 @@ export function addDoctorCommand(program: Command): void {
   const command = program
     .command('doctor')
     .description(
-      'check the setup: files, profiles, keys, clock, MFA device, session, environment, Node.js (exit 0 when nothing fails)',
+      'check the setup: files, profiles, key store, keys, clock, MFA device, session, environment, Node.js (exit 0 when nothing fails)',
     );
   addFlags(command, ['profile', 'sourceProfile', 'maxMfaAge', 'timeout', 'region', 'endpointUrl', 'json', 'debug'], {
     profile: 'target profile that holds sessions (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")',
@@ -20,7 +20,7 @@ export function addDoctorCommand(program: Command): void {
       'after',
       `
 Checks, in order: files (found, readable, well-formed, mode 0600), profiles (source holds long-term
-keys, target does not), keys (STS accepts them), clock (against AWS's), mfa-device (usable, and
+keys, target does not), key-store (stored keys readable; plaintext keys: a warning), keys (STS accepts them), clock (against AWS's), mfa-device (usable, and
 mfa_serial is one of them), session (usable until when), environment (no AWS_ACCESS_KEY_ID etc.
 overriding the profile), node (>= 20). ✔ pass, ! warning, ✖ fail, - skipped; exit 1 when one fails.
 

@@ -102,6 +102,18 @@ export const FLAGS = {
   quiet: { long: 'quiet', short: 'q', type: 'boolean', help: 'print nothing on success' },
   json: { long: 'json', type: 'boolean', help: 'print the result as one JSON object' },
   force: { long: 'force', short: 'f', type: 'boolean', help: 'refresh even if the session is still valid' },
+  store: {
+    long: 'store',
+    arg: '<kind>',
+    type: 'string',
+    help: 'where the long-term keys go: keychain (the OS credential store) or file (an encrypted file)',
+  },
+  yes: { long: 'yes', short: 'y', type: 'boolean', help: 'do not ask for confirmation (for scripts)' },
+  credentialProcess: {
+    long: 'credential-process',
+    type: 'negatable',
+    help: 'do not add credential_process to the config (then only aws-mfa-refresh reads the stored keys)',
+  },
   ifInteractive: {
     long: 'if-interactive',
     type: 'boolean',
@@ -148,6 +160,9 @@ export interface FlagValues {
   quiet?: boolean;
   json?: boolean;
   force?: boolean;
+  store?: string;
+  yes?: boolean;
+  credentialProcess?: boolean;
   ifInteractive?: boolean;
 }
 

@@ -11,6 +11,7 @@ import { addSetupCommand } from './setup-command.js';
 import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
+import { addKeysCommand } from './keys-command.js';
 import { addInitCommand } from './init-command.js';
 import { endQuietlyWhenOutputCloses } from './closed-output.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   addSetupCommand(program);
   addPolicyCommand(program);
   addDoctorCommand(program);
+  addKeysCommand(program);
   addCompletionCommand(program);
   addInitCommand(program);
   program.addHelpText(

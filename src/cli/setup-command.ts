@@ -11,6 +11,7 @@ interface SetupFlags {
   longTermProfile?: string;
   yes?: boolean;
   device: boolean;
+  keychain?: boolean;
 }
 
 export function addSetupCommand(program: Command): void {
@@ -29,6 +30,10 @@ export function addSetupCommand(program: Command): void {
     '--no-device',
     'skip choosing an MFA device',
   );
+  command.option('--keychain', 'last step: move the long-term keys into the OS keychain (same as --store keychain)');
+  addFlags(command, ['store'], {
+    store: 'last step: move the long-term keys into a key store: keychain or file (with --yes, only then)',
+  });
   addFlags(command, ['region', 'endpointUrl', 'timeout', 'debug', 'json'], {
     region: 'AWS region for STS',
     endpointUrl: 'STS/IAM endpoint',
@@ -103,6 +108,8 @@ Examples:
         out('No MFA device chosen: aws-mfa-refresh will find it on the first refresh.');
       }
 
+      const keyStore = await offerKeyStore(longTermProfile, own, flags.store, streams, human);
+
       const { currentPlatform } = await import('../platform/platform.js');
       const rc = currentPlatform().rcFile(process.env.SHELL ?? '');
       const line = dotfilesLine(profile);
@@ -111,7 +118,7 @@ Examples:
       out(`  ${line}`);
       if (flags.json) {
         process.stdout.write(
-          `${JSON.stringify({ profile, longTermProfile, moved: !plan.alreadyDone, confirmed: true, mfaSerial: device ?? null, shellRc: rc, shellLine: line })}\n`,
+          `${JSON.stringify({ profile, longTermProfile, moved: !plan.alreadyDone, confirmed: true, mfaSerial: device ?? null, shellRc: rc, shellLine: line, ...(keyStore && { keyStore }) })}\n`,
         );
       }
     });
@@ -125,4 +132,46 @@ async function confirm(message: string, streams: PromptStreams): Promise<boolean
     if (isPromptAbort(error)) throw new Interrupted();
     throw error;
   }
+}
+
+/**
+ * The last step: the long-term keys into a key store. With --keychain or --store it happens (also
+ * with --yes); otherwise a terminal is asked, default yes, only where a persistent keychain works.
+ */
+async function offerKeyStore(
+  longTermProfile: string,
+  own: SetupFlags,
+  storeFlag: string | undefined,
+  streams: PromptStreams | undefined,
+  human: NodeJS.WriteStream,
+): Promise<'keychain' | 'file' | undefined> {
+  const out = (line = '') => human.write(`${line}\n`);
+  if (storeFlag !== undefined && storeFlag !== 'keychain' && storeFlag !== 'file')
+    throw new UserError(
+      `--store ${JSON.stringify(storeFlag)} is not a key store.`,
+      ExitCode.Usage,
+      'Use --store keychain or --store file.',
+    );
+  const { openStore } = await import('../usecases/source-keys.js');
+  let kind = (storeFlag as 'keychain' | 'file' | undefined) ?? (own.keychain ? 'keychain' : undefined);
+  if (!kind) {
+    if (own.yes || !streams) return undefined;
+    const usable = await openStore('keychain', process.env).then(
+      () => true,
+      () => false,
+    );
+    if (!usable) {
+      out('Tip: keep the long-term keys encrypted instead of in plaintext: aws-mfa-refresh keys import --store file');
+      return undefined;
+    }
+    if (!(await confirm(`Move the long-term keys of [${longTermProfile}] into the OS keychain?`, streams)))
+      return undefined;
+    kind = 'keychain';
+  }
+  const { planImport, applyImport } = await import('../usecases/keys.js');
+  const store = await openStore(kind, process.env);
+  const plan = await planImport({ profile: longTermProfile, store, env: process.env, credentialProcess: true });
+  await applyImport(plan, store, true);
+  out(`${paint(human, 32, '✔')} The long-term keys of [${longTermProfile}] are now in ${store.location} only.`);
+  return kind;
 }

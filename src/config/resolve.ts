@@ -354,13 +354,23 @@ export class ProfileRequest {
     return { value: undefined, origin: byDefault };
   }
 
-  /** The long-term keys of the source profile and where to send them. */
-  sourceConnection(opts: { progress: boolean }): AwsConnection {
+  /**
+   * The long-term keys of the source profile and where to send them. `keys`: the source's keys read
+   * from its key store (src/usecases/source-keys.ts), used when the files hold none.
+   */
+  sourceConnection(opts: {
+    progress: boolean;
+    keys?: { accessKeyId: string; secretAccessKey: string };
+  }): AwsConnection {
     const { env } = this.input;
     const sourceProfile = this.source.value;
     // A bad value the user typed is a usage error before anything else is said.
     const [region, endpoint, timeoutMs, caBundle] = [this.region, this.endpoint.value, this.timeoutMs, this.caBundle];
-    const source = mergedProfile(this.files, sourceProfile);
+    const stored: Profile | undefined = opts.keys && {
+      aws_access_key_id: opts.keys.accessKeyId,
+      aws_secret_access_key: opts.keys.secretAccessKey,
+    };
+    const source = stored ?? mergedProfile(this.files, sourceProfile);
     if (!source?.aws_access_key_id || !source.aws_secret_access_key) {
       const withKeys = this.profilesWithLongTermKeys();
       const derived = this.source.origin.kind === 'default' && this.target.origin.kind === 'env';

@@ -83,6 +83,19 @@ export const SELF_SERVICE_STATEMENTS: readonly Statement[] = [
     ],
     Resource: OWN_USER_ARN,
   },
+  {
+    // `keys rotate`: the user's own access keys. Not exempted from the Deny: usable only with fresh MFA.
+    Sid: 'AllowManageOwnAccessKeys',
+    Effect: 'Allow',
+    Action: [
+      'iam:CreateAccessKey',
+      'iam:DeleteAccessKey',
+      'iam:GetAccessKeyLastUsed',
+      'iam:ListAccessKeys',
+      'iam:UpdateAccessKey',
+    ],
+    Resource: OWN_USER_ARN,
+  },
 ];
 
 export function checkMaxAge(seconds: number, source = '--max-age'): number {

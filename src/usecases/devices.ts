@@ -3,6 +3,7 @@ import { AwsFailure } from '../aws/errors.js';
 import type { CallerIdentity, MfaDevice } from '../aws/types.js';
 import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
 import { loadFiles, type Deps } from './deps.js';
+import { sourceConnection } from './source-keys.js';
 
 export interface DevicesResult {
   identity: CallerIdentity;
@@ -20,7 +21,7 @@ export async function listProfileDevices(
 ): Promise<DevicesResult> {
   const files = await loadFiles(deps.env);
   const req = resolveProfile({ flags, env: deps.env, files });
-  const conn = req.sourceConnection({ progress: true });
+  const conn = await sourceConnection(req, { progress: true });
   debug(req.describeConnection(conn));
   const remembered = req.rememberedDevice?.value;
   const aws = await deps.openAws(conn, debug);

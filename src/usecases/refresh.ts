@@ -23,6 +23,7 @@ import { sessionMarginSeconds } from '../profiles/margin.js';
 import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest } from '../config/resolve.js';
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
+import { sourceConnection } from './source-keys.js';
 
 export interface RefreshOptions {
   flags: ProfileFlags;
@@ -170,7 +171,10 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     });
   await checkWritable(paths, Object.keys(configPlan(chosen?.value ?? '')).length > 0);
 
-  const conn = req.sourceConnection({ progress: !opts.quiet });
+  const conn = await sourceConnection(req, {
+    progress: !opts.quiet,
+    ...(io.promptStreams && { promptStreams: io.promptStreams }),
+  });
   io.debug(req.describeConnection(conn));
 
   // Load the SDK now, in the background: it is ready by the time the code has been typed.

@@ -13,6 +13,7 @@ import { holdsLongTermKeys, type Profile } from '../profiles/session.js';
 import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
 import type { PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
+import { sourceConnection } from './source-keys.js';
 
 /** Keys that make up long-term credentials; other keys of the profile (region, output…) stay. */
 const KEY_NAMES = ['aws_access_key_id', 'aws_secret_access_key'] as const;
@@ -120,7 +121,7 @@ export async function chooseSetupDevice(
 ): Promise<string> {
   const files = await loadAwsFiles(awsFilePaths(deps.env));
   const req = resolveProfile({ flags, env: deps.env, files });
-  const conn = req.sourceConnection({ progress: true });
+  const conn = await sourceConnection(req, { progress: true, promptStreams: () => streams });
   debug(req.describeConnection(conn));
   const aws = await deps.openAws(conn, debug);
   const { listDevices } = await import('../aws/devices.js');

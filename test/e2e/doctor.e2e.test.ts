@@ -12,7 +12,7 @@ import { checkNode } from '../../src/usecases/doctor/checks/node.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const IDS = ['files', 'profiles', 'keys', 'clock', 'mfa-device', 'session', 'environment', 'node'];
+const IDS = ['files', 'profiles', 'key-store', 'keys', 'clock', 'mfa-device', 'session', 'environment', 'node'];
 const SYMBOL = { '✔': 'pass', '✖': 'fail', '!': 'warn', '-': 'skip' } as const;
 
 let emulator: Emulator;
@@ -74,7 +74,7 @@ function expectStatuses(d: Doctor, expected: Partial<Record<string, string>>) {
 }
 
 describe('doctor', () => {
-  it('is all green on a good setup: 8 lines, exit 0, nothing on stderr, no secret printed', async () => {
+  it('is all green on a good setup (keys in plaintext: one warning): 9 lines, exit 0, nothing on stderr, no secret printed', async () => {
     const s = await sandbox();
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
@@ -85,8 +85,9 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.stderr).toBe('');
     expect(d.code).toBe(0);
-    expect(d.lines).toHaveLength(8);
-    expectStatuses(d, Object.fromEntries(IDS.map((id) => [id, 'pass'])));
+    expect(d.lines).toHaveLength(9);
+    expectStatuses(d, { ...Object.fromEntries(IDS.map((id) => [id, 'pass'])), 'key-store': 'warn' });
+    expect(d.checks['key-store']!.text).toContain('the long-term keys of "default-long-term" sit in plaintext');
     expect(d.checks.files!.text).toMatch(
       /credentials file ~\/\.aws\/credentials \(0600\), config file ~\/\.aws\/config \(0600\)/,
     );
@@ -121,7 +122,7 @@ describe('doctor', () => {
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual(IDS);
     for (const c of report.checks) {
       expect(Object.keys(c).every((k) => ['id', 'status', 'message', 'hint'].includes(k))).toBe(true);
-      expect(c.status).toBe('pass');
+      expect(c.status).toBe(c.id === 'key-store' ? 'warn' : 'pass');
       expect(typeof c.message).toBe('string');
     }
 

@@ -15,7 +15,13 @@ describe('setup', () => {
     await s.writeCredentials(before);
     await s.writeConfig('[default]\noutput = json\n');
 
-    const term = spawnCli(['setup'], { ...s.env, SHELL: '/bin/zsh' });
+    // No Secret Service: setup offers no keychain step (test/e2e/keys-keychain.e2e.test.ts has one).
+    const term = spawnCli(['setup'], {
+      ...s.env,
+      SHELL: '/bin/zsh',
+      DBUS_SESSION_BUS_ADDRESS: '',
+      XDG_RUNTIME_DIR: '',
+    });
     await term.waitFor('Write these changes?');
     const screen = term.screen();
     expect(screen).toContain('- aws_access_key_id = ' + user.accessKeyId);

@@ -259,8 +259,20 @@ describe('--self-only', () => {
         ],
         Resource: USER,
       },
+      {
+        Sid: 'AllowManageOwnAccessKeys',
+        Effect: 'Allow',
+        Action: [
+          'iam:CreateAccessKey',
+          'iam:DeleteAccessKey',
+          'iam:GetAccessKeyLastUsed',
+          'iam:ListAccessKeys',
+          'iam:UpdateAccessKey',
+        ],
+        Resource: USER,
+      },
     ]);
-    expect(doc.Statement.map((s) => s.Effect)).toEqual(['Allow', 'Allow', 'Allow', 'Deny', 'Deny']);
+    expect(doc.Statement.map((s) => s.Effect)).toEqual(['Allow', 'Allow', 'Allow', 'Allow', 'Deny', 'Deny']);
   });
 
   it('keeps the Deny statements exactly as without it', async () => {
@@ -268,13 +280,18 @@ describe('--self-only', () => {
     expect(deny(await policyOf('--self-only', '--max-age', '600'))).toEqual(deny(await policyOf('--max-age', '600')));
   });
 
-  it('grants outside NotAction only the actions that remove MFA, so they need fresh MFA', async () => {
+  it('grants outside NotAction only the actions that remove MFA or manage access keys, so they need fresh MFA', async () => {
     const doc = await policyOf('--self-only');
     const notAction = new Set(doc.Statement.at(-1)!.NotAction);
     const granted = doc.Statement.flatMap((s) => s.Action ?? []);
     expect(granted.filter((a) => !notAction.has(a)).sort()).toEqual([
+      'iam:CreateAccessKey',
       'iam:DeactivateMFADevice',
+      'iam:DeleteAccessKey',
       'iam:DeleteVirtualMFADevice',
+      'iam:GetAccessKeyLastUsed',
+      'iam:ListAccessKeys',
+      'iam:UpdateAccessKey',
     ]);
     for (const action of granted) expect(checkAction(action)).toBe(action);
   });

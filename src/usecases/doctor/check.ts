@@ -4,6 +4,7 @@ import { UserError } from '../../errors.js';
 export const CHECK_IDS = [
   'files',
   'profiles',
+  'key-store',
   'keys',
   'clock',
   'mfa-device',

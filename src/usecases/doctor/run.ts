@@ -12,10 +12,12 @@ import { awsFilePaths, loadAwsFiles, type AwsFiles } from '../../profiles/aws-fi
 import type { AwsConnection } from '../../aws/types.js';
 import { resolveProfile, type ProfileFlags, type ProfileRequest } from '../../config/resolve.js';
 import type { Deps } from '../deps.js';
+import { sourceConnection } from '../source-keys.js';
 import { fromError, result, type CheckId, type CheckResult, type DoctorReport } from './check.js';
 import { checkFiles } from './checks/files.js';
 import { checkProfiles, profileNames, type ProfileNames } from './checks/profiles.js';
 import { checkKeys } from './checks/keys.js';
+import { checkKeyStore, type KeyStoreOutcome } from './checks/key-store.js';
 import { checkClock } from './checks/clock.js';
 import { checkMfaDevice, rememberedSerial } from './checks/mfa-device.js';
 import { checkSession } from './checks/session.js';
@@ -54,6 +56,7 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
   let names: ProfileNames | undefined;
   let conn: AwsConnection | undefined;
   let nameError: unknown;
+  let storeCheck: KeyStoreOutcome | undefined;
   if (!files) {
     skip('profiles', 'cannot read the files (see files)');
   } else {
@@ -65,8 +68,11 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
     }
     if (names) {
       let connection: { conn: AwsConnection } | { error: unknown };
+      storeCheck = await checkKeyStore(files, names.source, env);
       try {
-        conn = req.sourceConnection({ progress: true });
+        conn = storeCheck.key
+          ? req.sourceConnection({ progress: true, keys: storeCheck.key })
+          : await sourceConnection(req, { progress: true });
         debug(req.describeConnection(conn));
         connection = { conn };
       } catch (error) {
@@ -75,6 +81,8 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
       checks.push(checkProfiles(files, names, connection));
     }
   }
+  // 2b. key-store
+  checks.push(storeCheck?.result ?? result('key-store', 'skip', 'no source profile (see profiles)'));
 
   // 3. keys, 4. clock, 5. mfa-device
   if (!conn) {
@@ -122,7 +130,8 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
   // 8. node
   checks.push(checkNode());
 
-  const scrubbed = scrubSecrets(checks, secretsOf(files, env));
+  const stored = storeCheck?.key ? [storeCheck.key.secretAccessKey] : [];
+  const scrubbed = scrubSecrets(checks, [...secretsOf(files, env), ...stored]);
   return { ok: scrubbed.every((c) => c.status !== 'fail'), checks: scrubbed };
 }
 
