@@ -10,6 +10,7 @@ import { awsFilePaths, loadAwsFiles } from '../profiles/aws-files.js';
 import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from '../profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from '../profiles/writers.js';
 import { assertWritable } from '../profiles/file-store.js';
+import { assertSessionTarget } from '../profiles/kinds.js';
 import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest } from '../config/resolve.js';
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
@@ -77,6 +78,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   const profile = req.target.value;
   const sourceProfile = req.source.value;
   io.debug(`target profile "${profile}", source profile "${sourceProfile}"`);
+  assertSessionTarget(files, profile, { force: opts.force });
 
   // Every value that can be wrong is checked before any network call or prompt.
   const maxMfaAge = req.maxMfaAge.value;
