@@ -102,6 +102,18 @@ export const FLAGS = {
   quiet: { long: 'quiet', short: 'q', type: 'boolean', help: 'print nothing on success' },
   json: { long: 'json', type: 'boolean', help: 'print the result as one JSON object' },
   force: { long: 'force', short: 'f', type: 'boolean', help: 'refresh even if the session is still valid' },
+  envKeys: {
+    long: 'env-keys',
+    type: 'boolean',
+    help: 'give a role profile to the command as plain environment keys (they stop working when the role session ends)',
+  },
+  serve: {
+    long: 'serve',
+    type: 'boolean',
+    help: 'serve credentials to the command on a loopback endpoint (AWS container-credentials protocol), also for session profiles',
+  },
+  fix: { long: 'fix', type: 'boolean', help: 'rewrite the role profiles that need it to source from the MFA session' },
+  yes: { long: 'yes', short: 'y', type: 'boolean', help: 'do not ask for confirmation (for scripts)' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -143,6 +155,10 @@ export interface FlagValues {
   quiet?: boolean;
   json?: boolean;
   force?: boolean;
+  envKeys?: boolean;
+  serve?: boolean;
+  fix?: boolean;
+  yes?: boolean;
 }
 
 /** `-p, --profile <name>` as commander and help spell it. */

@@ -1,8 +1,8 @@
 /** Commands that hand a session to something else: env, exec, credential-process. */
 import type { Command } from 'commander';
 import { ExitCode, QuietExit, UserError } from '../errors.js';
-import { SESSION_KEYS, formatTimestamp } from '../profiles/session.js';
-import type { Profile, SessionInfo } from '../profiles/session.js';
+import { formatTimestamp } from '../profiles/session.js';
+import type { HandedOut } from '../usecases/hand-out.js';
 import { refreshCommand } from '../config/hints.js';
 import type { FlagValues } from './flags.js';
 import { addFlags, flagValues } from './options.js';
@@ -29,17 +29,18 @@ function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | unde
   };
 }
 
-async function ensure(flags: FlagValues, refresh: boolean, runRefresh: () => Promise<unknown>) {
-  const { ensureSession } = await import('../usecases/ensure-session.js');
-  return ensureSession({ flags, refresh }, runRefresh, { env: process.env, now: () => Date.now() });
+async function handOutFor(flags: FlagValues, refresh: boolean, runRefresh: (profile: string) => Promise<unknown>) {
+  const { handOut } = await import('../usecases/hand-out.js');
+  const { systemDeps } = await import('../usecases/deps.js');
+  return handOut({ flags, refresh, debug: makeDebug(Boolean(flags.debug)) }, runRefresh, systemDeps());
 }
 
-function sessionVariables(values: Profile, session: SessionInfo): Record<string, string> {
+function sessionVariables(c: HandedOut): Record<string, string> {
   return {
-    AWS_ACCESS_KEY_ID: values[SESSION_KEYS.accessKeyId]!,
-    AWS_SECRET_ACCESS_KEY: values[SESSION_KEYS.secretAccessKey]!,
-    AWS_SESSION_TOKEN: (values[SESSION_KEYS.sessionToken] ?? values.aws_security_token)!,
-    AWS_CREDENTIAL_EXPIRATION: formatTimestamp(session.usableUntil),
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken,
+    AWS_CREDENTIAL_EXPIRATION: formatTimestamp(c.expiration),
   };
 }
 
@@ -69,13 +70,9 @@ Examples:
           'Example: --format fish.',
         );
       }
-      const { values, session } = await ensure(flags, Boolean(own.refresh), refresher(flags));
+      const handed = await handOutFor(flags, Boolean(own.refresh), (profile) => refresher({ ...flags, profile })());
       process.stdout.write(
-        renderEnv(
-          format,
-          sessionVariables(values, session),
-          format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE'],
-        ),
+        renderEnv(format, sessionVariables(handed), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']),
       );
     });
 }
@@ -89,26 +86,65 @@ export function addExecCommand(program: Command): void {
       .argument('[args...]', 'its arguments')
       .passThroughOptions(),
   );
-  addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
+  addFlags(command, ['envKeys', 'serve', 'quiet'], { quiet: 'no messages on stderr' })
     .addHelpText(
       'after',
       `
 Examples:
   $ aws-mfa-refresh exec -- aws s3 ls
   $ aws-mfa-refresh exec --profile work -- terraform plan
+  $ aws-mfa-refresh exec --profile work-admin -- terraform apply   # a role: renewed for as long as it runs
 
-The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
+For a session profile the command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+and AWS_CREDENTIAL_EXPIRATION. For a role profile (or with --serve) it gets
+AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN instead: a loopback
+endpoint of this process that answers with fresh credentials, so the AWS CLI and SDKs renew role
+sessions (at most 1 h) by themselves; AWS_SHARED_CREDENTIALS_FILE is pointed at an empty file so
+keys in ~/.aws/credentials cannot shadow it. --env-keys gives plain keys instead. AWS_PROFILE is
+removed. Its exit code is ours.`,
     )
     .action(async (child: string, args: string[]) => {
       const flags = flagValues(command);
-      const { values, session } = await ensure(flags, true, refresher(flags));
-      const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
-      delete env.AWS_PROFILE;
-      delete env.AWS_DEFAULT_PROFILE;
+      const run = (profile: string) => refresher({ ...flags, profile })();
+      const handed = await handOutFor(flags, true, run);
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      for (const name of [
+        'AWS_PROFILE',
+        'AWS_DEFAULT_PROFILE',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_SECURITY_TOKEN',
+        'AWS_CREDENTIAL_EXPIRATION',
+        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+        'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+        'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+      ])
+        delete env[name];
+      const serve = !flags.envKeys && (flags.serve || handed.role !== undefined);
+      let server: import('../roles/credentials-server.js').CredentialsServer | undefined;
+      if (serve) {
+        const { serveCredentials } = await import('../roles/credentials-server.js');
+        const { devNull } = await import('node:os');
+        server = await serveCredentials(
+          () => handOutFor(flags, false, run),
+          (error) => {
+            if (!flags.quiet)
+              warn(`cannot renew the credentials of the command: ${(error as Error)?.message ?? error}`);
+          },
+        );
+        Object.assign(env, server.env, { AWS_SHARED_CREDENTIALS_FILE: devNull });
+      } else {
+        Object.assign(env, sessionVariables(handed));
+      }
       const { runChild } = await import('./run-child.js');
-      const code = await runChild(child, args, env);
-      throw new QuietExit(code); // the child's exit code is ours
+      try {
+        const code = await runChild(child, args, env);
+        throw new QuietExit(code); // the child's exit code is ours
+      } finally {
+        await server?.close();
+      }
     });
 }
 
@@ -134,7 +170,7 @@ is asked on the controlling terminal, never on stdout or stderr (the SDK capture
       const { controllingTerminal } = await import('../mfa/terminal.js');
       let tty: PromptStreams | undefined;
       try {
-        const { values, session } = await ensure(flags, true, async () => {
+        const handed = await handOutFor(flags, true, async (profile) => {
           tty = await controllingTerminal();
           if (!tty && flags.code === undefined) {
             throw new UserError(
@@ -144,9 +180,9 @@ is asked on the controlling terminal, never on stdout or stderr (the SDK capture
             );
           }
           const streams = tty;
-          await refresher({ ...flags, quiet: true }, () => streams)();
+          await refresher({ ...flags, profile, quiet: true }, () => streams)();
         });
-        const vars = sessionVariables(values, session);
+        const vars = sessionVariables(handed);
         process.stdout.write(
           `${JSON.stringify({
             Version: 1,

@@ -12,15 +12,7 @@ import { ExitCode, UserError } from '../errors.js';
 import type { AwsFiles } from './aws-files.js';
 import { SESSION_KEYS, type Profile } from './session.js';
 
-export type ProfileKind =
-  | 'role'
-  | 'web-identity'
-  | 'sso'
-  | 'long-term-keys'
-  | 'session'
-  | 'login'
-  | 'process'
-  | 'none';
+export type ProfileKind = 'role' | 'web-identity' | 'sso' | 'long-term-keys' | 'session' | 'login' | 'process' | 'none';
 
 /** Kinds whose credentials come from somewhere other than keys in the file: never write keys into them. */
 export const FOREIGN_KINDS: readonly ProfileKind[] = ['role', 'web-identity', 'sso', 'login', 'process'];
@@ -68,7 +60,8 @@ function jsSdkKind(merged: Profile): ProfileKind {
     ((merged.source_profile && !merged.credential_source) || (merged.credential_source && !merged.source_profile))
   )
     return 'role';
-  if (merged.aws_access_key_id && merged.aws_secret_access_key) return merged.aws_session_token ? 'session' : 'long-term-keys';
+  if (merged.aws_access_key_id && merged.aws_secret_access_key)
+    return merged.aws_session_token ? 'session' : 'long-term-keys';
   if (merged.web_identity_token_file && merged.role_arn) return 'web-identity';
   if (merged.credential_process) return 'process';
   if (merged.sso_start_url || merged.sso_account_id || merged.sso_session || merged.sso_region || merged.sso_role_name)
@@ -147,15 +140,15 @@ export function whatProvides(c: ProfileClass, kind: ProfileKind = c.kind): strin
 }
 
 /** One line: the kind, what provides its credentials, and that nothing was written. Exit 7. */
-export function profileKindError(c: ProfileClass, kind: ProfileKind, doing: string): UserError {
+export function profileKindError(c: ProfileClass, kind: ProfileKind): UserError {
   const js =
     c.jsKind && c.jsKind !== c.kind ? ` (the AWS SDK for JavaScript reads it as ${KIND_LABEL[c.jsKind]} instead)` : '';
   const hint =
     kind === 'role'
       ? `Refresh its source session instead: aws-mfa-refresh --profile ${c.values.source_profile ?? c.profile}; see aws-mfa-refresh roles.`
-      : 'Nothing was written; choose a profile that holds an MFA session with --profile.';
+      : 'aws-mfa-refresh wrote nothing; use the profile with the AWS CLI or SDK directly, or name an MFA session profile with --profile.';
   return new UserError(
-    `Profile "${c.profile}" is ${KIND_LABEL[kind]}: ${whatProvides(c, kind)}${js}, so ${doing} would not be used.`,
+    `Profile "${c.profile}" is ${KIND_LABEL[kind]}: ${whatProvides(c, kind)}${js}.`,
     ExitCode.ProfileKind,
     hint,
   );
@@ -168,7 +161,7 @@ export function profileKindError(c: ProfileClass, kind: ProfileKind, doing: stri
 export function assertSessionTarget(files: AwsFiles, profile: string, opts: { force?: boolean } = {}): void {
   const blocking = writeBlockingKind(files, profile);
   const c = classifyProfile(files, profile);
-  if (blocking) throw profileKindError(c, blocking, 'an MFA session written into it');
+  if (blocking) throw profileKindError(c, blocking);
   if (c.sessionBy === 'aws-mfa-role' && !opts.force) {
     const arn = c.values.assumed_role_arn;
     throw new UserError(

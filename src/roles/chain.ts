@@ -12,12 +12,7 @@ import { holdsLongTermKeys } from '../profiles/session.js';
 export const ROLE_CHAINING_MAX_SECONDS = 3600;
 
 export type RoleProblemCode =
-  | 'missing-source'
-  | 'loop'
-  | 'long-term-source'
-  | 'no-credentials'
-  | 'mfa-serial'
-  | 'duration';
+  'missing-source' | 'loop' | 'long-term-source' | 'no-credentials' | 'mfa-serial' | 'duration';
 
 export interface RoleProblem {
   code: RoleProblemCode;
@@ -93,7 +88,8 @@ export function roleChain(files: AwsFiles, profile: string): RoleChain {
       return result;
     }
     result.chain.push(next);
-    if (!exists(files, next)) {
+    // A session profile not written yet is fine: its long-term keys are where a refresh looks.
+    if (!exists(files, next) && !holdsLongTermKeys(files.credentials[longTermSourceOf(files, next)])) {
       result.problems.push({
         code: 'missing-source',
         message: `source_profile "${next}" of profile "${current}" is in neither file`,

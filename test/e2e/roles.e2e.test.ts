@@ -1,0 +1,187 @@
+/**
+ * Profile kinds and roles, through the built CLI against the emulator: refusals for profiles whose
+ * credentials come from elsewhere, a role profile as target, aws-mfa's role sessions.
+ */
+import { describe, expect, it } from 'vitest';
+import { trustPolicy, type Emulator } from '../emulator/index.js';
+import { sectionOf } from './harness.js';
+import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
+
+let emulator: Emulator;
+const { sandbox } = emulatorSuite((e) => (emulator = e));
+const ACCOUNT = '123456789012';
+let roleCounter = 0;
+
+function newRole(opts: { mfa?: boolean; policy?: object } = {}) {
+  roleCounter += 1;
+  const roleName = `Role${process.pid}x${roleCounter}`;
+  const { arn } = emulator.addRole({
+    roleName,
+    trustPolicy: opts.policy ?? trustPolicy(ACCOUNT, { mfa: opts.mfa ?? true }),
+  });
+  return arn;
+}
+
+const KEYS_OF_OTHER = '[other]\naws_access_key_id = AKIAOTHER0000000000X\naws_secret_access_key = otherSecret\n';
+
+describe('profiles whose credentials come from elsewhere', () => {
+  const cases: { kind: string; config: string; pattern: RegExp }[] = [
+    {
+      kind: 'SSO (sso_session)',
+      config:
+        '[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n',
+      pattern: /Profile "dev" is an SSO profile: it gets its credentials from `aws sso login`.*needs no MFA session/,
+    },
+    {
+      kind: 'SSO (legacy sso_start_url)',
+      config:
+        '[profile dev]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 111122223333\nsso_role_name = Dev\n',
+      pattern: /Profile "dev" is an SSO profile/,
+    },
+    {
+      kind: 'credential_process',
+      config: '[profile dev]\ncredential_process = /usr/local/bin/vault-creds dev\n',
+      pattern:
+        /Profile "dev" is a credential_process profile: its credential_process \(\/usr\/local\/bin\/vault-creds dev\) provides the credentials/,
+    },
+    {
+      kind: 'web identity',
+      config: '[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/ci\nweb_identity_token_file = /var/run/token\n',
+      pattern: /Profile "dev" is a web-identity profile: .*AssumeRoleWithWebIdentity/,
+    },
+    {
+      kind: 'login_session',
+      config: '[profile dev]\nlogin_session = arn:aws:iam::123456789012:user/alice\nregion = eu-west-1\n',
+      pattern: /Profile "dev" is a login_session profile: it gets its credentials from `aws login`/,
+    },
+  ];
+  for (const c of cases) {
+    it(`refuses ${c.kind} for refresh, env, exec, credential-process and setup: exit 7, one line, files byte-identical`, async () => {
+      const s = await sandbox();
+      const user = newUser(emulator);
+      const credentials = `${KEYS_OF_OTHER}\n${longTermSection('dev-long-term', user)}`;
+      await s.writeCredentials(credentials);
+      await s.writeConfig(c.config);
+      for (const args of [
+        ['--profile', 'dev', '--code', '123456'],
+        ['env', '--profile', 'dev', '--refresh'],
+        ['exec', '--profile', 'dev', '--', 'true'],
+        ['credential-process', '--profile', 'dev'],
+        ['setup', '--profile', 'dev', '--yes', '--no-device'],
+      ]) {
+        const r = await s.run(args);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(7);
+        expect(r.stderr, args.join(' ')).toMatch(c.pattern);
+        expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+        expect(r.stdout, args.join(' ')).toBe('');
+      }
+      expect(await s.readCredentials()).toBe(credentials);
+      expect(await s.readConfig()).toBe(c.config);
+      expect(emulator.requests.filter((r) => r.accessKeyId === user.accessKeyId)).toHaveLength(0);
+    });
+  }
+
+  it('says when the JS SDK reads the profile as another kind', async () => {
+    const s = await sandbox();
+    // botocore: SSO first; the JS SDK: credential_process before SSO.
+    const config = '[profile dev]\nsso_start_url = https://corp.awsapps.com/start\ncredential_process = /bin/creds\n';
+    await s.writeConfig(config);
+    const r = await s.run(['--profile', 'dev', '--code', '123456']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toMatch(
+      /is an SSO profile.*\(the AWS SDK for JavaScript reads it as a credential_process profile instead\)/,
+    );
+  });
+});
+
+describe('a role profile as target', () => {
+  it('refreshes the source session once, checks the role with one AssumeRole, writes nothing into the role', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    const roleArn = newRole();
+    await s.writeCredentials(longTermSection('work-long-term', user));
+    const config = `[profile work]\nmfa_serial = ${serial}\n\n[profile work-admin]\nrole_arn = ${roleArn}\nsource_profile = work\nexternal_id = ext-42\nduration_seconds = 7200\n`;
+    await s.writeConfig(config);
+
+    const since = emulator.requests.length;
+    const r = await s.run(['--profile', 'work-admin', '--code', emulator.freshCode(serial)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^✔ Profile "work" refreshed: valid until .*; role "work-admin" \\(${roleArn.replace(/[/]/g, '\\/')}\\) works\\.\\n$`,
+      ),
+    );
+    const calls = emulator.requests.slice(since);
+    expect(calls.filter((c) => c.action === 'GetSessionToken')).toHaveLength(1);
+    const assumes = calls.filter((c) => c.action === 'AssumeRole');
+    expect(assumes).toHaveLength(1);
+    expect(assumes[0]!.status).toBe(200);
+    expect(assumes[0]!.params.SerialNumber).toBeUndefined();
+    expect(assumes[0]!.params.ExternalId).toBe('ext-42');
+    expect(assumes[0]!.params.DurationSeconds).toBe('3600');
+    expect(assumes[0]!.params.RoleSessionName).toBe(user.userName);
+    const after = await s.readCredentials();
+    expect(sectionOf(after, 'work-admin')).toBeUndefined();
+    expect(sectionOf(after, 'work')!.aws_session_token).toBeTruthy();
+    expect(await s.readConfig()).toBe(config);
+
+    // Again: the session is usable, no code; the role is checked again.
+    const again = await s.run(['--profile', 'work-admin']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^✔ Profile "work" is still valid until .*; role "work-admin" .* works\.\n$/);
+  });
+
+  it('a chain ending at long-term keys is explained and points to roles --fix; a refusing trust policy exits 10', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    await s.writeCredentials(longTermSection('default', user));
+    await s.writeConfig(`[profile admin]\nrole_arn = ${newRole()}\nsource_profile = default\nmfa_serial = ${serial}\n`);
+    const classic = await s.run(['--profile', 'admin', '--code', emulator.freshCode(serial)]);
+    expect(classic.code).toBe(7);
+    expect(classic.stderr).toMatch(
+      /Role profile "admin" sources from "default", which holds long-term keys: .* Run aws-mfa-refresh setup --profile default .* roles --fix/,
+    );
+
+    const t = await sandbox();
+    const other = newUser(emulator);
+    const otherSerial = other.devices![0]!.serialNumber;
+    const refusing = newRole({ policy: trustPolicy('999999999999') });
+    await t.writeCredentials(longTermSection('default-long-term', other));
+    await t.writeConfig(`[profile locked]\nrole_arn = ${refusing}\nsource_profile = default\nrole_session_name = me\n`);
+    const r = await t.run(['--profile', 'locked', '--code', emulator.freshCode(otherSerial)]);
+    expect(r.code).toBe(10);
+    expect(r.stderr).toMatch(/AWS refused to let profile "default" assume the role: .*not authorized.*trust policy/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe("aws-mfa's --assume-role leftovers", () => {
+  it('names a role session written by aws-mfa, refreshes it only with --force and then drops the role marks', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    const leftover =
+      '[prod]\naws_access_key_id = ASIAOLDROLE000000001\naws_secret_access_key = old\naws_session_token = oldtoken\n' +
+      'aws_security_token = oldtoken\nexpiration = 2099-01-01 00:00:00\nassumed_role = True\n' +
+      'assumed_role_arn = arn:aws:iam::123456789012:role/prod-admin\n\n';
+    const before = leftover + longTermSection('prod-long-term', user);
+    await s.writeCredentials(before);
+    const r = await s.run(['--profile', 'prod', '--code', emulator.freshCode(serial)]);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toMatch(
+      /holds a role session written by aws-mfa --assume-role \(arn:aws:iam::123456789012:role\/prod-admin\).*--force/,
+    );
+    expect(await s.readCredentials()).toBe(before);
+
+    const forced = await s.run(['--profile', 'prod', '--force', '--code', emulator.freshCode(serial)]);
+    expect(forced.stderr).toBe('');
+    expect(forced.code).toBe(0);
+    const prod = sectionOf(await s.readCredentials(), 'prod')!;
+    expect(prod.assumed_role).toBeUndefined();
+    expect(prod.assumed_role_arn).toBeUndefined();
+    expect(prod.aws_session_token).not.toBe('oldtoken');
+  });
+});
