@@ -7,6 +7,7 @@ import { trustPolicy, type Emulator } from '../emulator/index.js';
 import { sectionOf } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 let emulator: Emulator;
 const { sandbox } = emulatorSuite((e) => (emulator = e));
 const ACCOUNT = '123456789012';
@@ -183,5 +184,142 @@ describe("aws-mfa's --assume-role leftovers", () => {
     expect(prod.assumed_role).toBeUndefined();
     expect(prod.assumed_role_arn).toBeUndefined();
     expect(prod.aws_session_token).not.toBe('oldtoken');
+  });
+});
+
+/** A user with keys in default-long-term, a role trusting MFA sessions, [profile admin] sourcing from [default]. */
+async function roleSandbox(extraConfig = '') {
+  const s = await sandbox();
+  const user = newUser(emulator);
+  const serial = user.devices![0]!.serialNumber;
+  const roleArn = newRole();
+  await s.writeCredentials(longTermSection('default-long-term', user));
+  await s.writeConfig(`[profile admin]\nrole_arn = ${roleArn}\nsource_profile = default\n${extraConfig}`);
+  const refreshed = await s.run(['--code', emulator.freshCode(serial)]);
+  expect(refreshed.code, refreshed.stderr).toBe(0);
+  return { s, user, serial, roleArn, roleName: roleArn.split('/').pop()! };
+}
+
+describe('session commands with a role profile', () => {
+  it('credential-process hands out role credentials; a second call makes no STS call (cached, 0600)', async () => {
+    const { s, user, roleName } = await roleSandbox();
+    const since = emulator.requests.length;
+    const first = await s.run(['credential-process', '--profile', 'admin']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const json = JSON.parse(first.stdout) as Record<string, string | number>;
+    expect(json.Version).toBe(1);
+    expect(json.AccessKeyId).toMatch(/^ASIA/);
+    expect(Date.parse(String(json.Expiration))).toBeGreaterThan(Date.now() + 50 * 60 * 1000);
+    expect(emulator.requests.slice(since).filter((r) => r.action === 'AssumeRole' && r.status === 200)).toHaveLength(1);
+
+    const between = emulator.requests.length;
+    const second = await s.run(['credential-process', '--profile', 'admin']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toEqual(json);
+    expect(emulator.requests.length).toBe(between); // no STS call at all
+
+    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const who = await new STSClient({
+      region: 'us-east-1',
+      endpoint: emulator.url,
+      credentials: {
+        accessKeyId: String(json.AccessKeyId),
+        secretAccessKey: String(json.SecretAccessKey),
+        sessionToken: String(json.SessionToken),
+      },
+    }).send(new GetCallerIdentityCommand({}));
+    expect(who.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${user.userName}`);
+
+    const { readdir, stat } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const dir = join(s.home, '.local', 'state', 'aws-mfa-refresh', 'role-sessions');
+    const files = await readdir(dir);
+    expect(files).toHaveLength(1);
+    expect((await stat(join(dir, files[0]!))).mode & 0o777).toBe(0o600);
+
+    // env: the same role credentials, with their expiration.
+    const env = await s.run(['env', '--profile', 'admin', '--format', 'json']);
+    expect(env.code).toBe(0);
+    const vars = JSON.parse(env.stdout) as Record<string, string>;
+    expect(vars.AWS_ACCESS_KEY_ID).toBe(json.AccessKeyId);
+    expect(vars.AWS_CREDENTIAL_EXPIRATION).toBe(json.Expiration);
+
+    // A refreshed source session is another session: the cached role credentials are not used.
+    const forced = await s.run(['--force', '--code', emulator.freshCode(user.devices![0]!.serialNumber)]);
+    expect(forced.code).toBe(0);
+    const third = await s.run(['credential-process', '--profile', 'admin']);
+    expect(JSON.parse(third.stdout).AccessKeyId).not.toBe(json.AccessKeyId);
+  });
+
+  it('exec serves fresh role credentials to a child that outlives a short role session', async () => {
+    const { s, roleName } = await roleSandbox();
+    emulator.setFaults({ roleSessionSeconds: 3 });
+    try {
+      const child = [
+        "import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';",
+        "const c = new STSClient({ region: 'us-east-1' });",
+        'const a = await c.send(new GetCallerIdentityCommand({}));',
+        'await new Promise((r) => setTimeout(r, 4500));',
+        'const b = await c.send(new GetCallerIdentityCommand({}));',
+        'console.log(JSON.stringify({ a: a.Arn, b: b.Arn, keys: process.env.AWS_ACCESS_KEY_ID ?? null, uri: process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI }));',
+      ].join('\n');
+      const since = emulator.requests.length;
+      const r = await s.run(
+        ['exec', '--profile', 'admin', '--', process.execPath, '--input-type=module', '-e', child],
+        {
+          env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          timeoutMs: 60_000,
+        },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout) as { a: string; b: string; keys: string | null; uri: string };
+      expect(out.a).toMatch(new RegExp(`assumed-role/${roleName}/`));
+      expect(out.b).toBe(out.a);
+      expect(out.keys).toBeNull();
+      expect(out.uri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}$/);
+      // The first role session had expired when the second call was made: a new one was assumed.
+      expect(
+        emulator.requests.slice(since).filter((q) => q.action === 'AssumeRole' && q.status === 200).length,
+      ).toBeGreaterThanOrEqual(2);
+      expect(
+        emulator.requests.slice(since).filter((q) => q.action === 'GetCallerIdentity' && q.status !== 200),
+      ).toHaveLength(0);
+
+      // --env-keys: plain keys instead.
+      const plain = await s.run([
+        'exec',
+        '--profile',
+        'admin',
+        '--env-keys',
+        '--',
+        process.execPath,
+        '-e',
+        'console.log(process.env.AWS_ACCESS_KEY_ID, process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI)',
+      ]);
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toMatch(/^ASIA\w+ undefined\n$/);
+    } finally {
+      emulator.setFaults({});
+    }
+  });
+
+  it('the endpoint checks its token on every request', async () => {
+    const { s } = await roleSandbox();
+    const probe = [
+      'const u = process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, t = process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN;',
+      'const codes = [];',
+      'for (const h of [{}, { Authorization: "wrong" }, { Authorization: t }]) codes.push((await fetch(u, { headers: h })).status);',
+      'codes.push((await fetch(u + "x", { headers: { Authorization: t } })).status);',
+      'const body = await (await fetch(u, { headers: { Authorization: t } })).json();',
+      'console.log(JSON.stringify({ codes, fields: Object.keys(body).sort() }));',
+    ].join('\n');
+    const r = await s.run(['exec', '--profile', 'admin', '--', process.execPath, '--input-type=module', '-e', probe]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      codes: [403, 403, 200, 404],
+      fields: ['AccessKeyId', 'Expiration', 'SecretAccessKey', 'Token'],
+    });
   });
 });
