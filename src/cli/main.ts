@@ -9,6 +9,7 @@ import { addCompletionCommand } from './completion-command.js';
 import { addSetupCommand } from './setup-command.js';
 import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
+import { addRolesCommand } from './roles-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   addCredentialProcessCommand(program);
   addSetupCommand(program);
   addPolicyCommand(program);
+  addRolesCommand(program);
   addDoctorCommand(program);
   addCompletionCommand(program);
   program.addHelpText(

@@ -323,3 +323,125 @@ describe('session commands with a role profile', () => {
     });
   });
 });
+
+describe('roles and roles --fix', () => {
+  it('lists every role profile with its chain and problems; exit 1 while one does not work; --json', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    await s.writeCredentials(longTermSection('default-long-term', user) + longTermSection('work-long-term', user));
+    await s.writeConfig(
+      '[profile good]\nrole_arn = arn:aws:iam::123456789012:role/Good\nsource_profile = default\n\n' +
+        '[profile classic]\nrole_arn = arn:aws:iam::123456789012:role/Classic\nsource_profile = work-long-term\n' +
+        'mfa_serial = arn:aws:iam::123456789012:mfa/alice\nduration_seconds = 43200\n\n' +
+        '[profile lost]\nrole_arn = arn:aws:iam::123456789012:role/Lost\nsource_profile = nowhere\n\n' +
+        '[profile loop1]\nrole_arn = arn:aws:iam::123456789012:role/L1\nsource_profile = loop2\n\n' +
+        '[profile loop2]\nrole_arn = arn:aws:iam::123456789012:role/L2\nsource_profile = loop1\n\n' +
+        '[profile sso]\nsso_session = corp\n',
+    );
+    const r = await s.run(['roles']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^✔ good {2}arn:aws:iam::123456789012:role\/Good {2}good → default \(MFA session\)$/m);
+    expect(r.stdout).toMatch(/^✖ classic .* classic → work-long-term \(long-term keys\)$/m);
+    expect(r.stdout).toMatch(/every role session needs its own MFA code/);
+    expect(r.stdout).toMatch(/run aws-mfa-refresh roles --fix/);
+
+    const json = await s.run(['roles', '--json']);
+    expect(json.code).toBe(1);
+    const rows = JSON.parse(json.stdout) as {
+      profile: string;
+      works: boolean;
+      sessionProfile: string | null;
+      problems: { code: string }[];
+    }[];
+    expect(rows.map((x) => [x.profile, x.works, x.sessionProfile, x.problems.map((p) => p.code)])).toEqual([
+      ['good', true, 'default', []],
+      ['classic', false, 'work', ['long-term-source', 'mfa-serial', 'duration']],
+      ['lost', false, null, ['missing-source']],
+      ['loop1', false, null, ['loop']],
+      ['loop2', false, null, ['loop']],
+    ]);
+
+    const fixNoTty = await s.run(['roles', '--fix']);
+    expect(fixNoTty.code).toBe(3);
+  });
+
+  it('roles --fix rewrites losslessly; botocore and the JS SDK then assume the role off the session without a code', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    const roleArn = newRole();
+    await s.writeCredentials(longTermSection('work-long-term', user));
+    const before =
+      '# my roles\n[profile work]\nregion = eu-west-1\n\n' +
+      `[profile admin] ; prod account\nrole_arn = ${roleArn}\nsource_profile = work-long-term\nmfa_serial = ${serial}\n` +
+      'duration_seconds = 43200 ; long days\nregion = eu-west-1\n';
+    await s.writeConfig(before);
+    const r = await s.run(['roles', '--fix', '--yes']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^- source_profile = work-long-term$/m);
+    expect(r.stdout).toMatch(/^\+ source_profile = work$/m);
+    const after = await s.readConfig();
+    expect(after).toBe(
+      '# my roles\n[profile work]\nregion = eu-west-1\n' +
+        `mfa_serial = ${serial}\n\n` +
+        `[profile admin] ; prod account\nrole_arn = ${roleArn}\nsource_profile = work\n` +
+        'duration_seconds = 3600\nregion = eu-west-1\n',
+    );
+    expect((await s.run(['roles'])).code).toBe(0);
+    expect((await s.run(['roles', '--fix', '--yes'])).stdout).toMatch(/No role profile needs a rewrite/);
+
+    // The morning refresh of the session profile, then no tool asks for another code.
+    const refreshed = await s.run(['--profile', 'work', '--code', emulator.freshCode(serial)]);
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+
+    const since = Date.now();
+    const { execFile } = await import('node:child_process');
+    // The AWS CLI is botocore: it reads the fixed config and assumes the role with the session (stdin is closed: no code).
+    const botocoreArn = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'aws',
+        ['sts', 'get-caller-identity', '--profile', 'admin', '--output', 'json'],
+        { env: { ...s.env, AWS_EC2_METADATA_DISABLED: 'true' }, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(stderr)) : resolve((JSON.parse(stdout) as { Arn: string }).Arn),
+      ),
+    );
+    expect(botocoreArn).toMatch(new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/${roleArn.split('/').pop()}/`));
+
+    const { fromIni } = await import('@aws-sdk/credential-providers');
+    const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const provider = fromIni({
+      profile: 'admin',
+      configFilepath: s.config,
+      filepath: s.credentials,
+      clientConfig: { endpoint: emulator.url, region: 'us-east-1' },
+    });
+    const id = await new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials: provider }).send(
+      new GetCallerIdentityCommand({}),
+    );
+    expect(id.Arn).toMatch(/:assumed-role\//);
+    // Both assumed the role with the session, without a SerialNumber.
+    const assumes = emulator.requests.filter((q) => q.action === 'AssumeRole' && q.receivedAt >= since);
+    expect(assumes.length).toBe(2);
+    expect(assumes.every((q) => q.status === 200 && q.params.SerialNumber === undefined)).toBe(true);
+  });
+
+  it('setup offers the same rewrite for role profiles sourcing from the profile it turns into a session', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    await s.writeCredentials(longTermSection('default', user));
+    await s.writeConfig(
+      `[default]\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = default\nmfa_serial = ${serial}\n`,
+    );
+    const r = await s.run(['setup', '--yes', '--no-device']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Role profiles to source from the MFA session \(admin\)/);
+    expect(await s.readConfig()).toBe(
+      `[default]\nregion = eu-west-1\nmfa_serial = ${serial}\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = default\n`,
+    );
+    expect(sectionOf(await s.readCredentials(), 'default-long-term')!.aws_access_key_id).toBe(user.accessKeyId);
+  });
+});
