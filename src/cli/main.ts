@@ -42,7 +42,8 @@ Examples:
   $ aws-mfa-refresh status -q || aws-mfa-refresh      # dotfiles line: refresh at login when needed
   $ aws-mfa-refresh exec -- aws s3 ls                 # run one command with the session
   $ eval "$(aws-mfa-refresh env)"                     # put the session into this shell
-  credential_process = aws-mfa-refresh credential-process --profile default   # in ~/.aws/config
+  $ aws-mfa-refresh roles --fix                       # role profiles: one code a day for every account
+  credential_process = aws-mfa-refresh credential-process --profile work   # in [profile work-sdk] of ~/.aws/config
 
 ${exitCodesHelp()}`,
   );

@@ -12,7 +12,7 @@ import { checkNode } from '../../src/usecases/doctor/checks/node.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const IDS = ['files', 'profiles', 'keys', 'clock', 'mfa-device', 'session', 'environment', 'node'];
+const IDS = ['files', 'profiles', 'keys', 'clock', 'mfa-device', 'session', 'kinds', 'roles', 'environment', 'node'];
 const SYMBOL = { '✔': 'pass', '✖': 'fail', '!': 'warn', '-': 'skip' } as const;
 
 let emulator: Emulator;

@@ -445,3 +445,38 @@ describe('roles and roles --fix', () => {
     expect(sectionOf(await s.readCredentials(), 'default-long-term')!.aws_access_key_id).toBe(user.accessKeyId);
   });
 });
+
+describe('doctor: kinds and roles', () => {
+  it('flags a credential_process that runs this tool for its own profile, and role profiles that need roles --fix', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    const config =
+      '[profile sdk]\ncredential_process = aws-mfa-refresh credential-process --profile sdk\n\n' +
+      '[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = default\nduration_seconds = 43200\n';
+    await s.writeConfig(config);
+    const r = await s.run(['doctor', '--json'], { timeoutMs: 60_000 });
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: { id: string; status: string; message: string; hint?: string }[];
+    };
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    expect(byId.kinds!.status).toBe('fail');
+    expect(byId.kinds!.message).toMatch(/profile "sdk" runs aws-mfa-refresh credential-process for itself/);
+    expect(byId.kinds!.hint).toMatch(/--profile sdk-session/);
+    expect(byId.roles!.status).toBe('warn');
+    expect(byId.roles!.message).toMatch(/admin: profile "admin" asks for duration_seconds = 43200/);
+    expect(byId.roles!.hint).toMatch(/roles --fix/);
+    expect(r.code).toBe(1);
+
+    // A separate profile is fine; a fixed role passes.
+    await s.writeConfig(
+      '[profile sdk]\ncredential_process = aws-mfa-refresh credential-process --profile default\n\n' +
+        '[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = default\n',
+    );
+    const ok = JSON.parse((await s.run(['doctor', '--json'], { timeoutMs: 60_000 })).stdout) as typeof report;
+    const okById = Object.fromEntries(ok.checks.map((c) => [c.id, c]));
+    expect(okById.kinds!.status).toBe('pass');
+    expect(okById.roles!.status).toBe('pass');
+  });
+});

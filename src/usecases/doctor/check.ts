@@ -8,6 +8,8 @@ export const CHECK_IDS = [
   'clock',
   'mfa-device',
   'session',
+  'kinds',
+  'roles',
   'environment',
   'node',
 ] as const;
