@@ -74,7 +74,7 @@ function expectStatuses(d: Doctor, expected: Partial<Record<string, string>>) {
 }
 
 describe('doctor', () => {
-  it('is all green on a good setup: 8 lines, exit 0, nothing on stderr, no secret printed', async () => {
+  it('is all green on a good setup: 10 lines, exit 0, nothing on stderr, no secret printed', async () => {
     const s = await sandbox();
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
@@ -85,7 +85,7 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.stderr).toBe('');
     expect(d.code).toBe(0);
-    expect(d.lines).toHaveLength(8);
+    expect(d.lines).toHaveLength(10);
     expectStatuses(d, Object.fromEntries(IDS.map((id) => [id, 'pass'])));
     expect(d.checks.files!.text).toMatch(
       /credentials file ~\/\.aws\/credentials \(0600\), config file ~\/\.aws\/config \(0600\)/,

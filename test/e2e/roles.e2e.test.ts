@@ -480,3 +480,21 @@ describe('doctor: kinds and roles', () => {
     expect(okById.roles!.status).toBe('pass');
   });
 });
+
+describe('status --all', () => {
+  it('shows role profiles under the session they are assumed with', async () => {
+    const { s, roleArn } = await roleSandbox();
+    const r = await s.run(['status', '--all']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^✔ default: usable until .*\\n {4}role admin: ${roleArn.replace(/[/]/g, '\\/')}\\n$`),
+    );
+    const json = JSON.parse((await s.run(['status', '--all', '--json'])).stdout) as {
+      profile: string;
+      roles: unknown[];
+    }[];
+    expect(json).toEqual([
+      expect.objectContaining({ profile: 'default', roles: [{ profile: 'admin', roleArn, works: true }] }),
+    ]);
+  });
+});
