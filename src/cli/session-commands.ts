@@ -122,6 +122,11 @@ removed. Its exit code is ours.`,
         'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
       ])
         delete env[name];
+      // Without AWS_PROFILE the command would not find the profile's region: pass it on.
+      if (handed.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+        env.AWS_REGION = handed.region;
+        env.AWS_DEFAULT_REGION = handed.region;
+      }
       const serve = !flags.envKeys && (flags.serve || handed.role !== undefined);
       let server: import('../roles/credentials-server.js').CredentialsServer | undefined;
       if (serve) {

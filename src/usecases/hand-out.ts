@@ -19,6 +19,8 @@ export interface HandedOut {
   /** When to stop using them: the role session's end, or the MFA session's usable-until. */
   expiration: Date;
   role?: RoleSession;
+  /** The region of the profile (or its source) in the config file, for a child that loses AWS_PROFILE. */
+  region?: string;
 }
 
 export interface HandOutOptions {
@@ -34,7 +36,9 @@ export async function handOut(
   deps: Deps,
 ): Promise<HandedOut> {
   const files = await loadFiles(deps.env);
-  const profile = resolveProfile({ flags: opts.flags, env: deps.env, files }).target.value;
+  const req = resolveProfile({ flags: opts.flags, env: deps.env, files });
+  const profile = req.target.value;
+  const region = req.region.origin.kind === 'config' ? req.region.value : undefined;
   const c = classifyProfile(files, profile);
   if (c.kind === 'role') {
     const role = await roleSession(
@@ -66,6 +70,7 @@ export async function handOut(
       sessionToken: r.sessionToken,
       expiration: new Date(end),
       role,
+      ...(region && { region }),
     };
   }
   const blocking = writeBlockingKind(files, profile);
@@ -81,5 +86,6 @@ export async function handOut(
     secretAccessKey: values[SESSION_KEYS.secretAccessKey]!,
     sessionToken: (values[SESSION_KEYS.sessionToken] ?? values.aws_security_token)!,
     expiration: session.usableUntil,
+    ...(region && { region }),
   };
 }

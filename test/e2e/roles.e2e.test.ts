@@ -305,6 +305,27 @@ describe('session commands with a role profile', () => {
     }
   });
 
+  it('the AWS CLI in exec picks role credentials up from the endpoint; --serve offers it for a session profile', async () => {
+    const { s, user, roleName } = await roleSandbox('region = us-east-1\n'); // passed on as AWS_REGION
+    const env = { AWS_EC2_METADATA_DISABLED: 'true' };
+    const role = await s.run(
+      ['exec', '--profile', 'admin', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'],
+      {
+        env,
+        timeoutMs: 60_000,
+      },
+    );
+    expect(role.code, role.stderr).toBe(0);
+    expect(JSON.parse(role.stdout).Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${user.userName}`);
+
+    const served = await s.run(['exec', '--serve', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'], {
+      env: { ...env, AWS_DEFAULT_REGION: 'us-east-1' },
+      timeoutMs: 60_000,
+    });
+    expect(served.code, served.stderr).toBe(0);
+    expect(JSON.parse(served.stdout).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/${user.userName}`);
+  });
+
   it('the endpoint checks its token on every request', async () => {
     const { s } = await roleSandbox();
     const probe = [
