@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { trustPolicy, type Emulator } from '../emulator/index.js';
 import { sectionOf } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
+import { KEY, spawnCli } from './pty.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 let emulator: Emulator;
@@ -447,6 +448,29 @@ describe('roles and roles --fix', () => {
     const assumes = emulator.requests.filter((q) => q.action === 'AssumeRole' && q.receivedAt >= since);
     expect(assumes.length).toBe(2);
     expect(assumes.every((q) => q.status === 200 && q.params.SerialNumber === undefined)).toBe(true);
+  });
+
+  it('roles --fix in a terminal: shows the diff, asks; no writes nothing, yes writes', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    await s.writeCredentials(longTermSection('work-long-term', user));
+    const before = '[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = work-long-term\n';
+    await s.writeConfig(before);
+    const no = spawnCli(['roles', '--fix'], s.env);
+    await no.waitFor('Write these changes?');
+    expect(no.screen()).toContain('+ source_profile = work');
+    no.type('n');
+    no.type(KEY.enter);
+    await no.waitFor('Nothing was written.');
+    expect((await no.exit).exitCode).toBe(1); // the role still does not work
+    expect(await s.readConfig()).toBe(before);
+
+    const yes = spawnCli(['roles', '--fix'], s.env);
+    await yes.waitFor('Write these changes?');
+    yes.type(KEY.enter);
+    await yes.waitFor('Rewrote "admin"');
+    expect((await yes.exit).exitCode).toBe(0);
+    expect(await s.readConfig()).toBe(before.replace('source_profile = work-long-term', 'source_profile = work'));
   });
 
   it('setup offers the same rewrite for role profiles sourcing from the profile it turns into a session', async () => {
