@@ -59,3 +59,13 @@ describe('profile kinds', () => {
     expect(selfServedProfile('/usr/local/bin/vault-creds work')).toBeUndefined();
   });
 });
+
+describe('role session names', () => {
+  it('derives [\\w+=,.@-]{2,64} from the caller ARN', async () => {
+    const { sessionNameFrom } = await import('../../src/usecases/role-session.js');
+    expect(sessionNameFrom('arn:aws:iam::123456789012:user/alice')).toBe('alice');
+    expect(sessionNameFrom('arn:aws:iam::123456789012:user/team/a')).toBe('aws-mfa-refresh-a');
+    expect(sessionNameFrom(`arn:aws:iam::123456789012:user/${'x'.repeat(80)}`)).toHaveLength(64);
+    expect(sessionNameFrom('arn:aws:iam::123456789012:user/al ice')).toBe('al-ice');
+  });
+});
