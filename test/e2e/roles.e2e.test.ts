@@ -133,6 +133,17 @@ describe('a role profile as target', () => {
     const again = await s.run(['--profile', 'work-admin']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^✔ Profile "work" is still valid until .*; role "work-admin" .* works\.\n$/);
+    const json = await s.run(['--profile', 'work-admin', '--json'], { env: { AWS_PROFILE: 'ignored' } });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      profile: 'work-admin',
+      roleArn,
+      sourceProfile: 'work',
+      refreshed: false,
+      roleWorks: true,
+    });
+    // AWS_PROFILE names the role just as well.
+    expect((await s.run([], { env: { AWS_PROFILE: 'work-admin' } })).stdout).toMatch(/role "work-admin" .* works/);
   });
 
   it('a chain ending at long-term keys is explained and points to roles --fix; a refusing trust policy exits 10', async () => {
