@@ -69,3 +69,22 @@ describe('role session names', () => {
     expect(sessionNameFrom('arn:aws:iam::123456789012:user/al ice')).toBe('al-ice');
   });
 });
+
+describe('doctor kinds check', () => {
+  it("names who wrote the target's session; aws-mfa's role session is a warning", async () => {
+    const { checkKinds } = await import('../../src/usecases/doctor/checks/kinds.js');
+    const ours = checkKinds(files({}, { default: { ...session, mfa_issued: 'x' } }), 'default');
+    expect([ours.status, ours.message]).toEqual([
+      'pass',
+      'profile "default" is a session profile (written by aws-mfa-refresh)',
+    ]);
+    const leftover = checkKinds(files({}, { prod: { ...session, assumed_role: 'True' } }), 'prod');
+    expect(leftover.status).toBe('warn');
+    expect(leftover.message).toMatch(/role session written by aws-mfa --assume-role/);
+    const sso = checkKinds(files({ dev: { sso_session: 'corp' } }), 'dev');
+    expect([sso.status, sso.message]).toEqual([
+      'fail',
+      'profile "dev" is an SSO profile: it gets its credentials from `aws sso login` (IAM Identity Center) and needs no MFA session',
+    ]);
+  });
+});

@@ -62,9 +62,17 @@ export function checkKinds(files: AwsFiles, target: string): CheckResult {
       'Keep one kind of credentials per profile.',
     );
   }
+  const by =
+    c.sessionBy === 'us'
+      ? ' (written by aws-mfa-refresh)'
+      : c.sessionBy === 'aws-mfa-role'
+        ? ' (a role session written by aws-mfa --assume-role: a refresh needs --force)'
+        : c.sessionBy === 'other'
+          ? ' (written by another tool)'
+          : '';
   return result(
     'kinds',
-    'pass',
-    `profile "${target}" is ${blocking === 'role' ? 'a role profile' : KIND_LABEL[c.kind]}`,
+    c.sessionBy === 'aws-mfa-role' ? 'warn' : 'pass',
+    `profile "${target}" is ${blocking === 'role' ? 'a role profile' : KIND_LABEL[c.kind]}${by}`,
   );
 }
