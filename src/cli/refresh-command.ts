@@ -39,12 +39,13 @@ Examples:
       const flags = flagValues(command);
       const { refresh } = await import('../usecases/refresh.js');
       const { systemDeps } = await import('../usecases/deps.js');
-      const { targetIsRole, refreshRole } = await import('../usecases/role-session.js');
+      const { targetKind, refreshRole } = await import('../usecases/role-session.js');
       const opts = { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet };
       const io = { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn };
       const deps = systemDeps();
-      if (await targetIsRole(flags, deps.env)) printRole(await refreshRole(opts, io, deps), flags);
-      else printResult(await refresh(opts, io, deps), flags);
+      const { files, role } = await targetKind(flags, deps.env);
+      if (role) printRole(await refreshRole(opts, io, deps), flags);
+      else printResult(await refresh({ ...opts, files }, io, deps), flags);
     });
 }
 

@@ -6,7 +6,7 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { AwsApi } from '../aws/client.js';
 import type { MfaDevice } from '../aws/types.js';
-import { awsFilePaths, loadAwsFiles } from '../profiles/aws-files.js';
+import { awsFilePaths, loadAwsFiles, type AwsFiles } from '../profiles/aws-files.js';
 import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from '../profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from '../profiles/writers.js';
 import { assertWritable } from '../profiles/file-store.js';
@@ -21,6 +21,8 @@ export interface RefreshOptions {
   /** Save a discovered device as mfa_serial (--no-remember: false). */
   remember?: boolean;
   quiet?: boolean;
+  /** Both files, when the caller has just loaded them (the CLI, to see the target's kind): not read twice. */
+  files?: AwsFiles;
 }
 
 export interface RefreshResult {
@@ -72,7 +74,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   const { env } = deps;
   const paths = awsFilePaths(env);
   io.debug(`credentials file ${paths.credentials}; config file ${paths.config}`);
-  const files = await loadAwsFiles(paths);
+  const files = opts.files ?? (await loadAwsFiles(paths));
 
   const req = resolveProfile({ flags: opts.flags, env, files });
   const profile = req.target.value;

@@ -155,11 +155,14 @@ export async function roleSession(opts: RoleSessionOptions, deps: Deps): Promise
   return { profile, roleArn: key.roleArn, chain: chain.chain, sourceProfile, source, credentials, fromCache: false };
 }
 
-/** Whether the target of these flags is a role profile (botocore's view). */
-export async function targetIsRole(flags: ProfileFlags, env: NodeJS.ProcessEnv): Promise<boolean> {
+/** The files, and whether the target of these flags is a role profile (botocore's view). */
+export async function targetKind(
+  flags: ProfileFlags,
+  env: NodeJS.ProcessEnv,
+): Promise<{ files: AwsFiles; role: boolean }> {
   const files = await loadFiles(env);
   const profile = resolveProfile({ flags, env, files }).target.value;
-  return classifyProfile(files, profile).kind === 'role';
+  return { files, role: classifyProfile(files, profile).kind === 'role' };
 }
 
 /** `aws-mfa-refresh --profile ROLE`: refresh S by the usual rules, then check the role with one AssumeRole. */
@@ -170,7 +173,9 @@ export async function refreshRole(opts: RefreshOptions, io: RefreshIo, deps: Dep
       useCache: false,
       debug: io.debug,
       ensureSource: async (sourceProfile) => {
-        const result = await refresh({ ...opts, flags: { ...opts.flags, profile: sourceProfile } }, io, deps);
+        // The source's refresh reads the files afresh.
+        const source = { ...opts, files: undefined, flags: { ...opts.flags, profile: sourceProfile } };
+        const result = await refresh(source, io, deps);
         const files = await loadFiles(deps.env);
         return {
           refreshed: result.refreshed,
