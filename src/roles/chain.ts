@@ -50,6 +50,13 @@ export function longTermSourceOf(files: AwsFiles, profile: string): string {
 
 const exists = (files: AwsFiles, name: string) => Boolean(files.config[name] || files.credentials[name]);
 
+/** Long-term keys in the credentials file, or in this tool's key store (`aws-mfa-refresh keys credential-process`). */
+export function holdsLongTermCredentials(files: AwsFiles, name: string): boolean {
+  if (holdsLongTermKeys(files.credentials[name])) return true;
+  const process = files.config[name]?.credential_process ?? '';
+  return /(^|[\s/])aws-mfa-refresh(\.c?js)?\s+keys\s+credential-process(\s|$)/.test(process);
+}
+
 /** A profile that turns the long-term keys in `longTerm` into sessions, if any. */
 export function sessionProfileFor(files: AwsFiles, longTerm: string): string | undefined {
   const candidates = profileNames(files).filter((name) => {
@@ -89,7 +96,7 @@ export function roleChain(files: AwsFiles, profile: string): RoleChain {
     }
     result.chain.push(next);
     // A session profile not written yet is fine: its long-term keys are where a refresh looks.
-    if (!exists(files, next) && !holdsLongTermKeys(files.credentials[longTermSourceOf(files, next)])) {
+    if (!exists(files, next) && !holdsLongTermCredentials(files, longTermSourceOf(files, next))) {
       result.problems.push({
         code: 'missing-source',
         message: `source_profile "${next}" of profile "${current}" is in neither file`,
@@ -100,7 +107,8 @@ export function roleChain(files: AwsFiles, profile: string): RoleChain {
   }
 
   const source = result.source!;
-  if (result.sourceKind === 'long-term-keys') {
+  if (result.sourceKind === 'long-term-keys' || holdsLongTermCredentials(files, source)) {
+    result.sourceKind = 'long-term-keys';
     result.problems.push({
       code: 'long-term-source',
       message: `the chain ends at long-term keys in "${source}": every role session needs its own MFA code`,
@@ -109,7 +117,7 @@ export function roleChain(files: AwsFiles, profile: string): RoleChain {
     if (session) result.sessionProfile = session;
   } else if (result.sourceKind === 'session' || result.sourceKind === 'none') {
     result.sessionProfile = source;
-    if (result.sourceKind === 'none' && !holdsLongTermKeys(files.credentials[longTermSourceOf(files, source)])) {
+    if (result.sourceKind === 'none' && !holdsLongTermCredentials(files, longTermSourceOf(files, source))) {
       result.problems.push({
         code: 'no-credentials',
         message: `profile "${source}" holds no session, and "${longTermSourceOf(files, source)}" no long-term keys to make one`,

@@ -88,3 +88,15 @@ describe('doctor kinds check', () => {
     ]);
   });
 });
+
+describe('role chains with keys in the key store', () => {
+  it('count a `keys credential-process` profile as long-term keys', () => {
+    const f = files({
+      'work-long-term': { credential_process: 'aws-mfa-refresh keys credential-process --profile work-long-term' },
+      a: { role_arn: 'ra', source_profile: 'work-long-term', mfa_serial: 'm' },
+      b: { role_arn: 'rb', source_profile: 'work' },
+    });
+    expect(roleChain(f, 'a')).toMatchObject({ sourceKind: 'long-term-keys', sessionProfile: 'work' });
+    expect(roleChain(f, 'b').problems).toEqual([]);
+  });
+});
