@@ -21,6 +21,8 @@ const result = await build({
   define: { AWS_MFA_REFRESH_VERSION: JSON.stringify(pkg.version) },
   // Bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import{createRequire as __amrRequire}from'node:module';const require=__amrRequire(import.meta.url);" },
+  // A native module with prebuilt binaries per platform: it cannot be bundled; src/keys loads it lazily.
+  external: ['@napi-rs/keyring'],
   legalComments: 'linked',
   logLevel: 'warning',
 });

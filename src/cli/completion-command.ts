@@ -29,7 +29,7 @@ function specOf(program: Command): Spec[] {
     .map((c) => ({
       name: c.name(),
       flags: [...flagsOf(c.options), '--help'],
-      description: c.description().replace(/["'`$\\]/g, ''),
+      description: c.description(),
     }));
 }
 
@@ -107,6 +107,11 @@ complete -F _aws_mfa_refresh aws-mfa-refresh
 `;
 }
 
+/** A zsh single-quoted word: everything literal, a quote as '\'' (so `eval "$(…)"` and "caller's" survive). */
+function zshQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 function zshScript(spec: Spec[]): string {
   const cases = spec.map((c) => `    ${c.name}) flags=(${c.flags.join(' ')}) ;;`).join('\n');
   const defaultFlags = spec.find((c) => c.name === 'refresh')!.flags.join(' ');
@@ -115,7 +120,7 @@ function zshScript(spec: Spec[]): string {
 _aws_mfa_refresh() {
   local -a commands flags
   local cmd="" i
-  commands=(${spec.map((c) => `'${c.name}:${c.description}'`).join(' ')})
+  commands=(${spec.map((c) => zshQuote(`${c.name}:${c.description}`)).join(' ')})
   for ((i = 2; i < CURRENT; i++)); do
     if [[ $words[i] != -* && $words[i-1] != -* ]]; then cmd=$words[i]; break; fi
   done

@@ -21,7 +21,7 @@ export interface FlagSpec {
   default?: string;
 }
 
-const PROFILE_HELP = 'profile that receives the session (default: $AWS_PROFILE, else "default")';
+const PROFILE_HELP = 'profile that receives the session (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")';
 const SOURCE_HELP = 'profile holding the long-term keys (default: source_profile in config, else PROFILE-long-term)';
 
 export const FLAGS = {
@@ -102,6 +102,11 @@ export const FLAGS = {
   quiet: { long: 'quiet', short: 'q', type: 'boolean', help: 'print nothing on success' },
   json: { long: 'json', type: 'boolean', help: 'print the result as one JSON object' },
   force: { long: 'force', short: 'f', type: 'boolean', help: 'refresh even if the session is still valid' },
+  ifInteractive: {
+    long: 'if-interactive',
+    type: 'boolean',
+    help: 'only when a person is at a terminal: without one (ssh host cmd, bash -lc, cron) print nothing, exit 0',
+  },
   envKeys: {
     long: 'env-keys',
     type: 'boolean',
@@ -155,6 +160,7 @@ export interface FlagValues {
   quiet?: boolean;
   json?: boolean;
   force?: boolean;
+  ifInteractive?: boolean;
   envKeys?: boolean;
   serve?: boolean;
   fix?: boolean;

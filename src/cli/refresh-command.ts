@@ -4,7 +4,9 @@ import type { RoleSession } from '../usecases/role-session.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
 import { REFRESH_FLAGS } from './flags.js';
 import { addFlags, flagValues } from './options.js';
-import { makeDebug, paint, warn } from './output.js';
+import { makeDebug, notice, paint, warn } from './output.js';
+import { dotfilesLine } from '../config/hints.js';
+import { terminalStreams } from '../mfa/terminal.js';
 
 interface PrintFlags {
   quiet?: boolean;
@@ -23,7 +25,7 @@ export function addRefreshCommand(program: Command): void {
         .command('refresh', { isDefault: true })
         .description('get an MFA session and write it into the target profile (the default command)'),
     ),
-    ['force', 'quiet', 'json'],
+    ['force', 'quiet', 'json', 'ifInteractive'],
   );
   command
     .addHelpText(
@@ -33,15 +35,18 @@ Examples:
   $ aws-mfa-refresh                         # morning refresh of [default] from [default-long-term]
   $ aws-mfa-refresh -p work --duration 8h   # another profile, shorter session
   $ echo 123456 | aws-mfa-refresh --code -  # code from a script
-  $ alias awsmfa='aws-mfa-refresh -q'       # in ~/.bashrc or ~/.zshrc`,
+  $ alias awsmfa='aws-mfa-refresh -q'       # in ~/.bashrc or ~/.zshrc
+  $ ${dotfilesLine()}   # in ~/.bashrc: refresh at login, never in ssh host cmd or cron`,
     )
     .action(async () => {
       const flags = flagValues(command);
+      // Nobody to ask: do nothing, read nothing, say nothing (the dotfiles line runs in every shell).
+      if (flags.ifInteractive && !terminalStreams()) return;
       const { refresh } = await import('../usecases/refresh.js');
       const { systemDeps } = await import('../usecases/deps.js');
       const { targetKind, refreshRole } = await import('../usecases/role-session.js');
       const opts = { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet };
-      const io = { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn };
+      const io = { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, notice };
       const deps = systemDeps();
       const { files, role } = await targetKind(flags, deps.env);
       if (role) printRole(await refreshRole(opts, io, deps), flags);

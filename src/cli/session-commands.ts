@@ -7,7 +7,7 @@ import { refreshCommand } from '../config/hints.js';
 import type { FlagValues } from './flags.js';
 import { addFlags, flagValues } from './options.js';
 import { addRefreshOptions } from './refresh-command.js';
-import { makeDebug, warn } from './output.js';
+import { makeDebug, notice, warn } from './output.js';
 import { SHELL_FORMATS, defaultFormat, renderEnv, type ShellFormat } from './shell-env.js';
 import type { PromptStreams } from '../mfa/terminal.js';
 
@@ -21,6 +21,7 @@ function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | unde
       {
         debug: makeDebug(Boolean(flags.debug)),
         warn: flags.quiet ? () => {} : warn,
+        notice,
         ...(promptStreams && { promptStreams }),
       },
       systemDeps(),

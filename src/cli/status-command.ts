@@ -9,7 +9,7 @@ export function addStatusCommand(program: Command): void {
   const command = program
     .command('status')
     .description('say whether a profile holds a usable MFA session (offline; exit 0 usable, 1 not)')
-    .option('-p, --profile <name>', 'profile to check (default: $AWS_PROFILE, else "default")')
+    .option('-p, --profile <name>', 'profile to check (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")')
     .option('-a, --all', 'every profile of the credentials file that holds a session');
   addFlags(command, ['maxMfaAge', 'minRemaining', 'quiet', 'json'], {
     maxMfaAge: 'the MFA age your policy allows',
@@ -22,7 +22,7 @@ export function addStatusCommand(program: Command): void {
       `
 Examples:
   $ aws-mfa-refresh status
-  $ aws-mfa-refresh status -q || aws-mfa-refresh   # the dotfiles line: refresh only when needed
+  $ aws-mfa-refresh status -q && echo usable
   $ aws-mfa-refresh status --all --json`,
     )
     .action(async (own: { all?: boolean }) => {
@@ -37,6 +37,19 @@ Examples:
       const now = Date.now();
       const states = names.map((name) =>
         judge(name, files.credentials[name], req.maxMfaAge.value, req.minRemaining.value, now),
+      );
+      const { recordStatus } = await import('../shell/record.js');
+      await Promise.all(
+        states.map((s) =>
+          recordStatus(
+            s.profile,
+            s.session && {
+              ...s.session,
+              minRemainingSeconds: req.minRemaining.value,
+              credentialsFile: files.paths.credentials,
+            },
+          ),
+        ),
       );
       // Role profiles under the session they are assumed with (--all).
       const { roleChain, roleProfiles } = await import('../roles/chain.js');

@@ -111,6 +111,26 @@ export async function updateFile(
 }
 
 /**
+ * The file's text read under its lock (waiting for a writer to finish), without writing; undefined
+ * when it does not exist. Creates nothing: a missing file or directory is read as missing.
+ */
+export async function readLocked(path: string, opts: UpdateOptions = {}): Promise<string | undefined> {
+  const fs = { ...defaultFs, ...opts.fs };
+  const shown = displayPath(path);
+  const target = await resolveTarget(fs, path, shown, { create: false });
+  if (!(await fs.stat(target).catch(() => undefined))) return undefined;
+  const lock = await acquireLock(fs, target, shown, {
+    timeoutMs: opts.lockTimeoutMs ?? 10_000,
+    staleMs: opts.staleLockMs ?? 15_000,
+  });
+  try {
+    return (await readWithStats(fs, target, shown)).text;
+  } finally {
+    await releaseLock(fs, lock);
+  }
+}
+
+/**
  * Fails now, the way updateFile would later, when the file cannot be written (read-only, a
  * directory, unreadable): callers check before spending something that cannot be had back,
  * like a one-time MFA code.
@@ -122,6 +142,50 @@ export async function assertWritable(path: string): Promise<void> {
   if (stats) refuseReadOnly(stats, shown, target);
 }
 
+/**
+ * Everything updateFile will need, checked without changing anything: the nearest existing directory
+ * takes a new file (the lock, the temp file, or a missing directory: a probe file is created and
+ * removed), the file is not read-only and can be handed back to its owner. Throws FileStoreError.
+ * An existing path that is not a regular file (AWS_CONFIG_FILE=/dev/null) is not judged here.
+ */
+export async function assertReplaceable(path: string): Promise<void> {
+  const fs = defaultFs;
+  const shown = displayPath(path);
+  const target = await resolveTarget(fs, path, shown, { create: false });
+  let stats: Stats | undefined;
+  try {
+    stats = await fs.stat(target);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw fsError('write', shown, error);
+  }
+  if (stats && !stats.isFile()) return;
+  if (stats) {
+    refuseReadOnly(stats, shown, target);
+    const uid = process.geteuid?.();
+    if (uid !== undefined && uid !== 0 && stats.uid !== uid) {
+      throw new FileStoreError(
+        `Cannot write ${shown}: it belongs to user ${stats.uid}, and replacing it would take it from them.`,
+        `Give it back to yourself (sudo chown $(id -u) ${shellQuote(target)}), then run again.`,
+      );
+    }
+  }
+  let dir = dirname(target);
+  while (!(await fs.stat(dir).catch(() => undefined)) && dirname(dir) !== dir) dir = dirname(dir);
+  const probe = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await fs.open(probe, 'wx', 0o600);
+    await fh.close();
+    await fs.unlink(probe);
+  } catch (error) {
+    const cause = fsError('create a file in', displayPath(dir), error);
+    throw new FileStoreError(
+      `${cause.message.replace(/\.$/, '')}, where ${shown} is saved (with its lock and a temporary copy).`,
+      `Make ${displayPath(dir)} writable for you, or point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE elsewhere, then run again.`,
+      { ...(cause.code !== undefined && { code: cause.code }), cause: error },
+    );
+  }
+}
+
 /** Tests run as root, and root may write anything: the owner's write bit is what the user set. */
 function refuseReadOnly(stats: Stats, shown: string, target: string): void {
   if ((stats.mode & 0o200) !== 0) return;
@@ -131,7 +195,12 @@ function refuseReadOnly(stats: Stats, shown: string, target: string): void {
   );
 }
 
-async function resolveTarget(fs: FileStoreFs, path: string, shown: string): Promise<string> {
+async function resolveTarget(
+  fs: FileStoreFs,
+  path: string,
+  shown: string,
+  opts: { create?: boolean } = {},
+): Promise<string> {
   let current = resolve(path);
   try {
     for (let hops = 0; ; hops++) {
@@ -149,6 +218,7 @@ async function resolveTarget(fs: FileStoreFs, path: string, shown: string): Prom
       current = resolve(await fs.realpath(dirname(current)), link);
     }
     const dir = dirname(current);
+    if (opts.create === false) return join(await fs.realpath(dir).catch(() => dir), basename(current));
     await ensureDirectory(fs, dir);
     return join(await fs.realpath(dir), basename(current));
   } catch (error) {

@@ -168,6 +168,7 @@ async function runCase(c: HostileCase): Promise<Outcome> {
       c.target,
       '--source-profile',
       c.source ?? 'amr-source',
+      '--no-remember',
       '--serial-number',
       serial,
       '--code',

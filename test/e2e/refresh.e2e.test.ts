@@ -310,7 +310,7 @@ describe('refresh: more of the flow', () => {
     ]);
     expect(r.code).toBe(0);
     expect(await s.readConfig()).toBe(
-      '# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n\n[profile fresh]\nregion = ap-south-1\noutput = json\n',
+      '# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n\n[profile fresh]\nsource_profile = keys\nregion = ap-south-1\noutput = json\n',
     );
   });
 
@@ -333,7 +333,7 @@ describe('refresh: more of the flow', () => {
     await s.writeCredentials(longTermSection('default-long-term', user));
     await chmod(s.credentials, 0o400);
     const readOnly = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
-    expect(readOnly.code).toBe(1);
+    expect(readOnly.code).toBe(9);
     expect(readOnly.stderr).toMatch(/credentials is read-only \(mode 0400\)\. Make it writable with: chmod 600 /);
     await chmod(s.credentials, 0o600);
 
@@ -434,7 +434,7 @@ describe('code sources', () => {
     const again = await s.run(['--force', '--serial-number', serial, '--code', code]);
     expect(again.code).toBe(4);
     expect(again.stderr).toMatch(
-      /it is the code already used at \d\d:\d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/,
+      /it is the code already used at \d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/,
     );
   });
 });

@@ -34,7 +34,7 @@ describe('status', () => {
     const s = await sandbox();
     await s.writeCredentials(
       sessionSection('default', { expiresIn: 3600 * 5 }) +
-        sessionSection('soon', { expiresIn: 600 }) +
+        sessionSection('soon', { expiresIn: 600, issuedAgo: 11 * 3600 }) + // a 12 h session near its end
         sessionSection('old', { expiresIn: -60 }) +
         sessionSection('stale-mfa', { expiresIn: 3600 * 20, issuedAgo: 43200 + 60 }) +
         '[keys]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n',

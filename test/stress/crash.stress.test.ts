@@ -112,6 +112,7 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
     c.target,
     '--source-profile',
     c.source ?? 'amr-source',
+    '--no-remember',
     '--serial-number',
     device.serialNumber,
     '--code',
