@@ -7,8 +7,10 @@ import { mapAwsError, type AwsCall, type AwsErrorContext } from './errors.js';
 import {
   deviceKind,
   type AwsConnection,
+  type AssumeRoleParams,
   type CallerIdentity,
   type MfaDevice,
+  type RoleCredentials,
   type SessionCredentials,
 } from './types.js';
 
@@ -23,6 +25,8 @@ export interface AwsApi {
   callerIdentity(): Promise<CallerIdentity>;
   listMfaDevices(userName: string): Promise<MfaDevice[]>;
   getSessionToken(serialNumber: string, code: string, durationSeconds: number): Promise<SessionCredentials>;
+  /** sts:AssumeRole with the connection's credentials (never with an MFA code: the session carries the MFA context). */
+  assumeRole(params: AssumeRoleParams): Promise<RoleCredentials>;
   /**
    * The Date header of every STS answer so far (each attempt, errors included), oldest first: the
    * first one shows the clock difference before the SDK corrects for it (`doctor`).
@@ -216,6 +220,30 @@ export async function openAws(
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,
         expiration: c.Expiration,
+      };
+    },
+    async assumeRole(params) {
+      const out = await call('AssumeRole', (abortSignal) =>
+        stsClient.send(
+          new sts.AssumeRoleCommand({
+            RoleArn: params.roleArn,
+            RoleSessionName: params.roleSessionName,
+            DurationSeconds: params.durationSeconds,
+            ...(params.externalId && { ExternalId: params.externalId }),
+          }),
+          { abortSignal },
+        ),
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+        throw new Error('AssumeRole returned no credentials');
+      }
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+        assumedRoleArn: out.AssumedRoleUser?.Arn ?? '',
       };
     },
     stsServerDates: () => serverDates,

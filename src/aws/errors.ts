@@ -6,7 +6,13 @@ import { ExitCode, UserError } from '../errors.js';
 import { redactProxy } from './proxy.js';
 
 export type AwsCall =
-  'GetCallerIdentity' | 'ListMFADevices' | 'GetSessionToken' | 'ListAccessKeys' | 'CreateAccessKey' | 'DeleteAccessKey';
+  | 'GetCallerIdentity'
+  | 'ListMFADevices'
+  | 'GetSessionToken'
+  | 'AssumeRole'
+  | 'ListAccessKeys'
+  | 'CreateAccessKey'
+  | 'DeleteAccessKey';
 
 export type AwsFailureReason =
   | 'unreachable'
@@ -239,6 +245,14 @@ export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
       );
     case 'ExpiredToken':
     case 'ExpiredTokenException':
+      if (ctx.call === 'AssumeRole') {
+        return fail(
+          'expired-token',
+          `The session in profile "${ctx.profileName}" has expired.`,
+          ExitCode.Credentials,
+          `Run: aws-mfa-refresh --profile ${ctx.profileName}`,
+        );
+      }
       return fail(
         'expired-token',
         `Profile "${ctx.profileName}" holds an expired aws_session_token next to its keys.`,
@@ -253,6 +267,14 @@ export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
         'Synchronise the system clock (e.g. timedatectl set-ntp true) and try again.',
       );
     case 'ValidationError':
+      if (ctx.call === 'AssumeRole') {
+        return fail(
+          'invalid-value',
+          `AssumeRole rejected a value: ${message}`,
+          ExitCode.Usage,
+          'Check duration_seconds (at most 3600 with an MFA session), role_session_name and external_id of the role profile.',
+        );
+      }
       return fail(
         'invalid-value',
         `${ctx.call} rejected a value: ${message}`,
@@ -294,6 +316,14 @@ export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
           ),
           ExitCode.CodeRejected,
           'Check --serial-number or mfa_serial in ~/.aws/config; `aws-mfa-refresh` without them lists your devices.',
+        );
+      }
+      if (ctx.call === 'AssumeRole') {
+        return fail(
+          'access-denied:AssumeRole',
+          `AWS refused to let profile "${ctx.profileName}" assume the role: ${message}`,
+          ExitCode.RoleRefused,
+          "Check the role's trust policy: it must allow your account or user, with aws:MultiFactorAuthPresent = true for an MFA session.",
         );
       }
       if (ctx.call === 'ListMFADevices') {

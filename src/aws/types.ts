@@ -8,6 +8,18 @@ export interface SessionCredentials extends Required<AwsCredentials> {
   expiration: Date;
 }
 
+export interface AssumeRoleParams {
+  roleArn: string;
+  roleSessionName: string;
+  durationSeconds: number;
+  externalId?: string;
+}
+
+export interface RoleCredentials extends SessionCredentials {
+  /** arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION */
+  assumedRoleArn: string;
+}
+
 export interface MfaDevice {
   serialNumber: string;
   userName?: string;

@@ -20,8 +20,10 @@ export function addDoctorCommand(program: Command): void {
       'after',
       `
 Checks, in order: files (found, readable, well-formed, mode 0600), profiles (source holds long-term
-keys, target does not), key-store (stored keys readable; plaintext keys: a warning), keys (STS accepts them), clock (against AWS's), mfa-device (usable, and
-mfa_serial is one of them), session (usable until when), environment (no AWS_ACCESS_KEY_ID etc.
+keys, target does not), key-store (stored keys readable; plaintext keys: a warning), keys (STS accepts them),
+clock (against AWS's), mfa-device (usable, and mfa_serial is one of them), session (usable until when), kinds
+(the target can hold a session; no credential_process runs this tool for its own profile), roles (role
+profiles work off the session), environment (no AWS_ACCESS_KEY_ID etc.
 overriding the profile), node (>= 20). ✔ pass, ! warning, ✖ fail, - skipped; exit 1 when one fails.
 
 Examples:

@@ -119,6 +119,17 @@ export const FLAGS = {
     type: 'boolean',
     help: 'only when a person is at a terminal: without one (ssh host cmd, bash -lc, cron) print nothing, exit 0',
   },
+  envKeys: {
+    long: 'env-keys',
+    type: 'boolean',
+    help: 'give a role profile to the command as plain environment keys (they stop working when the role session ends)',
+  },
+  serve: {
+    long: 'serve',
+    type: 'boolean',
+    help: 'serve credentials to the command on a loopback endpoint (AWS container-credentials protocol), also for session profiles',
+  },
+  fix: { long: 'fix', type: 'boolean', help: 'rewrite the role profiles that need it to source from the MFA session' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -164,6 +175,9 @@ export interface FlagValues {
   yes?: boolean;
   credentialProcess?: boolean;
   ifInteractive?: boolean;
+  envKeys?: boolean;
+  serve?: boolean;
+  fix?: boolean;
 }
 
 /** `-p, --profile <name>` as commander and help spell it. */

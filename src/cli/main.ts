@@ -10,6 +10,7 @@ import { addCompletionCommand } from './completion-command.js';
 import { addSetupCommand } from './setup-command.js';
 import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
+import { addRolesCommand } from './roles-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 import { addKeysCommand } from './keys-command.js';
 import { addInitCommand } from './init-command.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   addCredentialProcessCommand(program);
   addSetupCommand(program);
   addPolicyCommand(program);
+  addRolesCommand(program);
   addDoctorCommand(program);
   addKeysCommand(program);
   addCompletionCommand(program);
@@ -46,7 +48,8 @@ Examples:
   $ ${dotfilesLine().padEnd(49)} # dotfiles line: refresh at login, only in a terminal
   $ aws-mfa-refresh exec -- aws s3 ls                 # run one command with the session
   $ eval "$(aws-mfa-refresh env)"                     # put the session into this shell
-  credential_process = aws-mfa-refresh credential-process --profile default   # in ~/.aws/config
+  $ aws-mfa-refresh roles --fix                       # role profiles: one code a day for every account
+  credential_process = aws-mfa-refresh credential-process --profile work   # in [profile work-sdk] of ~/.aws/config
 
 ${exitCodesHelp()}`,
   );

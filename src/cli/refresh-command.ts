@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { RefreshResult } from '../usecases/refresh.js';
+import type { RoleSession } from '../usecases/role-session.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
 import { REFRESH_FLAGS } from './flags.js';
 import { addFlags, flagValues } from './options.js';
@@ -43,13 +44,39 @@ Examples:
       if (flags.ifInteractive && !terminalStreams()) return;
       const { refresh } = await import('../usecases/refresh.js');
       const { systemDeps } = await import('../usecases/deps.js');
-      const result = await refresh(
-        { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet },
-        { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, notice },
-        systemDeps(),
-      );
-      printResult(result, flags);
+      const { targetKind, refreshRole } = await import('../usecases/role-session.js');
+      const opts = { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet };
+      const io = { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, notice };
+      const deps = systemDeps();
+      const { files, role } = await targetKind(flags, deps.env);
+      if (role) printRole(await refreshRole(opts, io, deps), flags);
+      else printResult(await refresh({ ...opts, files }, io, deps), flags);
     });
+}
+
+function printRole(role: RoleSession, flags: PrintFlags): void {
+  if (flags.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        profile: role.profile,
+        roleArn: role.roleArn,
+        sourceProfile: role.sourceProfile,
+        refreshed: role.source.refreshed,
+        usableUntil: formatTimestamp(role.source.usableUntil),
+        roleWorks: true,
+        roleExpiration: formatTimestamp(role.credentials.expiration),
+      })}\n`,
+    );
+    return;
+  }
+  if (flags.quiet) return;
+  const until = formatLocalTime(role.source.usableUntil);
+  const left = formatDuration(role.source.usableUntil.getTime() - Date.now());
+  const tick = paint(process.stdout, 32, '✔');
+  const source = role.source.refreshed
+    ? `Profile "${role.sourceProfile}" refreshed: valid until ${until} (${left})`
+    : `Profile "${role.sourceProfile}" is still valid until ${until} (${left} left)`;
+  process.stdout.write(`${tick} ${source}; role "${role.profile}" (${role.roleArn}) works.\n`);
 }
 
 function printResult(result: RefreshResult, flags: PrintFlags): void {

@@ -1,8 +1,8 @@
 /** Commands that hand a session to something else: env, exec, credential-process. */
 import type { Command } from 'commander';
 import { ExitCode, QuietExit, UserError } from '../errors.js';
-import { SESSION_KEYS, formatTimestamp } from '../profiles/session.js';
-import type { Profile, SessionInfo } from '../profiles/session.js';
+import { formatTimestamp } from '../profiles/session.js';
+import type { HandedOut } from '../usecases/hand-out.js';
 import { refreshCommand } from '../config/hints.js';
 import type { FlagValues } from './flags.js';
 import { addFlags, flagValues } from './options.js';
@@ -35,29 +35,31 @@ function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | unde
  * terminal (stdin piped in a terminal), leaving stdin alone: exec's child reads it.
  */
 function refresherOnTerminal(flags: FlagValues) {
-  return async () => {
-    if (process.stdin.isTTY && process.stderr.isTTY) return refresher(flags)();
+  return async (profile: string) => {
+    const own = { ...flags, profile };
+    if (process.stdin.isTTY && process.stderr.isTTY) return refresher(own)();
     const { controllingTerminal, closeTerminal } = await import('../mfa/terminal.js');
     const tty = await controllingTerminal();
     try {
-      await refresher(flags, () => tty)();
+      await refresher(own, () => tty)();
     } finally {
       closeTerminal(tty);
     }
   };
 }
 
-async function ensure(flags: FlagValues, refresh: boolean, runRefresh: () => Promise<unknown>) {
-  const { ensureSession } = await import('../usecases/ensure-session.js');
-  return ensureSession({ flags, refresh }, runRefresh, { env: process.env, now: () => Date.now() });
+async function handOutFor(flags: FlagValues, refresh: boolean, runRefresh: (profile: string) => Promise<unknown>) {
+  const { handOut } = await import('../usecases/hand-out.js');
+  const { systemDeps } = await import('../usecases/deps.js');
+  return handOut({ flags, refresh, debug: makeDebug(Boolean(flags.debug)) }, runRefresh, systemDeps());
 }
 
-function sessionVariables(values: Profile, session: SessionInfo): Record<string, string> {
+function sessionVariables(c: HandedOut): Record<string, string> {
   return {
-    AWS_ACCESS_KEY_ID: values[SESSION_KEYS.accessKeyId]!,
-    AWS_SECRET_ACCESS_KEY: values[SESSION_KEYS.secretAccessKey]!,
-    AWS_SESSION_TOKEN: (values[SESSION_KEYS.sessionToken] ?? values.aws_security_token)!,
-    AWS_CREDENTIAL_EXPIRATION: formatTimestamp(session.usableUntil),
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken,
+    AWS_CREDENTIAL_EXPIRATION: formatTimestamp(c.expiration),
   };
 }
 
@@ -88,13 +90,9 @@ Examples:
           'Example: --format fish.',
         );
       }
-      const { values, session } = await ensure(flags, Boolean(own.refresh), refresherOnTerminal(flags));
+      const handed = await handOutFor(flags, Boolean(own.refresh), refresherOnTerminal(flags));
       process.stdout.write(
-        renderEnv(
-          format,
-          sessionVariables(values, session),
-          format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE'],
-        ),
+        renderEnv(format, sessionVariables(handed), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']),
       );
     });
 }
@@ -108,28 +106,72 @@ export function addExecCommand(program: Command): void {
       .argument('[args...]', 'its arguments')
       .passThroughOptions(),
   );
-  addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
+  addFlags(command, ['envKeys', 'serve', 'quiet'], { quiet: 'no messages on stderr' })
     .addHelpText(
       'after',
       `
 Examples:
   $ aws-mfa-refresh exec -- aws s3 ls
   $ aws-mfa-refresh exec --profile work -- terraform plan
+  $ aws-mfa-refresh exec --profile work-admin -- terraform apply   # a role: renewed for as long as it runs
 
-The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours. In a terminal,
-Ctrl+C reaches the command from the terminal itself (once); SIGTERM and SIGHUP are passed on.
-When stdin is piped, a code is asked on the terminal and the command keeps the pipe.`,
+For a session profile the command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+and AWS_CREDENTIAL_EXPIRATION. For a role profile (or with --serve) it gets
+AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN instead: a loopback
+endpoint of this process that answers with fresh credentials, so the AWS CLI and SDKs renew role
+sessions (at most 1 h) by themselves; AWS_SHARED_CREDENTIALS_FILE is pointed at an empty file so
+keys in ~/.aws/credentials cannot shadow it. --env-keys gives plain keys instead. AWS_PROFILE is
+removed. Its exit code is ours. In a terminal, Ctrl+C reaches the command from the terminal itself
+(once); SIGTERM and SIGHUP are passed on. When stdin is piped, a code is asked on the terminal and the
+command keeps the pipe.`,
     )
     .action(async (child: string, args: string[]) => {
       const flags = flagValues(command);
-      const { values, session } = await ensure(flags, true, refresherOnTerminal(flags));
-      const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
-      delete env.AWS_PROFILE;
-      delete env.AWS_DEFAULT_PROFILE;
+      const run = refresherOnTerminal(flags);
+      const handed = await handOutFor(flags, true, run);
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      for (const name of [
+        'AWS_PROFILE',
+        'AWS_DEFAULT_PROFILE',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_SECURITY_TOKEN',
+        'AWS_CREDENTIAL_EXPIRATION',
+        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+        'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+        'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+      ])
+        delete env[name];
+      // Without AWS_PROFILE the command would not find the profile's region: pass it on.
+      if (handed.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+        env.AWS_REGION = handed.region;
+        env.AWS_DEFAULT_REGION = handed.region;
+      }
+      const serve = !flags.envKeys && (flags.serve || handed.role !== undefined);
+      let server: import('../roles/credentials-server.js').CredentialsServer | undefined;
+      if (serve) {
+        const { serveCredentials } = await import('../roles/credentials-server.js');
+        const { devNull } = await import('node:os');
+        server = await serveCredentials(
+          () => handOutFor(flags, false, run),
+          (error) => {
+            if (!flags.quiet)
+              warn(`cannot renew the credentials of the command: ${(error as Error)?.message ?? error}`);
+          },
+        );
+        Object.assign(env, server.env, { AWS_SHARED_CREDENTIALS_FILE: devNull });
+      } else {
+        Object.assign(env, sessionVariables(handed));
+      }
       const { runChild } = await import('./run-child.js');
-      const code = await runChild(child, args, env);
-      throw new QuietExit(code); // the child's exit code is ours
+      try {
+        const code = await runChild(child, args, env);
+        throw new QuietExit(code); // the child's exit code is ours
+      } finally {
+        await server?.close();
+      }
     });
 }
 
@@ -158,7 +200,7 @@ is asked on the controlling terminal, never on stdout or stderr (the SDK capture
       const { controllingTerminal } = await import('../mfa/terminal.js');
       let tty: PromptStreams | undefined;
       try {
-        const { values, session } = await ensure(flags, true, async () => {
+        const handed = await handOutFor(flags, true, async (profile) => {
           tty = await controllingTerminal();
           if (!tty && flags.code === undefined) {
             throw new UserError(
@@ -168,9 +210,9 @@ is asked on the controlling terminal, never on stdout or stderr (the SDK capture
             );
           }
           const streams = tty;
-          await refresher({ ...flags, quiet: true }, () => streams)();
+          await refresher({ ...flags, profile, quiet: true }, () => streams)();
         });
-        const vars = sessionVariables(values, session);
+        const vars = sessionVariables(handed);
         process.stdout.write(
           `${JSON.stringify({
             Version: 1,

@@ -95,6 +95,14 @@ Examples:
         out(`${paint(human, 32, '✔')} Moved the keys of [${profile}] to [${longTermProfile}].`);
       }
 
+      // Role profiles that source from this profile now work off its session: offer the same rewrite as roles --fix.
+      const { planRoleFix, applyRoleFix } = await import('../usecases/roles.js');
+      const rolePlan = await planRoleFix(deps.env, profile);
+      if (rolePlan.fixes.length && (own.yes || streams)) {
+        const { offerRoleFix } = await import('./roles-command.js');
+        await offerRoleFix(rolePlan, { yes: Boolean(own.yes), human, apply: applyRoleFix });
+      }
+
       const debug = makeDebug(Boolean(flags.debug));
       const device =
         serial ??

@@ -51,12 +51,31 @@ Examples:
           ),
         ),
       );
+      // Role profiles under the session they are assumed with (--all).
+      const { roleChain, roleProfiles } = await import('../roles/chain.js');
+      const roles = own.all ? roleProfiles(files).map((name) => roleChain(files, name)) : [];
+      const rolesOf = (profile: string) => roles.filter((r) => r.sessionProfile === profile);
       if (flags.json) {
-        const rows = states.map(toJson);
+        const rows = states.map((s) => ({
+          ...toJson(s),
+          ...(own.all && {
+            roles: rolesOf(s.profile).map((r) => ({
+              profile: r.profile,
+              roleArn: r.roleArn,
+              works: r.problems.length === 0,
+            })),
+          }),
+        }));
         process.stdout.write(`${JSON.stringify(own.all ? rows : rows[0])}\n`);
       } else if (!flags.quiet) {
         if (states.length === 0) process.stdout.write('No profile holds an MFA session.\n');
-        for (const s of states) process.stdout.write(`${describe(s, describeState)}\n`);
+        for (const s of states) {
+          process.stdout.write(`${describe(s, describeState)}\n`);
+          for (const r of rolesOf(s.profile)) {
+            const problem = r.problems.length ? ` (${r.problems[0]!.message}; see aws-mfa-refresh roles)` : '';
+            process.stdout.write(`    role ${r.profile}: ${r.roleArn}${problem}\n`);
+          }
+        }
       }
       const ok = states.length > 0 && states.every((s) => s.state === 'usable');
       if (!ok) throw new QuietExit(); // the lines above said it

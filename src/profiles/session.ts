@@ -17,7 +17,13 @@ export const SESSION_KEYS = {
 } as const;
 
 /** Keys other tools write that describe a session; stale once we write ours, so we remove them. */
-export const FOREIGN_SESSION_KEYS = ['aws_security_token', 'x_security_token_expires'] as const;
+export const FOREIGN_SESSION_KEYS = [
+  'aws_security_token',
+  'x_security_token_expires',
+  // aws-mfa --assume-role marks its role sessions; a user session written over one is no role session.
+  'assumed_role',
+  'assumed_role_arn',
+] as const;
 
 export type Profile = Record<string, string | undefined>;
 

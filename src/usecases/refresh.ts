@@ -6,7 +6,7 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { AwsApi } from '../aws/client.js';
 import type { MfaDevice } from '../aws/types.js';
-import { awsFilePaths, loadAwsFiles, type AwsFilePaths } from '../profiles/aws-files.js';
+import { awsFilePaths, loadAwsFiles, type AwsFilePaths, type AwsFiles } from '../profiles/aws-files.js';
 import {
   formatLocalTime,
   holdsLongTermKeys,
@@ -20,6 +20,7 @@ import { assertReplaceable, FileStoreError, readLocked } from '../profiles/file-
 import { IniDocument } from '../profiles/ini-document.js';
 import type { HeldCodeLock } from '../mfa/code-lock.js';
 import { sessionMarginSeconds } from '../profiles/margin.js';
+import { assertSessionTarget } from '../profiles/kinds.js';
 import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest } from '../config/resolve.js';
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
@@ -31,6 +32,8 @@ export interface RefreshOptions {
   /** Save a discovered device as mfa_serial (--no-remember: false). */
   remember?: boolean;
   quiet?: boolean;
+  /** Both files, when the caller has just loaded them (the CLI, to see the target's kind): not read twice. */
+  files?: AwsFiles;
 }
 
 export interface RefreshResult {
@@ -94,12 +97,13 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   const { env } = deps;
   const paths = awsFilePaths(env);
   io.debug(`credentials file ${paths.credentials}; config file ${paths.config}`);
-  const files = await loadAwsFiles(paths);
+  const files = opts.files ?? (await loadAwsFiles(paths));
 
   const req = resolveProfile({ flags: opts.flags, env, files });
   const profile = req.target.value;
   const sourceProfile = req.source.value;
   io.debug(`target profile "${profile}", source profile "${sourceProfile}"`);
+  assertSessionTarget(files, profile, { force: opts.force });
 
   // Every value that can be wrong is checked before any network call or prompt.
   const maxMfaAge = req.maxMfaAge.value;

@@ -10,6 +10,7 @@ import { awsFilePaths, configSectionName, loadAwsFiles } from '../profiles/aws-f
 import { readFileText, updateFile } from '../profiles/file-store.js';
 import { IniDocument } from '../profiles/ini-document.js';
 import { holdsLongTermKeys, type Profile } from '../profiles/session.js';
+import { classifyProfile, profileKindError, writeBlockingKind } from '../profiles/kinds.js';
 import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
 import type { PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
@@ -33,6 +34,9 @@ export interface SetupPlan {
 
 export async function planSetup(profile: string, longTermProfile: string, env: NodeJS.ProcessEnv): Promise<SetupPlan> {
   const paths = awsFilePaths(env);
+  const files = await loadAwsFiles(paths);
+  const blocking = writeBlockingKind(files, profile);
+  if (blocking) throw profileKindError(classifyProfile(files, profile), blocking);
   const credentialsBefore = (await readFileText(paths.credentials)) ?? '';
   const configBefore = (await readFileText(paths.config)) ?? '';
   const creds = IniDocument.parse(credentialsBefore, { file: paths.credentials });

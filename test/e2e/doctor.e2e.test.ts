@@ -12,7 +12,19 @@ import { checkNode } from '../../src/usecases/doctor/checks/node.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const IDS = ['files', 'profiles', 'key-store', 'keys', 'clock', 'mfa-device', 'session', 'environment', 'node'];
+const IDS = [
+  'files',
+  'profiles',
+  'key-store',
+  'keys',
+  'clock',
+  'mfa-device',
+  'session',
+  'kinds',
+  'roles',
+  'environment',
+  'node',
+];
 const SYMBOL = { '✔': 'pass', '✖': 'fail', '!': 'warn', '-': 'skip' } as const;
 
 let emulator: Emulator;
@@ -74,7 +86,7 @@ function expectStatuses(d: Doctor, expected: Partial<Record<string, string>>) {
 }
 
 describe('doctor', () => {
-  it('is all green on a good setup (keys in plaintext: one warning): 9 lines, exit 0, nothing on stderr, no secret printed', async () => {
+  it('is all green on a good setup (keys in plaintext: one warning): 11 lines, exit 0, nothing on stderr, no secret printed', async () => {
     const s = await sandbox();
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
@@ -85,7 +97,7 @@ describe('doctor', () => {
     const d = await doctor(s);
     expect(d.stderr).toBe('');
     expect(d.code).toBe(0);
-    expect(d.lines).toHaveLength(9);
+    expect(d.lines).toHaveLength(11);
     expectStatuses(d, { ...Object.fromEntries(IDS.map((id) => [id, 'pass'])), 'key-store': 'warn' });
     expect(d.checks['key-store']!.text).toContain('the long-term keys of "default-long-term" sit in plaintext');
     expect(d.checks.files!.text).toMatch(

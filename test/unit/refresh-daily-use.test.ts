@@ -58,6 +58,9 @@ function fakeAws() {
         expiration: new Date(NOW + duration * 1000),
       };
     },
+    assumeRole: async () => {
+      throw new Error('the refresh use case never assumes a role');
+    },
   };
   const openAws: AwsFactory = async () => api;
   return { calls, openAws };

@@ -51,6 +51,9 @@ function fakeAws(devices: string[] = [PHONE]): { openAws: AwsFactory; calls: Cal
         expiration: new Date(NOW + duration * 1000),
       };
     },
+    assumeRole: async () => {
+      throw new Error('the refresh use case never assumes a role');
+    },
   };
   return {
     calls,

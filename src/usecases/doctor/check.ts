@@ -9,6 +9,8 @@ export const CHECK_IDS = [
   'clock',
   'mfa-device',
   'session',
+  'kinds',
+  'roles',
   'environment',
   'node',
 ] as const;

@@ -22,6 +22,8 @@ import { checkClock } from './checks/clock.js';
 import { checkMfaDevice, rememberedSerial } from './checks/mfa-device.js';
 import { checkSession } from './checks/session.js';
 import { checkEnvironment } from './checks/environment.js';
+import { checkKinds } from './checks/kinds.js';
+import { checkRoles } from './checks/roles.js';
 import { checkNode } from './checks/node.js';
 import { scrubSecrets, secretsOf } from './scrub.js';
 
@@ -113,7 +115,13 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
     );
   } else skip('session', files ? 'no target profile (see profiles)' : 'cannot read the files (see files)');
 
-  // 7. environment
+  // 7. kinds, 8. roles
+  if (files && names) checks.push(checkKinds(files, names.target));
+  else skip('kinds', files ? 'no target profile (see profiles)' : 'cannot read the files (see files)');
+  if (files) checks.push(checkRoles(files));
+  else skip('roles', 'cannot read the files (see files)');
+
+  // 9. environment
   let target = names?.target;
   if (!target && nameError === undefined) {
     try {
@@ -127,7 +135,7 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
     checkEnvironment(env, { ...(target && { target }), ...(names && { source: names.source }) }, targetKeyId),
   );
 
-  // 8. node
+  // 10. node
   checks.push(checkNode());
 
   const stored = storeCheck?.key ? [storeCheck.key.secretAccessKey] : [];
