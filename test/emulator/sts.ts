@@ -62,7 +62,13 @@ export function getSessionToken(world: World, caller: Caller, p: Params): XmlObj
     accessKeyId: session.accessKeyId,
     secretAccessKey: session.secretAccessKey,
     sessionToken: session.sessionToken,
-    expiration: session.expiration,
+    // Live: a test that moves the expiration (to expire a session early) changes what the emulator checks.
+    get expiration() {
+      return session.expiration;
+    },
+    set expiration(date: Date) {
+      session.expiration = date;
+    },
     userName: caller.user.userName,
     serialNumber: mfa.present ? p.SerialNumber! : '',
   };
