@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { RefreshResult } from '../usecases/refresh.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
+import { REFRESH_COMMAND } from './command-flags.js';
 import { REFRESH_FLAGS } from './flags.js';
-import { addFlags, flagValues } from './options.js';
+import { addCommandFlags, addFlags, parsedArgs, type ParsedArgs } from './options.js';
 import { makeDebug, paint, warn } from './output.js';
 
 interface PrintFlags {
@@ -16,13 +17,11 @@ export function addRefreshOptions(command: Command): Command {
 }
 
 export function addRefreshCommand(program: Command): void {
-  const command = addFlags(
-    addRefreshOptions(
-      program
-        .command('refresh', { isDefault: true })
-        .description('get an MFA session and write it into the target profile (the default command)'),
-    ),
-    ['force', 'quiet', 'json'],
+  const command = addCommandFlags(
+    program
+      .command('refresh', { isDefault: true })
+      .description('get an MFA session and write it into the target profile (the default command)'),
+    REFRESH_COMMAND,
   );
   command
     .addHelpText(
@@ -34,17 +33,18 @@ Examples:
   $ echo 123456 | aws-mfa-refresh --code -  # code from a script
   $ alias awsmfa='aws-mfa-refresh -q'       # in ~/.bashrc or ~/.zshrc`,
     )
-    .action(async () => {
-      const flags = flagValues(command);
-      const { refresh } = await import('../usecases/refresh.js');
-      const { systemDeps } = await import('../usecases/deps.js');
-      const result = await refresh(
-        { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet },
-        { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn },
-        systemDeps(),
-      );
-      printResult(result, flags);
-    });
+    .action(() => runRefresh(parsedArgs(command, REFRESH_COMMAND)));
+}
+
+export async function runRefresh({ flags }: ParsedArgs): Promise<void> {
+  const { refresh } = await import('../usecases/refresh.js');
+  const { systemDeps } = await import('../usecases/deps.js');
+  const result = await refresh(
+    { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet },
+    { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn },
+    systemDeps(),
+  );
+  printResult(result, flags);
 }
 
 function printResult(result: RefreshResult, flags: PrintFlags): void {

@@ -5,8 +5,8 @@ import { SESSION_KEYS, formatTimestamp } from '../profiles/session.js';
 import type { Profile, SessionInfo } from '../profiles/session.js';
 import { refreshCommand } from '../config/hints.js';
 import type { FlagValues } from './flags.js';
-import { addFlags, flagValues } from './options.js';
-import { addRefreshOptions } from './refresh-command.js';
+import { CREDENTIAL_PROCESS_COMMAND, ENV_COMMAND, EXEC_COMMAND } from './command-flags.js';
+import { addCommandFlags, parsedArgs, type ParsedArgs } from './options.js';
 import { makeDebug, warn } from './output.js';
 import { SHELL_FORMATS, defaultFormat, renderEnv, type ShellFormat } from './shell-env.js';
 import type { PromptStreams } from '../mfa/terminal.js';
@@ -44,12 +44,10 @@ function sessionVariables(values: Profile, session: SessionInfo): Record<string,
 }
 
 export function addEnvCommand(program: Command): void {
-  const command = addRefreshOptions(
+  const command = addCommandFlags(
     program.command('env').description('print the session as environment variables, for eval "$(aws-mfa-refresh env)"'),
+    ENV_COMMAND,
   )
-    .option('--format <shell>', `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL)`)
-    .option('--refresh', 'refresh first when the session is not usable (prompting on the terminal, never on stdout)');
-  addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
     .addHelpText(
       'after',
       `
@@ -59,37 +57,37 @@ Examples:
   $ aws-mfa-refresh env --format powershell | Invoke-Expression
   $ aws-mfa-refresh env --refresh --format dotenv > .env`,
     )
-    .action(async (own: { format?: string; refresh?: boolean }) => {
-      const flags = flagValues(command);
-      const format = (own.format ?? defaultFormat()) as ShellFormat;
-      if (!SHELL_FORMATS.includes(format)) {
-        throw new UserError(
-          `--format ${own.format} is not one of ${SHELL_FORMATS.join(', ')}.`,
-          ExitCode.Usage,
-          'Example: --format fish.',
-        );
-      }
-      const { values, session } = await ensure(flags, Boolean(own.refresh), refresher(flags));
-      process.stdout.write(
-        renderEnv(
-          format,
-          sessionVariables(values, session),
-          format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE'],
-        ),
-      );
-    });
+    .action(() => runEnv(parsedArgs(command, ENV_COMMAND)));
+}
+
+export async function runEnv({ flags, own }: ParsedArgs): Promise<void> {
+  const format = (own.format ?? defaultFormat()) as ShellFormat;
+  if (!SHELL_FORMATS.includes(format)) {
+    throw new UserError(
+      `--format ${own.format} is not one of ${SHELL_FORMATS.join(', ')}.`,
+      ExitCode.Usage,
+      'Example: --format fish.',
+    );
+  }
+  const { values, session } = await ensure(flags, Boolean(own.refresh), refresher(flags));
+  process.stdout.write(
+    renderEnv(
+      format,
+      sessionVariables(values, session),
+      format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE'],
+    ),
+  );
 }
 
 export function addExecCommand(program: Command): void {
-  const command = addRefreshOptions(
+  const command = addCommandFlags(
     program
       .command('exec')
       .description('run a command with the session in its environment, refreshing first when needed')
       .argument('<command>', 'the command to run')
-      .argument('[args...]', 'its arguments')
-      .passThroughOptions(),
-  );
-  addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
+      .argument('[args...]', 'its arguments'),
+    EXEC_COMMAND,
+  )
     .addHelpText(
       'after',
       `
@@ -100,23 +98,25 @@ Examples:
 The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
 AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
     )
-    .action(async (child: string, args: string[]) => {
-      const flags = flagValues(command);
-      const { values, session } = await ensure(flags, true, refresher(flags));
-      const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
-      delete env.AWS_PROFILE;
-      delete env.AWS_DEFAULT_PROFILE;
-      const { runChild } = await import('./run-child.js');
-      const code = await runChild(child, args, env);
-      throw new QuietExit(code); // the child's exit code is ours
-    });
+    .action(() => runExec(parsedArgs(command, EXEC_COMMAND)));
+}
+
+export async function runExec({ flags, args: [child, ...args] }: ParsedArgs): Promise<void> {
+  const { values, session } = await ensure(flags, true, refresher(flags));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
+  delete env.AWS_PROFILE;
+  delete env.AWS_DEFAULT_PROFILE;
+  const { runChild } = await import('./run-child.js');
+  const code = await runChild(child!, args, env);
+  throw new QuietExit(code); // the child's exit code is ours
 }
 
 export function addCredentialProcessCommand(program: Command): void {
-  const command = addRefreshOptions(
+  const command = addCommandFlags(
     program
       .command('credential-process')
       .description('print the session as credential_process JSON, refreshing on the terminal (/dev/tty) when needed'),
+    CREDENTIAL_PROCESS_COMMAND,
   )
     .addHelpText(
       'after',
@@ -129,37 +129,38 @@ Use it from ~/.aws/config so every SDK and the AWS CLI pick the session up:
 The session is kept in [work-session] of ~/.aws/credentials. When it must be refreshed the code
 is asked on the controlling terminal, never on stdout or stderr (the SDK captures those).`,
     )
-    .action(async () => {
-      const flags = flagValues(command);
-      const { controllingTerminal } = await import('../mfa/terminal.js');
-      let tty: PromptStreams | undefined;
-      try {
-        const { values, session } = await ensure(flags, true, async () => {
-          tty = await controllingTerminal();
-          if (!tty && flags.code === undefined) {
-            throw new UserError(
-              'The MFA session needs a refresh and there is no terminal (/dev/tty) to ask for the code on.',
-              ExitCode.InputNeeded,
-              `Run ${flags.profile ? `aws-mfa-refresh --profile ${flags.profile}` : refreshCommand('default')} in a terminal first.`,
-            );
-          }
-          const streams = tty;
-          await refresher({ ...flags, quiet: true }, () => streams)();
-        });
-        const vars = sessionVariables(values, session);
-        process.stdout.write(
-          `${JSON.stringify({
-            Version: 1,
-            AccessKeyId: vars.AWS_ACCESS_KEY_ID,
-            SecretAccessKey: vars.AWS_SECRET_ACCESS_KEY,
-            SessionToken: vars.AWS_SESSION_TOKEN,
-            Expiration: vars.AWS_CREDENTIAL_EXPIRATION,
-          })}\n`,
+    .action(() => runCredentialProcess(parsedArgs(command, CREDENTIAL_PROCESS_COMMAND)));
+}
+
+export async function runCredentialProcess({ flags }: ParsedArgs): Promise<void> {
+  const { controllingTerminal } = await import('../mfa/terminal.js');
+  let tty: PromptStreams | undefined;
+  try {
+    const { values, session } = await ensure(flags, true, async () => {
+      tty = await controllingTerminal();
+      if (!tty && flags.code === undefined) {
+        throw new UserError(
+          'The MFA session needs a refresh and there is no terminal (/dev/tty) to ask for the code on.',
+          ExitCode.InputNeeded,
+          `Run ${flags.profile ? `aws-mfa-refresh --profile ${flags.profile}` : refreshCommand('default')} in a terminal first.`,
         );
-      } finally {
-        const t = tty as PromptStreams | undefined;
-        (t?.input as { destroy?: () => void } | undefined)?.destroy?.();
-        (t?.output as { destroy?: () => void } | undefined)?.destroy?.();
       }
+      const streams = tty;
+      await refresher({ ...flags, quiet: true }, () => streams)();
     });
+    const vars = sessionVariables(values, session);
+    process.stdout.write(
+      `${JSON.stringify({
+        Version: 1,
+        AccessKeyId: vars.AWS_ACCESS_KEY_ID,
+        SecretAccessKey: vars.AWS_SECRET_ACCESS_KEY,
+        SessionToken: vars.AWS_SESSION_TOKEN,
+        Expiration: vars.AWS_CREDENTIAL_EXPIRATION,
+      })}\n`,
+    );
+  } finally {
+    const t = tty as PromptStreams | undefined;
+    (t?.input as { destroy?: () => void } | undefined)?.destroy?.();
+    (t?.output as { destroy?: () => void } | undefined)?.destroy?.();
+  }
 }
