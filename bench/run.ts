@@ -9,6 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as pty from 'node-pty';
 import { randomSeed, startEmulator, type UserSpec } from '../test/emulator/index.js';
+import { shellHookRows } from './shell-hook.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.cjs');
@@ -202,6 +203,7 @@ if (aws.status === 0) {
 }
 const enter = await enterToRequest();
 rows.push({ label: '7. Enter at the code prompt → STS request at the emulator', ms: enter, target: '≤ 50 ms' });
+rows.push(...(await shellHookRows(node, RUNS)).map((r) => ({ ...r, label: `8. ${r.label}` })));
 
 const pack = spawnSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8' });
 const packInfo =

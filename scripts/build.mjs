@@ -31,6 +31,8 @@ const common = {
   minify: true,
   metafile: true,
   define: { AWS_MFA_REFRESH_VERSION: JSON.stringify(pkg.version) },
+  // A native module with prebuilt binaries per platform: it cannot be bundled; src/keys loads it lazily.
+  external: ['@napi-rs/keyring'],
   legalComments: 'linked',
   logLevel: 'warning',
 };
@@ -50,6 +52,7 @@ const splitVendors = {
       if (builtins.has(bare) || builtins.has(bare.split('/')[0])) return undefined;
       const pkgName = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
       if (INLINE.has(pkgName)) return undefined;
+      if (common.external.includes(pkgName)) return { path: spec, external: true };
       const name = vendorFile(spec);
       if (!vendors.has(name)) vendors.set(name, { entry: spec });
       return { path: `./vendor/${name}.cjs`, external: true };

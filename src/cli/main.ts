@@ -10,6 +10,7 @@ import { addSetupCommand } from './setup-command.js';
 import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
+import { addInitCommand } from './init-command.js';
 
 export function buildProgram(): Command {
   const program = new Command(PROGRAM)
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   addPolicyCommand(program);
   addDoctorCommand(program);
   addCompletionCommand(program);
+  addInitCommand(program);
   program.addHelpText(
     'after',
     `

@@ -36,6 +36,19 @@ export async function runStatus({ flags, own }: ParsedArgs): Promise<void> {
   const states = names.map((name) =>
     judge(name, files.credentials[name], req.maxMfaAge.value, req.minRemaining.value, now),
   );
+  const { recordStatus } = await import('../shell/record.js');
+  await Promise.all(
+    states.map((s) =>
+      recordStatus(
+        s.profile,
+        s.session && {
+          ...s.session,
+          minRemainingSeconds: req.minRemaining.value,
+          credentialsFile: files.paths.credentials,
+        },
+      ),
+    ),
+  );
   if (flags.json) {
     const rows = states.map(toJson);
     process.stdout.write(`${JSON.stringify(own.all ? rows : rows[0])}\n`);

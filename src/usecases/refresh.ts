@@ -100,6 +100,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     !needsRefresh(current, { force: Boolean(opts.force), minRemainingSeconds: minRemaining, now: deps.now() })
   ) {
     io.debug(`session valid until ${current.usableUntil.toISOString()}; nothing to do`);
+    await recordSessionForHook({ profile, ...current, credentialsFile: paths.credentials }, minRemaining);
     return {
       profile,
       sourceProfile,
@@ -164,12 +165,17 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
   }
 
+  const until = usableUntil(credentials.expiration, issued, maxMfaAge);
+  await recordSessionForHook(
+    { profile, usableUntil: until, expiration: credentials.expiration, issued, credentialsFile: paths.credentials },
+    minRemaining,
+  );
   return {
     profile,
     sourceProfile,
     refreshed: true,
     expiration: credentials.expiration,
-    usableUntil: usableUntil(credentials.expiration, issued, maxMfaAge),
+    usableUntil: until,
     serialNumber,
     credentialsFile: paths.credentials,
     warnings,
@@ -236,4 +242,13 @@ async function discoverDevice(aws: AwsApi, io: RefreshIo): Promise<MfaDevice> {
   }
   const { chooseDevice } = await import('../mfa/prompts.js');
   return chooseDevice(devices, streams);
+}
+
+/** The shell hook's stamp (and an installed hook older than this tool rewritten): never fails the refresh. */
+async function recordSessionForHook(
+  session: { profile: string; usableUntil: Date; expiration: Date; issued?: Date; credentialsFile: string },
+  minRemainingSeconds: number,
+): Promise<void> {
+  const { recordRefresh } = await import('../shell/record.js');
+  await recordRefresh({ ...session, minRemainingSeconds });
 }
