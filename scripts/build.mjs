@@ -28,6 +28,9 @@ const common = {
   // Prefer the packages' ES modules: they tree-shake (the CommonJS builds drag whole indexes in).
   mainFields: ['module', 'main'],
   target: 'node20',
+  // import() of a file outside the bundle (a vendor bundle, a built-in) becomes require(): a real
+  // import() would start the ES module loader, the cost this build exists to avoid.
+  supported: { 'dynamic-import': false },
   minify: true,
   metafile: true,
   define: { AWS_MFA_REFRESH_VERSION: JSON.stringify(pkg.version) },
@@ -41,10 +44,19 @@ const vendors = new Map(Object.entries(SRC_VENDORS).map(([name, path]) => [name,
 const vendorFile = (spec) => spec.replace(/^@/, '').replace(/\//g, '-');
 const srcVendorPaths = new Map(Object.entries(SRC_VENDORS).map(([name, path]) => [resolve(root, path), name]));
 
-/** In cli.cjs: every package import and every src vendor module becomes require('./vendor/NAME.cjs'). */
+/**
+ * In cli.cjs: every package import and every src vendor module becomes require('./vendor/NAME.cjs'),
+ * through a small ES module that re-exports it. Without it esbuild would give src (ES modules in
+ * Node's sense) Node's interop, where `default` is the whole module.exports of the vendor bundle.
+ */
 const splitVendors = {
   name: 'split-vendors',
   setup(b) {
+    const toVendor = (name) => ({ path: name, namespace: 'vendor' });
+    b.onResolve({ filter: /^vendor-file:/ }, (args) => ({
+      path: `./vendor/${args.path.slice('vendor-file:'.length)}.cjs`,
+      external: true,
+    }));
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.importer.includes('/node_modules/')) return undefined; // inside an inlined package
       const spec = args.path;
@@ -55,12 +67,16 @@ const splitVendors = {
       if (common.external.includes(pkgName)) return { path: spec, external: true };
       const name = vendorFile(spec);
       if (!vendors.has(name)) vendors.set(name, { entry: spec });
-      return { path: `./vendor/${name}.cjs`, external: true };
+      return toVendor(name);
     });
     b.onResolve({ filter: /^\./ }, (args) => {
       const name = srcVendorPaths.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
-      return name ? { path: `./vendor/${name}.cjs`, external: true } : undefined;
+      return name ? toVendor(name) : undefined;
     });
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+      contents: `export * from "vendor-file:${args.path}"; export { default } from "vendor-file:${args.path}";`,
+      loader: 'js',
+    }));
   },
 };
 
