@@ -81,6 +81,66 @@ const splitVendors = {
 };
 
 /**
+ * Built-ins that cost milliseconds to load and that the hot paths do not call (crypto: temp-file
+ * names and key stores; child_process: exec and code commands): required on first call instead of
+ * at start-up. Each function export becomes a function that requires the module and calls it.
+ */
+const LAZY_BUILTINS = ['crypto', 'child_process', 'fs/promises'];
+/**
+ * fs/promises loads readline and the streams (some 30 internal modules) just to read two small
+ * files; these functions answer the same through the callback API of fs, which Node has loaded
+ * already. The rest (open, which gives a FileHandle, watch…) is the real fs/promises, on first call.
+ */
+const PROMISIFIED_FS = [
+  'readFile',
+  'writeFile',
+  'appendFile',
+  'stat',
+  'lstat',
+  'mkdir',
+  'rename',
+  'unlink',
+  'rm',
+  'rmdir',
+  'chmod',
+  'access',
+  'readdir',
+  'realpath',
+  'readlink',
+  'link',
+  'symlink',
+  'copyFile',
+  'utimes',
+  'mkdtemp',
+];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtin'
+        ? undefined
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const mod = await import(`node:${args.path}`);
+      const names = Object.keys(mod).filter((k) => k !== 'default' && typeof mod[k] === 'function' && /^[a-z]/.test(k));
+      const id = JSON.stringify(`node:${args.path}`);
+      const viaFs = args.path === 'fs/promises' ? PROMISIFIED_FS : [];
+      const lines = names.map((n) =>
+        viaFs.includes(n)
+          ? `export const ${n}=require("node:util").promisify(require("node:fs").${n});`
+          : `export function ${n}(...a){return load().${n}(...a);}`,
+      );
+      return {
+        contents: `let m;const load=()=>m??=require(${id});\n${lines.join('\n')}`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
  * In the SDK bundle: the default credential provider chain (environment, INI, SSO, web identity,
  * IMDS… and the nested clients they need) is never called, because credentials are always passed
  * explicitly, so it is replaced by a stub that says so if it ever is.
@@ -103,7 +163,7 @@ const main = await build({
   entryPoints: { cli: 'src/cli/entry.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
-  plugins: [splitVendors],
+  plugins: [splitVendors, lazyBuiltins],
 });
 Object.assign(outputs, main.metafile.outputs);
 for (const [name, { entry }] of vendors) {
