@@ -3,7 +3,8 @@
  * machine, against the project's loopback emulator. Prints a markdown table; with --write-readme
  * it also replaces the README's performance table. Figures, not tests: nothing here fails a build.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { randomSeed, startEmulator, type UserSpec } from '../test/emulator/index
 import { shellHookRows } from './shell-hook.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
 const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = 2;
@@ -257,11 +259,13 @@ if (aws.status === 0) {
   // A real session (the emulator checks signatures), then one AWS CLI call with it: keys in the
   // environment against the same keys from `credential_process = aws-mfa-refresh credential-process`.
   const home = await freshHome({ serialInConfig: true });
-  const refreshed = spawnSync(node, [CLI, '-q', '--code', emulator.freshCode(home.serial)], { env: home.env });
-  if (refreshed.status !== 0) throw new Error(`refresh for the AWS CLI rows failed: ${refreshed.stderr}`);
-  const session = JSON.parse(
-    spawnSync(node, [CLI, 'credential-process'], { env: home.env, encoding: 'utf8' }).stdout,
-  ) as { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
+  // Not spawnSync: the emulator answers from this process's event loop.
+  await run(node, [CLI, '-q', '--code', emulator.freshCode(home.serial)], { env: home.env });
+  const session = JSON.parse((await run(node, [CLI, 'credential-process'], { env: home.env })).stdout) as {
+    AccessKeyId: string;
+    SecretAccessKey: string;
+    SessionToken: string;
+  };
   await writeFile(
     join(home.home, '.aws', 'config'),
     `[default]\nmfa_serial = ${home.serial}\n[profile via-process]\ncredential_process = "${node}" "${CLI}" credential-process --profile default\n`,

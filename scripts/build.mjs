@@ -15,8 +15,12 @@ const root = resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8'));
 await rm(resolve(root, 'dist'), { recursive: true, force: true });
 
-/** src modules bundled apart, as vendor bundles: name → path. */
-const SRC_VENDORS = { 'aws-sdk': 'src/aws/sdk.ts' };
+/** src modules bundled apart (large, and importing no src module: nothing with state is duplicated). */
+const SRC_VENDORS = {
+  'aws-sdk': 'src/aws/sdk.ts',
+  'shell-hook': 'src/shell/hook.ts',
+  'shell-install': 'src/shell/install.ts',
+};
 /** Packages small and always needed on the hot path: inside cli.cjs (one file less to open). */
 const INLINE = new Set(['@smithy/shared-ini-file-loader']);
 const builtins = new Set(builtinModules);
@@ -173,7 +177,19 @@ for (const [name, { entry }] of vendors) {
       ? { entryPoints: [entry] }
       : { stdin: { contents: `module.exports = require(${JSON.stringify(entry)});`, resolveDir: root, loader: 'js' } }),
     outfile: `dist/vendor/${name}.cjs`,
-    plugins: name === 'aws-sdk' ? [noDefaultCredentials] : [],
+    plugins: [
+      // Another src vendor module this one imports (install.ts → hook.ts) is that bundle, not a copy.
+      {
+        name: 'other-src-vendors',
+        setup(b) {
+          b.onResolve({ filter: /^\./ }, (args) => {
+            const other = srcVendorPaths.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')));
+            return other && other !== name ? { path: `./${other}.cjs`, external: true } : undefined;
+          });
+        },
+      },
+      ...(name === 'aws-sdk' ? [noDefaultCredentials] : []),
+    ],
   });
   Object.assign(outputs, result.metafile.outputs);
 }
