@@ -324,7 +324,7 @@ const load = loadavg()
   .join(' ');
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${runtime}, ${new Date().toISOString().slice(0, 10)}, load average ${load} at the end; medians of ${RUNS} interleaved runs after ${WARMUP} warm-up runs`;
 const footprint = packInfo
-  ? `Package: \`npm pack\` ${(packInfo.size / 1024).toFixed(0)} KiB (${(packInfo.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${packInfo.entryCount} files), ${Object.keys(pkg.dependencies ?? {}).length} runtime dependencies (everything is bundled).`
+  ? `Package: \`npm pack\` ${(packInfo.size / 1024).toFixed(0)} KiB (${(packInfo.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${packInfo.entryCount} files), ${Object.keys(pkg.dependencies ?? {}).length} runtime dependencies (everything else is bundled).`
   : '';
 const report = `${table}\n\n${machine}. ${footprint}\n`;
 process.stdout.write(report);
