@@ -2,7 +2,8 @@
  * The three AWS calls this tool makes. The SDK is imported here only, lazily, so commands that
  * never talk to AWS (status, env on a usable session, --help) never pay for loading it.
  */
-import { mapAwsError, type AwsCall } from './errors.js';
+import { ExitCode, UserError } from '../errors.js';
+import { mapAwsError, type AwsCall, type AwsErrorContext } from './errors.js';
 import {
   deviceKind,
   type AwsConnection,
@@ -50,7 +51,7 @@ export async function openAws(
   const stsUrl =
     conn.endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${conn.region}.amazonaws.com`;
   const iamUrl = conn.endpoint ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? 'https://iam.amazonaws.com';
-  const [sts, stsHandler] = await Promise.all([import('./sdk.js'), requestHandler(conn, stsUrl, debug)]);
+  const [sts, stsRoute] = await Promise.all([import('./sdk.js'), requestHandler(conn, stsUrl, debug)]);
   const common = {
     region: conn.region,
     credentials: conn.credentials,
@@ -60,7 +61,7 @@ export async function openAws(
     () =>
       new sts.STSClient({
         ...common,
-        requestHandler: stsHandler,
+        requestHandler: stsRoute.handler,
         ...(conn.useGlobalEndpoint && { useGlobalEndpoint: true }),
       }),
   );
@@ -81,7 +82,7 @@ export async function openAws(
   // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
   // The IAM client is large and only needed to discover devices: load it on first use.
   let iamClient: Promise<{ iam: typeof import('./sdk-iam.js'); client: import('./sdk-iam.js').IAMClient }> | undefined;
-  const endpointLabel = stsUrl;
+  let iamRoute: Route | undefined;
   let skewReported = false;
   /** The SDK corrects a skewed clock by itself after a failed signature; say so once, with the amount. */
   function reportSkew(offsetMs: number | undefined) {
@@ -91,6 +92,27 @@ export async function openAws(
     warn(
       `your clock is ${seconds} s ${offsetMs > 0 ? 'behind' : 'ahead of'} AWS's (from its Date header); the request was re-signed with AWS's time, but fix the clock (e.g. timedatectl set-ntp true).`,
     );
+  }
+
+  /** What a failure message needs to name the right cause: the URL, its proxy, the token, the CA bundle. */
+  function errorContext(name: AwsCall, route: Route | undefined): AwsErrorContext {
+    const url = name === 'ListMFADevices' ? iamUrl : stsUrl;
+    // AWS_ENDPOINT_URL_STS alone sends IAM to AWS itself: say so when that is what failed.
+    const iamToAws =
+      name === 'ListMFADevices' && !conn.endpoint && env.AWS_ENDPOINT_URL_STS && !env.AWS_ENDPOINT_URL_IAM;
+    return {
+      call: name,
+      profileName: conn.profileName,
+      accessKeyId: conn.credentials.accessKeyId,
+      endpoint: url,
+      timeoutMs: conn.timeoutMs,
+      sessionToken: Boolean(conn.credentials.sessionToken),
+      ...(route?.proxy && { proxy: route.proxy }),
+      ...(conn.caBundle && { caBundle: conn.caBundle }),
+      ...(iamToAws && {
+        unreachableHint: `AWS_ENDPOINT_URL_STS applies to STS only: set AWS_ENDPOINT_URL_IAM${env.AWS_ENDPOINT_URL ? '' : ' (or AWS_ENDPOINT_URL)'} for IAM too.`,
+      }),
+    };
   }
 
   async function call<T>(name: AwsCall, run: (signal: AbortSignal) => Promise<T>, serialNumber?: string): Promise<T> {
@@ -119,11 +141,7 @@ export async function openAws(
           ? Object.assign(new Error('timeout'), { name: 'TimeoutError' })
           : error,
         {
-          call: name,
-          profileName: conn.profileName,
-          accessKeyId: conn.credentials.accessKeyId,
-          endpoint: endpointLabel,
-          timeoutMs: conn.timeoutMs,
+          ...errorContext(name, name === 'ListMFADevices' ? iamRoute : stsRoute),
           ...(serialNumber && { serialNumber }),
         },
       );
@@ -138,12 +156,15 @@ export async function openAws(
       return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
     },
     async listMfaDevices(userName) {
-      iamClient ??= Promise.all([sts.loadIam(), requestHandler(conn, iamUrl, debug)]).then(([iam, handler]) => ({
-        iam,
-        client: quietly(
-          () => new iam.IAMClient({ ...common, requestHandler: handler, region: iamRegion(conn.region) }),
-        ),
-      }));
+      iamClient ??= Promise.all([sts.loadIam(), requestHandler(conn, iamUrl, debug)]).then(([iam, route]) => {
+        iamRoute = route;
+        return {
+          iam,
+          client: quietly(
+            () => new iam.IAMClient({ ...common, requestHandler: route.handler, region: iamRegion(conn.region) }),
+          ),
+        };
+      });
       const { iam, client } = await iamClient;
       const devices: MfaDevice[] = [];
       let marker: string | undefined;
@@ -182,13 +203,10 @@ export async function openAws(
       );
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-        throw mapAwsError(new Error('GetSessionToken returned no credentials'), {
-          call: 'GetSessionToken',
-          profileName: conn.profileName,
-          accessKeyId: conn.credentials.accessKeyId,
-          endpoint: endpointLabel,
-          timeoutMs: conn.timeoutMs,
-        });
+        throw mapAwsError(
+          new Error('GetSessionToken returned no credentials'),
+          errorContext('GetSessionToken', stsRoute),
+        );
       }
       return {
         accessKeyId: c.AccessKeyId,
@@ -201,20 +219,56 @@ export async function openAws(
   };
 }
 
-/** Timeouts, and a proxy when the environment names one for this URL. */
-async function requestHandler(conn: AwsConnection, url: string, debug: (line: string) => void) {
+/** How requests to one URL are sent: the handler's options, and the proxy they go through. */
+interface Route {
+  handler: {
+    connectionTimeout: number;
+    requestTimeout: number;
+    httpAgent?: import('node:http').Agent;
+    httpsAgent?: import('node:https').Agent;
+  };
+  proxy?: { url: string; variable: string };
+}
+
+/** Timeouts, a proxy when the environment names one for this URL, and the CA bundle to trust. */
+async function requestHandler(conn: AwsConnection, url: string, debug: (line: string) => void): Promise<Route> {
   const base = { connectionTimeout: conn.timeoutMs, requestTimeout: conn.timeoutMs };
+  const ca = conn.caBundle && url.startsWith('https:') ? await readCaBundle(conn.caBundle) : undefined;
+  if (ca) debug(`${url}: trusting the CA bundle ${conn.caBundle!.path} (${conn.caBundle!.from})`);
   const { proxyConfigured, proxyAgentsFor, redactProxy } = await import('./proxy.js');
-  if (!proxyConfigured()) return base;
-  const agents = await proxyAgentsFor(url);
-  debug(agents ? `${url} through proxy ${redactProxy(agents.proxy)}` : `${url} directly (NO_PROXY)`);
-  return agents
-    ? {
+  const agents = proxyConfigured() ? await proxyAgentsFor(url, ca) : undefined;
+  if (proxyConfigured())
+    debug(agents ? `${url} through proxy ${redactProxy(agents.proxy)}` : `${url} directly (NO_PROXY)`);
+  if (agents) {
+    return {
+      handler: {
         ...base,
         ...(agents.httpAgent && { httpAgent: agents.httpAgent }),
         ...(agents.httpsAgent && { httpsAgent: agents.httpsAgent }),
-      }
-    : base;
+      },
+      proxy: { url: agents.proxy, variable: agents.variable },
+    };
+  }
+  if (!ca) return { handler: base };
+  const { Agent } = await import('node:https');
+  return { handler: { ...base, httpsAgent: new Agent({ keepAlive: true, ca }) } };
+}
+
+/** The PEM text of a CA bundle; a bundle that cannot be read is a usage error naming where it came from. */
+async function readCaBundle(bundle: { path: string; from: string }): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const text = await readFile(bundle.path, 'utf8');
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw Object.assign(new Error('no PEM certificate in it'));
+    return text;
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UserError(
+      `The CA bundle ${bundle.path} (${bundle.from}) cannot be used: ${why}.`,
+      ExitCode.Usage,
+      'Point it at a PEM file of CA certificates, or unset it.',
+    );
+  }
 }
 
 /** After a moment without an answer, a line on stderr (never stdout), erased when the call ends. */

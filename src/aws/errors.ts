@@ -3,12 +3,16 @@
  * person can act on, with the documented exit code. Nothing else looks at AWS's message text.
  */
 import { ExitCode, UserError } from '../errors.js';
+import { redactProxy } from './proxy.js';
 
 export type AwsCall = 'GetCallerIdentity' | 'ListMFADevices' | 'GetSessionToken';
 
 export type AwsFailureReason =
   | 'unreachable'
   | 'unknown-key'
+  | 'stale-token'
+  | 'old-session-key'
+  | 'untrusted-certificate'
   | 'bad-signature'
   | 'clock-skew'
   | 'expired-token'
@@ -46,9 +50,18 @@ export interface AwsErrorContext {
   call: AwsCall;
   profileName: string;
   accessKeyId: string;
+  /** The URL this call went to (the STS or the IAM endpoint). */
   endpoint: string;
   timeoutMs: number;
   serialNumber?: string;
+  /** An aws_session_token was sent with the keys. */
+  sessionToken?: boolean;
+  /** The proxy this call went through, and the variable that named it. */
+  proxy?: { url: string; variable: string };
+  /** The CA bundle the call trusted, and where it came from (`AWS_CA_BUNDLE`, `ca_bundle of profile "x"`). */
+  caBundle?: { path: string; from: string };
+  /** Replaces the generic "check your network" hint for an unreachable endpoint. */
+  unreachableHint?: string;
 }
 
 interface SdkErrorLike {
@@ -72,15 +85,63 @@ const NETWORK_CODES = new Set([
   'EPIPE',
 ]);
 
-function networkCode(err: SdkErrorLike): string | undefined {
+/** TLS verification failures: the endpoint's (or a TLS-inspecting proxy's) certificate is not trusted. */
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+interface NodeNetError extends SdkErrorLike {
+  hostname?: string;
+  address?: string;
+  port?: number;
+}
+
+/** The first error in the cause chain (or an AggregateError's list) whose code is in `codes`. */
+function findCode(err: SdkErrorLike, codes: Set<string>): NodeNetError | undefined {
   for (let e: SdkErrorLike | undefined = err, depth = 0; e && depth < 5; e = e.cause as SdkErrorLike, depth++) {
-    if (e.code && NETWORK_CODES.has(e.code)) return e.code;
-    if ((e as { errors?: SdkErrorLike[] }).errors?.length) {
-      const inner = (e as { errors: SdkErrorLike[] }).errors.find((x) => x.code && NETWORK_CODES.has(x.code));
-      if (inner?.code) return inner.code;
-    }
+    if (e.code && codes.has(e.code)) return e;
+    const inner = (e as { errors?: SdkErrorLike[] }).errors?.find((x) => x.code && codes.has(x.code));
+    if (inner) return inner;
   }
   return undefined;
+}
+
+/** `host:port` of a URL, with the scheme's default port. */
+function hostPort(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return `${u.hostname.replace(/^\[|\]$/g, '')}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Who failed: the proxy when the failing address is the proxy's (or, through a proxy, when the
+ * error names no address: only the proxy is connected to directly), else the endpoint.
+ */
+function failedPeer(e: NodeNetError | undefined, ctx: AwsErrorContext): string {
+  const endpoint = `${endpointKind(ctx.call)} ${ctx.endpoint}`;
+  if (!ctx.proxy) return endpoint;
+  const proxy = redactProxy(ctx.proxy.url);
+  const failed = e?.address && e.port !== undefined ? `${e.address}:${e.port}` : e?.hostname;
+  const proxyHost = hostPort(ctx.proxy.url);
+  const isProxy =
+    failed === undefined ||
+    failed === proxyHost ||
+    (e?.hostname !== undefined && proxyHost?.startsWith(`${e.hostname}:`));
+  return isProxy ? `the proxy ${proxy} (${ctx.proxy.variable}) on the way to ${endpoint}` : endpoint;
+}
+
+function endpointKind(call: AwsCall): string {
+  return call === 'ListMFADevices' ? 'the IAM endpoint' : 'the STS endpoint';
 }
 
 /** ` by 600 s (behind AWS)`, from the Date header of AWS's answer, when it has one. */
@@ -103,26 +164,57 @@ export function mapAwsError(error: unknown, ctx: AwsErrorContext): UserError {
   const status = err.$metadata?.httpStatusCode;
   const keys = `the keys of profile "${ctx.profileName}" (${ctx.accessKeyId})`;
 
-  const net = networkCode(err);
+  const tls = findCode(err, TLS_CODES);
+  if (tls) {
+    const bundle = ctx.caBundle
+      ? `The CA bundle ${ctx.caBundle.path} (${ctx.caBundle.from}) does not hold its issuer: add your organisation's CA to it.`
+      : "Behind a TLS-inspecting proxy, point AWS_CA_BUNDLE (or ca_bundle in ~/.aws/config) at your organisation's CA bundle.";
+    return fail(
+      'untrusted-certificate',
+      `${ctx.call} failed: the TLS certificate of ${endpointKind(ctx.call)} ${ctx.endpoint} is not trusted (${tls.code}).`,
+      ExitCode.Unreachable,
+      bundle,
+    );
+  }
+
+  const netError = findCode(err, NETWORK_CODES);
+  const net = netError?.code;
   if (net || name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout') {
+    const peer = failedPeer(netError, ctx);
+    const viaProxy = peer.startsWith('the proxy');
     const why =
       net === 'ENOTFOUND' || net === 'EAI_AGAIN'
-        ? `cannot resolve the host of ${ctx.endpoint}`
+        ? `cannot resolve ${netError?.hostname ? `${netError.hostname}, the host of ` : 'the host of '}${peer}`
         : net === 'ECONNREFUSED'
-          ? `connection refused by ${ctx.endpoint}`
+          ? `connection refused by ${peer}`
           : net
-            ? `network error ${net} talking to ${ctx.endpoint}`
-            : `no answer from ${ctx.endpoint} within ${Math.round(ctx.timeoutMs / 1000)} s`;
-    return fail(
-      'unreachable',
-      `${ctx.call} failed: ${why}.`,
-      ExitCode.Unreachable,
-      'Check your network or proxy (HTTPS_PROXY) and try again; --timeout raises the limit.',
-    );
+            ? `network error ${net} talking to ${peer}`
+            : `no answer from ${endpointKind(ctx.call)} ${ctx.endpoint}${ctx.proxy ? ` (through the proxy ${redactProxy(ctx.proxy.url)}, ${ctx.proxy.variable})` : ''} within ${Math.round(ctx.timeoutMs / 1000)} s`;
+    const hint = viaProxy
+      ? `Check that the proxy is running, or fix ${ctx.proxy!.variable} (NO_PROXY lists hosts reached directly).`
+      : (ctx.unreachableHint ?? 'Check your network or proxy (HTTPS_PROXY) and try again; --timeout raises the limit.');
+    return fail('unreachable', `${ctx.call} failed: ${why}.`, ExitCode.Unreachable, hint);
   }
 
   switch (name) {
     case 'InvalidClientTokenId':
+      // Keys sent with a token, or an old session's key: the token (or the session) is the trouble, not the key.
+      if (/^ASIA/.test(ctx.accessKeyId)) {
+        return fail(
+          'old-session-key',
+          `AWS does not recognise ${keys}: they are temporary credentials from an old session, not long-term keys.`,
+          ExitCode.Credentials,
+          `Put your long-term access keys (AKIA…) in [${ctx.profileName}] without aws_session_token, or name the profile that has them with --source-profile.`,
+        );
+      }
+      if (ctx.sessionToken) {
+        return fail(
+          'stale-token',
+          `AWS rejects ${keys} with the aws_session_token next to them: long-term keys take no token, so it is stale.`,
+          ExitCode.Credentials,
+          `Remove aws_session_token from [${ctx.profileName}]; it must hold only long-term keys.`,
+        );
+      }
       return fail(
         'unknown-key',
         `AWS does not recognise ${keys}: the access key is unknown or was deleted.`,

@@ -6,6 +6,8 @@ export interface ProxyAgents {
   httpAgent?: import('node:http').Agent;
   httpsAgent?: import('node:https').Agent;
   proxy: string;
+  /** The variable that named the proxy (HTTPS_PROXY, http_proxy, ...), for messages. */
+  variable: string;
 }
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
@@ -14,17 +16,21 @@ export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   return PROXY_VARS.some((k) => env[k]);
 }
 
-/** Agents that tunnel through the proxy the environment names for this URL, if any. */
-export async function proxyAgentsFor(url: string): Promise<ProxyAgents | undefined> {
+/**
+ * Agents that tunnel through the proxy the environment names for this URL, if any. `ca` (a CA
+ * bundle's PEM text) is the trust store for the TLS connection to AWS through the tunnel.
+ */
+export async function proxyAgentsFor(url: string, ca?: string): Promise<ProxyAgents | undefined> {
   if (!proxyConfigured()) return undefined;
-  const proxy = proxyForUrl(url);
-  if (!proxy) return undefined; // NO_PROXY matched
+  const picked = pickProxy(url);
+  if (!picked) return undefined; // NO_PROXY matched
+  const { proxy, variable } = picked;
   if (url.startsWith('https:')) {
     const { HttpsProxyAgent } = commonJs(await import('https-proxy-agent'));
-    return { proxy, httpsAgent: new HttpsProxyAgent(proxy, { keepAlive: true }) };
+    return { proxy, variable, httpsAgent: new HttpsProxyAgent(proxy, { keepAlive: true, ...(ca && { ca }) }) };
   }
   const { HttpProxyAgent } = commonJs(await import('http-proxy-agent'));
-  return { proxy, httpAgent: new HttpProxyAgent(proxy, { keepAlive: true }) };
+  return { proxy, variable, httpAgent: new HttpProxyAgent(proxy, { keepAlive: true }) };
 }
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
@@ -36,6 +42,14 @@ const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' }
  * suffixes, with an optional `:port`).
  */
 export function proxyForUrl(url: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return pickProxy(url, env)?.proxy;
+}
+
+/** proxyForUrl, with the name of the variable it came from. */
+export function pickProxy(
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { proxy: string; variable: string } | undefined {
   let target: URL;
   try {
     target = new URL(url);
@@ -44,6 +58,8 @@ export function proxyForUrl(url: string, env: NodeJS.ProcessEnv = process.env): 
   }
   const scheme = target.protocol.replace(':', '');
   const pick = (name: string) => env[name.toLowerCase()] || env[name.toUpperCase()];
+  const nameOf = (name: string) => (env[name.toLowerCase()] ? name.toLowerCase() : name.toUpperCase());
+  const variable = pick(`${scheme}_proxy`) ? nameOf(`${scheme}_proxy`) : nameOf('all_proxy');
   let proxy = pick(`${scheme}_proxy`) || pick('all_proxy');
   if (!proxy) return undefined;
   if (!proxy.includes('://')) proxy = `${scheme}://${proxy}`;
@@ -65,7 +81,7 @@ export function proxyForUrl(url: string, env: NodeJS.ProcessEnv = process.env): 
     )
       return undefined;
   }
-  return proxy;
+  return { proxy, variable };
 }
 
 /** These packages are CommonJS: once bundled, their exports may sit on `default` only. */

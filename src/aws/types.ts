@@ -34,6 +34,8 @@ export interface AwsConnection {
   progress?: boolean;
   /** Where the credentials came from, for error messages. */
   profileName: string;
+  /** A CA bundle (PEM file) to trust instead of Node's roots, as AWS_CA_BUNDLE / ca_bundle do for the AWS CLI. */
+  caBundle?: { path: string; from: string };
 }
 
 export function deviceKind(serialNumber: string): MfaDevice['kind'] {

@@ -24,7 +24,7 @@ export interface CommandFlags {
 
 const QUIET_STDERR = { quiet: 'no messages on stderr' };
 
-export const REFRESH_COMMAND: CommandFlags = { flags: [...REFRESH_FLAGS, 'force', 'quiet', 'json'] };
+export const REFRESH_COMMAND: CommandFlags = { flags: [...REFRESH_FLAGS, 'force', 'quiet', 'json', 'ifInteractive'] };
 
 export const STATUS_COMMAND: CommandFlags = {
   flags: [
@@ -42,7 +42,7 @@ export const STATUS_COMMAND: CommandFlags = {
     'json',
   ],
   help: {
-    profile: 'profile to check (default: $AWS_PROFILE, else "default")',
+    profile: 'profile to check (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")',
     maxMfaAge: 'the MFA age your policy allows',
     minRemaining: 'usable means at least this much is left',
     quiet: 'print nothing; only the exit code tells',
@@ -58,7 +58,7 @@ export const ENV_COMMAND: CommandFlags = {
       long: 'format',
       arg: '<shell>',
       type: 'string',
-      help: `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL)`,
+      help: `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL, else powershell on Windows)`,
     },
     {
       key: 'refresh',

@@ -29,7 +29,7 @@ function specOf(program: Command): Spec[] {
     .map((c) => ({
       name: c.name(),
       flags: [...flagsOf(c.options), '--help'],
-      description: c.description().replace(/["'`$\\]/g, ''),
+      description: c.description(),
     }));
 }
 
@@ -43,7 +43,7 @@ export function addCompletionCommand(program: Command): void {
       'after',
       `
 Examples:
-  $ source <(aws-mfa-refresh completion bash)                     # in ~/.bashrc
+  $ eval "$(aws-mfa-refresh completion bash)"                     # in ~/.bashrc (macOS: ~/.bash_profile)
   $ source <(aws-mfa-refresh completion zsh)                      # in ~/.zshrc (after compinit)
   $ aws-mfa-refresh completion fish > ~/.config/fish/completions/aws-mfa-refresh.fish`,
     )
@@ -76,7 +76,7 @@ Examples:
 function bashScript(spec: Spec[]): string {
   const cases = spec.map((c) => `    ${c.name}) flags="${c.flags.join(' ')}" ;;`).join('\n');
   const defaultFlags = spec.find((c) => c.name === 'refresh')!.flags.join(' ');
-  return `# aws-mfa-refresh completion for bash: source <(aws-mfa-refresh completion bash)
+  return `# aws-mfa-refresh completion for bash: eval "$(aws-mfa-refresh completion bash)"  (bash 3.2 ignores source <(…))
 _aws_mfa_refresh() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" w i flags
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -107,6 +107,11 @@ complete -F _aws_mfa_refresh aws-mfa-refresh
 `;
 }
 
+/** A zsh single-quoted word: everything literal, a quote as '\'' (so `eval "$(…)"` and "caller's" survive). */
+function zshQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 function zshScript(spec: Spec[]): string {
   const cases = spec.map((c) => `    ${c.name}) flags=(${c.flags.join(' ')}) ;;`).join('\n');
   const defaultFlags = spec.find((c) => c.name === 'refresh')!.flags.join(' ');
@@ -115,7 +120,7 @@ function zshScript(spec: Spec[]): string {
 _aws_mfa_refresh() {
   local -a commands flags
   local cmd="" i
-  commands=(${spec.map((c) => `'${c.name}:${c.description}'`).join(' ')})
+  commands=(${spec.map((c) => zshQuote(`${c.name}:${c.description}`)).join(' ')})
   for ((i = 2; i < CURRENT; i++)); do
     if [[ $words[i] != -* && $words[i-1] != -* ]]; then cmd=$words[i]; break; fi
   done

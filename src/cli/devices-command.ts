@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { addFlags, flagValues } from './options.js';
 import { makeDebug, paint } from './output.js';
+import { formatLocalDate } from '../profiles/session.js';
 
 export function addDevicesCommand(program: Command): void {
   const command = program
     .command('devices')
     .description("list the caller's MFA devices, marking the one remembered in ~/.aws/config");
   addFlags(command, ['profile', 'sourceProfile', 'region', 'endpointUrl', 'timeout', 'json', 'debug'], {
-    profile: 'target profile whose remembered device is marked (default: $AWS_PROFILE, else "default")',
+    profile:
+      'target profile whose remembered device is marked (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")',
     region: 'AWS region for STS',
     endpointUrl: 'STS/IAM endpoint',
     json: 'print the devices as JSON',
@@ -41,7 +43,7 @@ export function addDevicesCommand(program: Command): void {
       }
       for (const d of devices) {
         const mark = d.serialNumber === remembered ? paint(process.stdout, 32, '*') : ' ';
-        const enabled = d.enableDate ? `  enabled ${d.enableDate.toISOString().slice(0, 10)}` : '';
+        const enabled = d.enableDate ? `  enabled ${formatLocalDate(d.enableDate)}` : '';
         process.stdout.write(
           `${mark} ${d.serialNumber}  ${d.kind}${enabled}${d.kind === 'passkey' ? '  (cannot be used with GetSessionToken)' : ''}\n`,
         );

@@ -10,7 +10,7 @@ export function addDoctorCommand(program: Command): void {
       'check the setup: files, profiles, keys, clock, MFA device, session, environment, Node.js (exit 0 when nothing fails)',
     );
   addFlags(command, ['profile', 'sourceProfile', 'maxMfaAge', 'timeout', 'region', 'endpointUrl', 'json', 'debug'], {
-    profile: 'target profile that holds sessions (default: $AWS_PROFILE, else "default")',
+    profile: 'target profile that holds sessions (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")',
     maxMfaAge: 'the MFA age your policy allows',
     region: 'AWS region for STS',
     endpointUrl: 'STS/IAM endpoint',

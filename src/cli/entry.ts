@@ -5,6 +5,7 @@
  */
 import { ExitCode } from '../exit-codes.js';
 import { parseFast, type FastCommand } from './args.js';
+import { endQuietlyWhenOutputCloses } from './closed-output.js';
 import type { ParsedArgs } from './options.js';
 import { reportError } from './output.js';
 import { runRefresh } from './refresh-command.js';
@@ -26,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     const { main } = await import('./main.js');
     return main(argv);
   }
+  endQuietlyWhenOutputCloses();
   try {
     await RUN[fast.command](fast.parsed());
     return ExitCode.Ok;

@@ -21,7 +21,7 @@ export interface FlagSpec {
   default?: string;
 }
 
-const PROFILE_HELP = 'profile that receives the session (default: $AWS_PROFILE, else "default")';
+const PROFILE_HELP = 'profile that receives the session (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")';
 const SOURCE_HELP = 'profile holding the long-term keys (default: source_profile in config, else PROFILE-long-term)';
 
 export const FLAGS = {
@@ -95,13 +95,18 @@ export const FLAGS = {
     long: 'input-timeout',
     arg: '<time>',
     type: 'milliseconds',
-    help: 'give up waiting for the code on stdin after this long',
+    help: 'give up waiting for the code on stdin or from --code-command/mfa_process (ended then, with its children)',
     default: `${DEFAULT_INPUT_TIMEOUT}s`,
   },
   debug: { long: 'debug', type: 'boolean', help: 'explain each step on stderr (secrets redacted)' },
   quiet: { long: 'quiet', short: 'q', type: 'boolean', help: 'print nothing on success' },
   json: { long: 'json', type: 'boolean', help: 'print the result as one JSON object' },
   force: { long: 'force', short: 'f', type: 'boolean', help: 'refresh even if the session is still valid' },
+  ifInteractive: {
+    long: 'if-interactive',
+    type: 'boolean',
+    help: 'only when a person is at a terminal: without one (ssh host cmd, bash -lc, cron) print nothing, exit 0',
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -143,6 +148,7 @@ export interface FlagValues {
   quiet?: boolean;
   json?: boolean;
   force?: boolean;
+  ifInteractive?: boolean;
 }
 
 /** `-p, --profile <name>` as commander and help spell it. */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, EXIT_CODE_MEANINGS } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { PROGRAM, reportError } from './output.js';
+import { dotfilesLine } from '../config/hints.js';
 import { addRefreshCommand } from './refresh-command.js';
 import { addStatusCommand } from './status-command.js';
 import { addDevicesCommand } from './devices-command.js';
@@ -11,6 +12,7 @@ import { addPolicyCommand } from './policy-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addCredentialProcessCommand, addEnvCommand, addExecCommand } from './session-commands.js';
 import { addInitCommand } from './init-command.js';
+import { endQuietlyWhenOutputCloses } from './closed-output.js';
 
 export function buildProgram(): Command {
   const program = new Command(PROGRAM)
@@ -39,15 +41,67 @@ export function buildProgram(): Command {
 Examples:
   $ aws-mfa-refresh                                   # the morning refresh (asks only when needed)
   $ alias awsmfa='aws-mfa-refresh -q'                 # morning alias
-  $ aws-mfa-refresh status -q || aws-mfa-refresh      # dotfiles line: refresh at login when needed
+  $ ${dotfilesLine().padEnd(49)} # dotfiles line: refresh at login, only in a terminal
   $ aws-mfa-refresh exec -- aws s3 ls                 # run one command with the session
   $ eval "$(aws-mfa-refresh env)"                     # put the session into this shell
   credential_process = aws-mfa-refresh credential-process --profile default   # in ~/.aws/config
 
 ${exitCodesHelp()}`,
   );
-  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeErr: () => {} });
+  for (const sub of program.commands) {
+    // Remember which command failed, so its usage error can point to its own --help.
+    sub
+      .exitOverride((error) => {
+        throw Object.assign(error, { commandName: sub.name() });
+      })
+      .configureOutput({ writeErr: () => {} });
+  }
   return program;
+}
+
+/** The one line for a commander usage error: what is wrong, and the --help that explains it. */
+export function usageLine(program: Command, error: CommanderError, argv: readonly string[]): string {
+  const words = argv.slice(2);
+  const commands = program.commands.map((c) => c.name());
+  const failed = (error as { commandName?: string }).commandName;
+  const refresh = program.commands.find((c) => c.name() === 'refresh');
+  // The default command got a word it takes no argument for: a mistyped command (`statuss`).
+  const implicit = failed === 'refresh' && !words.includes('refresh');
+  const unknownWord =
+    error.code === 'commander.excessArguments' && implicit
+      ? refresh?.args[0]
+      : error.code === 'commander.help' && words.includes('help')
+        ? words[words.indexOf('help') + 1]
+        : undefined;
+  if (unknownWord !== undefined) {
+    const near = closest(unknownWord, commands);
+    return `unknown command '${unknownWord}'${near ? ` (did you mean ${near}?)` : ''}. Run ${PROGRAM} --help for the commands.`;
+  }
+  const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
+  const help = failed && !implicit ? `${PROGRAM} ${failed} --help` : `${PROGRAM} ${failed ? 'refresh ' : ''}--help`;
+  return `${message.replace(/\.?$/, '.')} Run ${help} for usage.`;
+}
+
+/** The candidate within an edit distance of 2 (or a third of the word), if any. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const distance = editDistance(word.toLowerCase(), name);
+    if (distance <= Math.max(2, Math.floor(name.length / 3)) && (!best || distance < best.distance))
+      best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 function exitCodesHelp(): string {
@@ -58,6 +112,7 @@ function exitCodesHelp(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenOutputCloses();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -66,8 +121,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
         return ExitCode.Ok;
-      const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
-      process.stderr.write(`${PROGRAM}: ${message} Run ${PROGRAM} --help for usage.\n`);
+      process.stderr.write(`${PROGRAM}: ${usageLine(program, error, argv)}\n`);
       return ExitCode.Usage;
     }
     return reportError(error, argv.includes('--debug'));

@@ -1,6 +1,7 @@
 /** The commander side of the flag table: registers flags and reads them back as typed values. */
 import type { Command } from 'commander';
-import { parseDurationSeconds } from '../config/values.js';
+import { ExitCode, UserError } from '../errors.js';
+import { checkEndpointUrl, checkRegion, parseDurationSeconds } from '../config/values.js';
 import type { CommandFlags } from './command-flags.js';
 import { FLAGS, flagSyntax, type FlagName, type FlagSpec, type FlagValues } from './flags.js';
 
@@ -67,7 +68,12 @@ export function typedFlags(raw: Record<string, unknown>): FlagValues {
     if (value === undefined) continue;
     if (spec.type === 'seconds' || spec.type === 'milliseconds') {
       const seconds = parseDurationSeconds(String(value), `--${spec.long}`);
+      if (spec.type === 'milliseconds' && seconds <= 0)
+        throw new UserError(`--${spec.long} must be more than 0.`, ExitCode.Usage, `Example: --${spec.long} 30s.`);
       out[name] = spec.type === 'seconds' ? seconds : seconds * 1000;
+    } else if (name === 'region' || name === 'endpointUrl') {
+      // Checked here too, so a bad value fails every command, even one that has nothing to do.
+      out[name] = name === 'region' ? checkRegion(String(value)) : checkEndpointUrl(String(value));
     } else {
       out[name] = value;
     }

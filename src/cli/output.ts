@@ -28,6 +28,11 @@ export function warn(line: string): void {
   process.stderr.write(`${paint(process.stderr, 33, 'warning:')} ${line}\n`);
 }
 
+/** A line for a person who waits (another run holds the code lock): on stderr, even with --quiet. */
+export function notice(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
 /** Prints the one-line failure and returns the exit code. */
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof QuietExit) return error.exitCode; // the command already said why

@@ -4,7 +4,9 @@ import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/se
 import { REFRESH_COMMAND } from './command-flags.js';
 import { REFRESH_FLAGS } from './flags.js';
 import { addCommandFlags, addFlags, parsedArgs, type ParsedArgs } from './options.js';
-import { makeDebug, paint, warn } from './output.js';
+import { makeDebug, notice, paint, warn } from './output.js';
+import { dotfilesLine } from '../config/hints.js';
+import { terminalStreams } from '../mfa/terminal.js';
 
 interface PrintFlags {
   quiet?: boolean;
@@ -31,17 +33,20 @@ Examples:
   $ aws-mfa-refresh                         # morning refresh of [default] from [default-long-term]
   $ aws-mfa-refresh -p work --duration 8h   # another profile, shorter session
   $ echo 123456 | aws-mfa-refresh --code -  # code from a script
-  $ alias awsmfa='aws-mfa-refresh -q'       # in ~/.bashrc or ~/.zshrc`,
+  $ alias awsmfa='aws-mfa-refresh -q'       # in ~/.bashrc or ~/.zshrc
+  $ ${dotfilesLine()}   # in ~/.bashrc: refresh at login, never in ssh host cmd or cron`,
     )
     .action(() => runRefresh(parsedArgs(command, REFRESH_COMMAND)));
 }
 
 export async function runRefresh({ flags }: ParsedArgs): Promise<void> {
+  // Nobody to ask: do nothing, read nothing, say nothing (the dotfiles line runs in every shell).
+  if (flags.ifInteractive && !terminalStreams()) return;
   const { refresh } = await import('../usecases/refresh.js');
   const { systemDeps } = await import('../usecases/deps.js');
   const result = await refresh(
     { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet },
-    { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn },
+    { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, notice },
     systemDeps(),
   );
   printResult(result, flags);

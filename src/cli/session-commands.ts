@@ -7,7 +7,7 @@ import { refreshCommand } from '../config/hints.js';
 import type { FlagValues } from './flags.js';
 import { CREDENTIAL_PROCESS_COMMAND, ENV_COMMAND, EXEC_COMMAND } from './command-flags.js';
 import { addCommandFlags, parsedArgs, type ParsedArgs } from './options.js';
-import { makeDebug, warn } from './output.js';
+import { makeDebug, notice, warn } from './output.js';
 import { SHELL_FORMATS, defaultFormat, renderEnv, type ShellFormat } from './shell-env.js';
 import type { PromptStreams } from '../mfa/terminal.js';
 
@@ -21,11 +21,29 @@ function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | unde
       {
         debug: makeDebug(Boolean(flags.debug)),
         warn: flags.quiet ? () => {} : warn,
+        notice,
         ...(promptStreams && { promptStreams }),
       },
       systemDeps(),
     );
     if (result.refreshed && !flags.quiet) process.stderr.write(`✔ Profile "${result.profile}" refreshed.\n`);
+  };
+}
+
+/**
+ * A refresh for env and exec: on stdin/stderr when both are a terminal, else on the controlling
+ * terminal (stdin piped in a terminal), leaving stdin alone: exec's child reads it.
+ */
+function refresherOnTerminal(flags: FlagValues) {
+  return async () => {
+    if (process.stdin.isTTY && process.stderr.isTTY) return refresher(flags)();
+    const { controllingTerminal, closeTerminal } = await import('../mfa/terminal.js');
+    const tty = await controllingTerminal();
+    try {
+      await refresher(flags, () => tty)();
+    } finally {
+      closeTerminal(tty);
+    }
   };
 }
 
@@ -55,6 +73,7 @@ Examples:
   $ eval "$(aws-mfa-refresh env)"                       # bash, zsh
   $ aws-mfa-refresh env --format fish | source          # fish
   $ aws-mfa-refresh env --format powershell | Invoke-Expression
+  > for /f "delims=" %i in ('aws-mfa-refresh env --format cmd') do @%i   # cmd.exe
   $ aws-mfa-refresh env --refresh --format dotenv > .env`,
     )
     .action(() => runEnv(parsedArgs(command, ENV_COMMAND)));
@@ -69,7 +88,7 @@ export async function runEnv({ flags, own }: ParsedArgs): Promise<void> {
       'Example: --format fish.',
     );
   }
-  const { values, session } = await ensure(flags, Boolean(own.refresh), refresher(flags));
+  const { values, session } = await ensure(flags, Boolean(own.refresh), refresherOnTerminal(flags));
   process.stdout.write(
     renderEnv(
       format,
@@ -96,13 +115,15 @@ Examples:
   $ aws-mfa-refresh exec --profile work -- terraform plan
 
 The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours.`,
+AWS_CREDENTIAL_EXPIRATION; AWS_PROFILE is removed. Its exit code is ours. In a terminal,
+Ctrl+C reaches the command from the terminal itself (once); SIGTERM and SIGHUP are passed on.
+When stdin is piped, a code is asked on the terminal and the command keeps the pipe.`,
     )
     .action(() => runExec(parsedArgs(command, EXEC_COMMAND)));
 }
 
 export async function runExec({ flags, args: [child, ...args] }: ParsedArgs): Promise<void> {
-  const { values, session } = await ensure(flags, true, refresher(flags));
+  const { values, session } = await ensure(flags, true, refresherOnTerminal(flags));
   const env: NodeJS.ProcessEnv = { ...process.env, ...sessionVariables(values, session) };
   delete env.AWS_PROFILE;
   delete env.AWS_DEFAULT_PROFILE;
@@ -115,7 +136,9 @@ export function addCredentialProcessCommand(program: Command): void {
   const command = addCommandFlags(
     program
       .command('credential-process')
-      .description('print the session as credential_process JSON, refreshing on the terminal (/dev/tty) when needed'),
+      .description(
+        'print the session as credential_process JSON, refreshing on the terminal (/dev/tty, CONIN$) when needed',
+      ),
     CREDENTIAL_PROCESS_COMMAND,
   )
     .addHelpText(
@@ -125,6 +148,7 @@ Use it from ~/.aws/config so every SDK and the AWS CLI pick the session up:
 
   [profile work]
   credential_process = aws-mfa-refresh credential-process --profile work-session
+  credential_process = cmd /c aws-mfa-refresh credential-process --profile work-session   (Windows)
 
 The session is kept in [work-session] of ~/.aws/credentials. When it must be refreshed the code
 is asked on the controlling terminal, never on stdout or stderr (the SDK captures those).`,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { longTermProfileOf } from '../defaults.js';
 import { checkSerialNumber } from '../config/values.js';
-import { profileFlag } from '../config/hints.js';
+import { dotfilesLine } from '../config/hints.js';
 import { addFlags, flagValues } from './options.js';
 import { makeDebug, paint } from './output.js';
 import { Interrupted, isPromptAbort, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
@@ -20,7 +20,8 @@ export function addSetupCommand(program: Command): void {
       'first run: move long-term keys out of the profile that will hold sessions, then pick your MFA device',
     );
   addFlags(command, ['profile'], {
-    profile: 'the profile whose keys move and that will hold sessions (default: $AWS_PROFILE, else "default")',
+    profile:
+      'the profile whose keys move and that will hold sessions (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")',
   })
     .option('-l, --long-term-profile <name>', 'where the long-term keys go (default: PROFILE-long-term)')
     .option('-y, --yes', 'do not ask for confirmation (for scripts)');
@@ -102,10 +103,9 @@ Examples:
         out('No MFA device chosen: aws-mfa-refresh will find it on the first refresh.');
       }
 
-      const shell = (process.env.SHELL ?? '').split('/').pop();
-      const rc = shell === 'zsh' ? '~/.zshrc' : shell === 'fish' ? '~/.config/fish/config.fish' : '~/.bashrc';
-      const p = profileFlag(profile);
-      const line = `aws-mfa-refresh status -q${p} || aws-mfa-refresh${p}`;
+      const { currentPlatform } = await import('../platform/platform.js');
+      const rc = currentPlatform().rcFile(process.env.SHELL ?? '');
+      const line = dotfilesLine(profile);
       out('');
       out(`Add this line to ${rc} to refresh at login only when needed:`);
       out(`  ${line}`);

@@ -18,7 +18,7 @@ export function addStatusCommand(program: Command): void {
       `
 Examples:
   $ aws-mfa-refresh status
-  $ aws-mfa-refresh status -q || aws-mfa-refresh   # the dotfiles line: refresh only when needed
+  $ aws-mfa-refresh status -q && echo usable
   $ aws-mfa-refresh status --all --json`,
     )
     .action(() => runStatus(parsedArgs(command, STATUS_COMMAND)));

@@ -12,3 +12,12 @@ export function profileFlag(profile: string): string {
 export function refreshCommand(profile: string): string {
   return `${PROGRAM}${profileFlag(profile)}`;
 }
+
+/**
+ * The line for a shell's rc file: refresh at login, only when a person is there (with no terminal,
+ * as in `ssh host cmd`, `bash -lc`, cron, it does nothing). Printed by `setup`, `--help` and the
+ * README; the one place to change it.
+ */
+export function dotfilesLine(profile: string = DEFAULT_PROFILE): string {
+  return `${PROGRAM} --if-interactive -q${profileFlag(profile)}`;
+}

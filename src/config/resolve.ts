@@ -19,8 +19,15 @@ import {
 } from '../defaults.js';
 import type { AwsConnection } from '../aws/types.js';
 import { mergedProfile, type AwsFiles } from '../profiles/aws-files.js';
-import type { Profile } from '../profiles/session.js';
-import { checkCodeFlag, checkSerialNumber, checkSessionDuration, parseDurationSeconds } from './values.js';
+import { holdsLongTermKeys, type Profile } from '../profiles/session.js';
+import {
+  checkCodeFlag,
+  checkEndpointUrl,
+  checkRegion,
+  checkSerialNumber,
+  checkSessionDuration,
+  parseDurationSeconds,
+} from './values.js';
 
 export type Origin =
   | { kind: 'flag'; flag: string }
@@ -114,20 +121,25 @@ export class ProfileRequest {
     return this.input.files;
   }
 
-  /** The profile the session goes into: --profile, else AWS_PROFILE, else default. */
+  /**
+   * The profile the session goes into: --profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE (the
+   * AWS CLI v2's order; botocore and the CLI v1 prefer AWS_DEFAULT_PROFILE, `doctor` says so), else default.
+   */
   get target(): Resolved<string> {
     return this.once('target', () => {
       const { flags, env } = this.input;
-      const origin =
-        flags.profile !== undefined
-          ? flag('profile')
-          : env.AWS_PROFILE !== undefined
-            ? envVar('AWS_PROFILE')
-            : byDefault;
-      const value = (flags.profile ?? env.AWS_PROFILE ?? DEFAULT_PROFILE).trim();
-      checkProfileName(value, flags.profile !== undefined ? '--profile' : 'AWS_PROFILE');
+      const variable = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE'].find((v) => env[v] !== undefined && env[v] !== '');
+      const origin = flags.profile !== undefined ? flag('profile') : variable ? envVar(variable) : byDefault;
+      const value = (flags.profile ?? (variable && env[variable]) ?? DEFAULT_PROFILE).trim();
+      checkProfileName(value, describeOrigin(origin));
       return { value, origin };
     });
+  }
+
+  /** `"work"`, or `"work" (from AWS_PROFILE)` when the environment chose it: for messages about the target. */
+  get targetLabel(): string {
+    const { value, origin } = this.target;
+    return origin.kind === 'env' ? `"${value}" (from ${origin.variable})` : `"${value}"`;
   }
 
   /** Where the long-term keys are: --source-profile, else source_profile in config, else NAME-long-term. */
@@ -164,9 +176,13 @@ export class ProfileRequest {
     return this.number('minRemaining', 'min-remaining', DEFAULT_MIN_REMAINING);
   }
 
-  /** Milliseconds. */
+  /** Milliseconds; more than zero (0 would fail every call at once). */
   get timeoutMs(): Resolved<number> {
-    return this.number('timeout', 'timeout', DEFAULT_TIMEOUT * 1000);
+    const resolved = this.number('timeout', 'timeout', DEFAULT_TIMEOUT * 1000);
+    if (resolved.value <= 0) {
+      throw new UserError('--timeout must be more than 0.', ExitCode.Usage, 'Example: --timeout 30s.');
+    }
+    return resolved;
   }
 
   /** Milliseconds. */
@@ -214,7 +230,10 @@ export class ProfileRequest {
     });
   }
 
-  /** mfa_serial in the config file: of the target, else of the source. */
+  /**
+   * mfa_serial in the config file: of the target, else of the source; else aws_mfa_device of the
+   * source in the credentials file, where aws-mfa keeps the device.
+   */
   get rememberedDevice(): Resolved<string> | undefined {
     for (const [profile, values] of [
       [this.target.value, this.targetConfig],
@@ -222,7 +241,23 @@ export class ProfileRequest {
     ] as const) {
       if (values.mfa_serial) return { value: values.mfa_serial, origin: config('mfa_serial', profile) };
     }
+    const source = this.source.value;
+    const fromAwsMfa = this.files.credentials[source]?.aws_mfa_device?.trim();
+    if (fromAwsMfa) return { value: fromAwsMfa, origin: config('aws_mfa_device', source) };
     return undefined;
+  }
+
+  /**
+   * The --source-profile to remember as source_profile of the target (so the next plain run finds
+   * it), or undefined: only a flag is remembered, never over a source_profile already in config, nor
+   * the default name, nor on a role profile (there source_profile means "assume the role from").
+   */
+  get sourceToRemember(): string | undefined {
+    const { value, origin } = this.source;
+    if (origin.kind !== 'flag') return undefined;
+    const target = this.targetConfig;
+    if (target.source_profile !== undefined || target.role_arn !== undefined) return undefined;
+    return value === longTermProfileOf(this.target.value) ? undefined : value;
   }
 
   /** The device, validated (a usage error naming where a bad value came from). */
@@ -251,19 +286,44 @@ export class ProfileRequest {
     });
   }
 
-  /** --region, AWS_REGION, AWS_DEFAULT_REGION, region of the target, of the source, us-east-1. */
+  /** --region, AWS_REGION, AWS_DEFAULT_REGION, region of the target, of the source, us-east-1; checked. */
   get region(): Resolved<string> {
+    const resolved = this.rawRegion();
+    checkRegion(resolved.value, describeOrigin(resolved.origin));
+    return resolved;
+  }
+
+  private rawRegion(): Resolved<string> {
     const { flags, env } = this.input;
     if (flags.region !== undefined) return { value: flags.region, origin: flag('region') };
+    // An empty value is no value (`region =`), as botocore reads it.
     for (const variable of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
       const value = env[variable];
-      if (value !== undefined) return { value, origin: envVar(variable) };
+      if (value) return { value, origin: envVar(variable) };
     }
-    if (this.targetConfig.region !== undefined)
+    if (this.targetConfig.region)
       return { value: this.targetConfig.region, origin: config('region', this.target.value) };
-    if (this.sourceConfig.region !== undefined)
+    if (this.sourceConfig.region)
       return { value: this.sourceConfig.region, origin: config('region', this.source.value) };
     return { value: DEFAULT_REGION, origin: byDefault };
+  }
+
+  /**
+   * The CA bundle to trust for STS and IAM, as the AWS CLI reads it: AWS_CA_BUNDLE, else ca_bundle
+   * of the source profile (whose keys sign the calls), else of the target. `~/` is expanded.
+   */
+  get caBundle(): Resolved<string> | undefined {
+    const { env } = this.input;
+    const home = env.HOME || env.USERPROFILE || '';
+    const expand = (p: string) => (p.startsWith('~/') && home ? `${home}${p.slice(1)}` : p);
+    if (env.AWS_CA_BUNDLE) return { value: expand(env.AWS_CA_BUNDLE), origin: envVar('AWS_CA_BUNDLE') };
+    for (const [profile, values] of [
+      [this.source.value, this.sourceConfig],
+      [this.target.value, this.targetConfig],
+    ] as const) {
+      if (values.ca_bundle) return { value: expand(values.ca_bundle), origin: config('ca_bundle', profile) };
+    }
+    return undefined;
   }
 
   /**
@@ -272,15 +332,24 @@ export class ProfileRequest {
    */
   get endpoint(): Resolved<string | undefined> {
     const { flags, env } = this.input;
-    if (flags.endpointUrl !== undefined) return { value: flags.endpointUrl, origin: flag('endpoint-url') };
+    if (flags.endpointUrl !== undefined)
+      return { value: checkEndpointUrl(flags.endpointUrl, '--endpoint-url'), origin: flag('endpoint-url') };
     for (const variable of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL']) {
-      if (env[variable]) return { value: undefined, origin: envVar(variable) };
+      if (env[variable]) {
+        checkEndpointUrl(env[variable], variable);
+        return { value: undefined, origin: envVar(variable) };
+      }
     }
-    if (this.sourceConfig.endpoint_url !== undefined) {
-      return { value: this.sourceConfig.endpoint_url, origin: config('endpoint_url', this.source.value) };
-    }
-    if (this.targetConfig.endpoint_url !== undefined) {
-      return { value: this.targetConfig.endpoint_url, origin: config('endpoint_url', this.target.value) };
+    if (env.AWS_ENDPOINT_URL_IAM) checkEndpointUrl(env.AWS_ENDPOINT_URL_IAM, 'AWS_ENDPOINT_URL_IAM');
+    for (const [profile, values] of [
+      [this.source.value, this.sourceConfig],
+      [this.target.value, this.targetConfig],
+    ] as const) {
+      const url = values.endpoint_url;
+      if (url !== undefined) {
+        const origin = config('endpoint_url', profile);
+        return { value: checkEndpointUrl(url, describeOrigin(origin)), origin };
+      }
     }
     return { value: undefined, origin: byDefault };
   }
@@ -289,15 +358,20 @@ export class ProfileRequest {
   sourceConnection(opts: { progress: boolean }): AwsConnection {
     const { env } = this.input;
     const sourceProfile = this.source.value;
+    // A bad value the user typed is a usage error before anything else is said.
+    const [region, endpoint, timeoutMs, caBundle] = [this.region, this.endpoint.value, this.timeoutMs, this.caBundle];
     const source = mergedProfile(this.files, sourceProfile);
     if (!source?.aws_access_key_id || !source.aws_secret_access_key) {
+      const withKeys = this.profilesWithLongTermKeys();
+      const derived = this.source.origin.kind === 'default' && this.target.origin.kind === 'env';
       throw new UserError(
-        `No long-term keys in profile "${sourceProfile}" (${this.files.paths.credentials}).`,
+        `No long-term keys in profile "${sourceProfile}"${derived ? ` (the source for ${this.targetLabel})` : ''} (${this.files.paths.credentials}).`,
         ExitCode.Credentials,
-        `Put aws_access_key_id and aws_secret_access_key under [${sourceProfile}], or name the profile that has them with --source-profile.`,
+        withKeys.length > 0
+          ? `Name the one that holds yours with --source-profile (it is remembered). Profiles with long-term keys: ${withKeys.join(', ')}.`
+          : `Put aws_access_key_id and aws_secret_access_key under [${sourceProfile}], or name the profile that has them with --source-profile.`,
       );
     }
-    const endpoint = this.endpoint.value;
     const regional =
       env.AWS_STS_REGIONAL_ENDPOINTS ??
       this.sourceConfig.sts_regional_endpoints ??
@@ -308,13 +382,22 @@ export class ProfileRequest {
         secretAccessKey: source.aws_secret_access_key,
         ...(source.aws_session_token && { sessionToken: source.aws_session_token }),
       },
-      region: this.region.value,
+      region: region.value,
       ...(endpoint && { endpoint }),
-      timeoutMs: this.timeoutMs.value,
+      timeoutMs: timeoutMs.value,
       useGlobalEndpoint: regional === 'legacy',
       progress: opts.progress,
       profileName: sourceProfile,
+      ...(caBundle && { caBundle: { path: caBundle.value, from: describeOrigin(caBundle.origin) } }),
     };
+  }
+
+  /** Profiles of the credentials file holding long-term keys, the target excepted. */
+  profilesWithLongTermKeys(): string[] {
+    const { credentials } = this.files;
+    return Object.keys(credentials).filter(
+      (name) => name !== this.target.value && holdsLongTermKeys(credentials[name]),
+    );
   }
 
   /** For --debug: where requests go. */

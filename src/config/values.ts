@@ -85,3 +85,29 @@ export function checkCodeFlag(value: string): string {
     );
   return code;
 }
+
+/** A region is one hostname label (`eu-west-1`, or an emulator's `local`): anything else breaks the endpoint URL. */
+export function checkRegion(value: string, source = '--region'): string {
+  if (/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(value)) return value;
+  throw new UserError(
+    `${source} ${JSON.stringify(value)} is not a region.`,
+    ExitCode.Usage,
+    'Use a region name such as us-east-1 or eu-west-1.',
+  );
+}
+
+/** An http(s) URL, as the AWS CLI's --endpoint-url takes. */
+export function checkEndpointUrl(value: string, source = '--endpoint-url'): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname) return value.trim();
+  throw new UserError(
+    `${source} ${JSON.stringify(value)} is not an http:// or https:// URL.`,
+    ExitCode.Usage,
+    'Example: --endpoint-url https://sts.eu-west-1.amazonaws.com.',
+  );
+}

@@ -2,17 +2,30 @@
  * A code from a command (`--code-command` or `mfa_process` in ~/.aws/config, the aws-vault
  * convention): ykman, 1Password, pass-otp… The command runs through the shell; the first line
  * of its stdout is the code. Its stderr stays on ours, so "touch your key" prompts are seen.
+ *
+ * It runs in our process group, not a new session: it keeps the controlling terminal, which tools
+ * that prompt on /dev/tty need. At the timeout (--input-timeout, the one wait for a code) the
+ * command and every process it started are ended by walking the tree (Platform.killTree).
  */
 import { spawn } from 'node:child_process';
 import { ExitCode, UserError } from '../errors.js';
 import { normaliseCode } from '../config/values.js';
+import { currentPlatform, type Platform } from '../platform/platform.js';
 
-export function runCodeCommand(command: string, source: string, timeoutMs: number): Promise<string> {
+export function runCodeCommand(
+  command: string,
+  source: string,
+  timeoutMs: number,
+  platform: Platform = currentPlatform(),
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, { shell: true, stdio: ['inherit', 'pipe', 'inherit'] });
     let stdout = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+    const timer = setTimeout(async () => {
+      if (child.pid !== undefined) await platform.killTree(child.pid);
+      // A process we could not end must not keep us alive through the pipe it holds.
+      child.stdout.destroy();
+      child.unref();
       reject(
         new UserError(
           `${source} gave no code within ${Math.round(timeoutMs / 1000)} s.`,

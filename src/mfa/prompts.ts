@@ -1,10 +1,11 @@
 /** Inquirer prompts, loaded only when a person has to be asked something. */
 import type { MfaDevice } from '../aws/types.js';
 import { normaliseCode } from '../config/values.js';
+import { formatLocalDate } from '../profiles/session.js';
 import { Interrupted, isPromptAbort, type PromptStreams } from './terminal.js';
 
 export function describeDevice(device: MfaDevice): string {
-  const enabled = device.enableDate ? `, enabled ${device.enableDate.toISOString().slice(0, 10)}` : '';
+  const enabled = device.enableDate ? `, enabled ${formatLocalDate(device.enableDate)}` : '';
   return `${device.serialNumber}   (${device.kind}${enabled})`;
 }
 

@@ -3,6 +3,7 @@
  * `eval "$(aws-mfa-refresh env)"` and pipes; they need a person at a terminal on both ends.
  */
 import { ExitCode, UserError } from '../errors.js';
+import type { Platform } from '../platform/platform.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -34,19 +35,36 @@ export function needInput(what: string, hint: string): UserError {
 
 /**
  * The controlling terminal, for callers whose stdout and stderr are captured by someone else
- * (an SDK running credential_process). Undefined when the process has no terminal.
+ * (an SDK running credential_process), or whose stdin is a pipe (`… | aws-mfa-refresh exec -- cmd`).
+ * POSIX: /dev/tty, read-write. Windows: \\.\CONIN$ (read-write: raw mode needs it) and \\.\CONOUT$.
+ * Undefined when the process has no terminal.
  */
-export async function controllingTerminal(): Promise<PromptStreams | undefined> {
-  const { openSync } = await import('node:fs');
+export async function controllingTerminal(
+  platform?: Platform,
+  openSync?: (path: string, flags: string) => number,
+): Promise<PromptStreams | undefined> {
+  const fs = await import('node:fs');
   const tty = await import('node:tty');
-  let fd: number;
+  const { currentPlatform } = await import('../platform/platform.js');
+  const open = openSync ?? fs.openSync;
+  const { input, output } = (platform ?? currentPlatform()).terminal;
+  const fds: number[] = [];
   try {
-    fd = openSync('/dev/tty', 'r+');
+    fds.push(open(input, 'r+'));
+    if (output !== input) fds.push(open(output, 'w'));
   } catch {
+    fds.forEach((fd) => fs.closeSync(fd));
     return undefined;
   }
-  if (!tty.isatty(fd)) return undefined;
-  const input = new tty.ReadStream(fd);
-  const output = new tty.WriteStream(fd);
-  return { input, output };
+  if (!fds.every((fd) => tty.isatty(fd))) {
+    fds.forEach((fd) => fs.closeSync(fd));
+    return undefined;
+  }
+  return { input: new tty.ReadStream(fds[0]!), output: new tty.WriteStream(fds[1] ?? fds[0]!) };
+}
+
+/** Closes what controllingTerminal opened (raw mode is left by the prompt before). */
+export function closeTerminal(streams: PromptStreams | undefined): void {
+  (streams?.input as { destroy?: () => void } | undefined)?.destroy?.();
+  (streams?.output as { destroy?: () => void } | undefined)?.destroy?.();
 }

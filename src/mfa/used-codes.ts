@@ -1,12 +1,12 @@
 /**
  * Remembers the last code used per device (as a salted hash, never the code) so that when AWS
  * rejects a code we can say "that one was already used" instead of "wrong code".
- * State: $XDG_STATE_HOME/aws-mfa-refresh/used-codes.json (default ~/.local/state), mode 0600.
+ * State: $XDG_STATE_HOME/aws-mfa-refresh/used-codes.json (default ~/.local/state; Windows: %LOCALAPPDATA%), mode 0600.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { currentPlatform } from '../platform/platform.js';
 
 interface Entry {
   hash: string;
@@ -16,8 +16,7 @@ interface Entry {
 export const TOTP_STEP_SECONDS = 30;
 
 export function stateFile(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
-  return join(base, 'aws-mfa-refresh', 'used-codes.json');
+  return join(currentPlatform().stateDir(env), 'used-codes.json');
 }
 
 function hashOf(serialNumber: string, code: string): string {

@@ -6,21 +6,25 @@
  * Each file is first parsed by our own lossless engine too, so that a malformed file fails
  * with its name and line instead of silently reading as empty.
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { IniDocument } from './ini-document.js';
 import { readFileText } from './file-store.js';
 import type { Profile } from './session.js';
+import { currentPlatform, type Platform } from '../platform/platform.js';
 
 export interface AwsFilePaths {
   credentials: string;
   config: string;
 }
 
-export function awsFilePaths(env: NodeJS.ProcessEnv = process.env): AwsFilePaths {
-  const home = env.HOME || env.USERPROFILE || homedir();
-  const expand = (p: string) => (p.startsWith('~/') ? join(home, p.slice(2)) : p);
+export function awsFilePaths(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: Platform = currentPlatform(),
+): AwsFilePaths {
+  // One home rule, botocore's: on Windows USERPROFILE (HOME is ignored there), elsewhere HOME.
+  const home = platform.home(env);
+  const expand = (p: string) => (/^~[\\/]/.test(p) ? join(home, p.slice(2)) : p);
   return {
     credentials: expand(env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials')),
     config: expand(env.AWS_CONFIG_FILE || join(home, '.aws', 'config')),

@@ -1,10 +1,14 @@
 /**
  * The lock around each read-edit-write of a file the store replaces.
  *
- * The lock is `<realpath>.lock`, created whole (written, then hard-linked into place), holding `pid hostname timestamp`. It is held
+ * The lock is `<realpath>.lock`, created whole (written, then hard-linked into place), holding
+ * `pid hostname timestamp platform boot-id` (see Platform.lockContent). Where hard links do not
+ * exist (FAT, exFAT, SMB) it is created with O_EXCL instead. It is held
  * only around read-edit-write (milliseconds). Contenders retry with a small randomized backoff.
  *
- * A lock is stale when its pid is not alive on this host, or it is older than staleLockMs.
+ * A lock is stale when its pid is not alive, or it is older than staleLockMs. The pid is trusted only
+ * when the owner ran on this platform and boot (WSL and Windows share /mnt/c and a hostname but not
+ * pids; a Mac's hostname changes with the network, its boot does not).
  * Taking a stale lock over safely: two contenders that both saw the same stale lock must not both
  * end up holding the lock, and must never delete a fresh lock created after the stale one went.
  *  1. Breaking is serialized by a second O_EXCL file, `<lock>.takeover` (itself held for
@@ -21,13 +25,13 @@
  * happens in a read-edit-write. A lock holder only ever deletes its own lock (checked by
  * inode and content).
  */
-import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { shellQuote } from '../platform/paths.js';
 import { FileStoreError, errnoCode, fsError } from './fs-errors.js';
 import type { FileStoreFs } from './file-store.js';
+import { parseLockOwner, type Platform } from '../platform/platform.js';
 
 interface LockInfo {
   ino: number;
@@ -44,12 +48,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
 
-function lockContent(): string {
-  return `${process.pid} ${hostname()} ${Date.now()}\n`;
-}
-
-async function createExclusive(fs: FileStoreFs, path: string): Promise<HeldLock> {
-  const content = lockContent();
+async function createExclusive(fs: FileStoreFs, path: string, platform: Platform): Promise<HeldLock> {
+  const content = platform.lockContent();
   // Written in full under a private name, then hard-linked into place (link fails with EEXIST
   // while someone holds the lock): the lock is never seen empty, so a process killed while taking
   // it leaves either no lock or one that names its dead pid, which the next run takes over at once.
@@ -63,21 +63,63 @@ async function createExclusive(fs: FileStoreFs, path: string): Promise<HeldLock>
     throw error;
   }
   await fh.close().catch(() => {});
+  let linked = false;
   try {
     await fs.link(draft, path);
+    linked = true;
+  } catch (error) {
+    const code = errnoCode(error);
+    if (!code || !platform.linkUnsupported.includes(code)) throw error;
   } finally {
     await fs.unlink(draft).catch(() => {});
   }
+  if (!linked) await createWithExcl(fs, path, content);
   const st = await fs.stat(path);
   return { path, content, ino: st.ino, dev: st.dev, mtimeMs: st.mtimeMs };
 }
 
-async function readLock(fs: FileStoreFs, path: string): Promise<LockInfo | undefined> {
+/**
+ * No hard links here: O_EXCL, which every file system honours. The lock is briefly empty; a reader
+ * sees garbage and judges it by age only, so a crash right here costs staleLockMs, never safety.
+ */
+async function createWithExcl(fs: FileStoreFs, path: string, content: string): Promise<void> {
+  const fh = await fs.open(path, 'wx', 0o600);
+  try {
+    await fh.writeFile(content, 'latin1');
+  } catch (error) {
+    await fh.close().catch(() => {});
+    await fs.unlink(path).catch(() => {});
+    throw error;
+  }
+  await fh.close().catch(() => {});
+}
+
+/** The lock exists (EEXIST), or on Windows is still being deleted by its last holder (EPERM). */
+function isBusy(error: unknown, platform: Platform): boolean {
+  const code = errnoCode(error);
+  return code === 'EEXIST' || (code !== undefined && platform.lockBusy.includes(code));
+}
+
+/** The lock's content; undefined when there is none, 'busy' when Windows keeps it delete-pending. */
+async function readLock(fs: FileStoreFs, path: string, platform?: Platform): Promise<LockInfo | undefined>;
+async function readLock(
+  fs: FileStoreFs,
+  path: string,
+  platform: Platform,
+  busy: true,
+): Promise<LockInfo | 'busy' | undefined>;
+async function readLock(
+  fs: FileStoreFs,
+  path: string,
+  platform?: Platform,
+  busy?: true,
+): Promise<LockInfo | 'busy' | undefined> {
   let fh: FileHandle;
   try {
     fh = await fs.open(path, 'r');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
+    if (busy && platform && isBusy(error, platform)) return 'busy';
     throw error;
   }
   try {
@@ -103,12 +145,11 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-function isStale(info: LockInfo, staleMs: number): boolean {
-  const m = /^(\d+) (\S+) (\d+)\n?$/.exec(info.content);
-  if (!m) return Date.now() - info.mtimeMs > staleMs; // being written right now, or garbage
-  const pid = Number(m[1]);
-  if (m[2] === hostname() && pid > 0 && Number.isSafeInteger(pid) && !pidAlive(pid)) return true;
-  return Date.now() - Math.min(Number(m[3]), info.mtimeMs) > staleMs;
+function isStale(info: LockInfo, staleMs: number, platform: Platform): boolean {
+  const owner = parseLockOwner(info.content);
+  if (!owner) return Date.now() - info.mtimeMs > staleMs; // being written right now, or garbage
+  if (platform.trustsPidOf(owner) && !pidAlive(owner.pid)) return true;
+  return Date.now() - Math.min(owner.time, info.mtimeMs) > staleMs;
 }
 
 /** Step 3 above: removes the file at `path` only if it is still `info`. */
@@ -126,15 +167,22 @@ async function removeIfUnchanged(fs: FileStoreFs, path: string, info: LockInfo):
 }
 
 /** Returns true when the lock may now be free (retry at once), false to back off. */
-async function breakStaleLock(fs: FileStoreFs, lockPath: string, stale: LockInfo, staleMs: number): Promise<boolean> {
+async function breakStaleLock(
+  fs: FileStoreFs,
+  lockPath: string,
+  stale: LockInfo,
+  staleMs: number,
+  platform: Platform,
+): Promise<boolean> {
   const takeoverPath = `${lockPath}.takeover`;
   let takeover: HeldLock;
   try {
-    takeover = await createExclusive(fs, takeoverPath);
+    takeover = await createExclusive(fs, takeoverPath, platform);
   } catch (error) {
-    if (errnoCode(error) !== 'EEXIST') throw error;
-    const other = await readLock(fs, takeoverPath);
-    if (other && isStale(other, Math.min(staleMs, 2000))) await removeIfUnchanged(fs, takeoverPath, other);
+    if (!isBusy(error, platform)) throw error;
+    const other = await readLock(fs, takeoverPath, platform, true);
+    if (other && other !== 'busy' && isStale(other, Math.min(staleMs, 2000), platform))
+      await removeIfUnchanged(fs, takeoverPath, other);
     return false;
   }
   try {
@@ -150,21 +198,30 @@ export async function acquireLock(
   fs: FileStoreFs,
   target: string,
   shown: string,
-  opts: { timeoutMs: number; staleMs: number },
+  opts: { timeoutMs: number; staleMs: number; platform: Platform },
 ): Promise<HeldLock> {
+  const { platform } = opts;
   const lockPath = `${target}.lock`;
   const deadline = Date.now() + opts.timeoutMs;
   let backoff = 4;
   try {
     for (;;) {
+      let busy: string | undefined;
       try {
-        return await createExclusive(fs, lockPath);
+        return await createExclusive(fs, lockPath, platform);
       } catch (error) {
-        if (errnoCode(error) !== 'EEXIST') throw error;
+        if (!isBusy(error, platform)) throw error;
+        busy = errnoCode(error);
       }
-      const holder = await readLock(fs, lockPath);
-      if (!holder) continue; // released meanwhile
-      if (isStale(holder, opts.staleMs) && (await breakStaleLock(fs, lockPath, holder, opts.staleMs))) continue;
+      const holder = await readLock(fs, lockPath, platform, true);
+      if (!holder && busy === 'EEXIST') continue; // released meanwhile (else delete-pending: wait)
+      if (
+        holder &&
+        holder !== 'busy' &&
+        isStale(holder, opts.staleMs, platform) &&
+        (await breakStaleLock(fs, lockPath, holder, opts.staleMs, platform))
+      )
+        continue;
       if (Date.now() >= deadline) {
         throw new FileStoreError(
           `another aws-mfa-refresh is writing ${shown} (waited ${(opts.timeoutMs / 1000).toFixed(1)} s for ${lockPath}).`,

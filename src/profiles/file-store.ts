@@ -15,6 +15,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { displayPath, octal, shellQuote } from '../platform/paths.js';
+import { currentPlatform, type Platform } from '../platform/platform.js';
 import { FileStoreError, errnoCode, fsError } from './fs-errors.js';
 import { acquireLock, releaseLock, removeOrphans } from './file-lock.js';
 import { testPause } from './test-pause.js';
@@ -51,6 +52,8 @@ export interface UpdateOptions {
   staleLockMs?: number;
   /** Test seam: replaces file system calls. */
   fs?: Partial<FileStoreFs>;
+  /** Test seam: another OS's rules (default: this machine's). */
+  platform?: Platform;
 }
 
 const defaultFs: FileStoreFs = {
@@ -87,24 +90,48 @@ export async function updateFile(
   opts: UpdateOptions = {},
 ): Promise<UpdateResult> {
   const fs = { ...defaultFs, ...opts.fs };
+  const platform = opts.platform ?? currentPlatform();
   const shown = displayPath(path);
   const target = await resolveTarget(fs, path, shown);
   const lock = await acquireLock(fs, target, shown, {
     timeoutMs: opts.lockTimeoutMs ?? 10_000,
     staleMs: opts.staleLockMs ?? 15_000,
+    platform,
   });
   try {
     testPause('locked');
     await removeOrphans(fs, target);
     const { text: current, stats } = await readWithStats(fs, target, shown);
-    const warning = stats ? modeWarning(stats.mode, shown, target) : undefined;
+    const warning = stats ? platform.privacyWarning(stats.mode, shown, target) : undefined;
     const next = edit(current);
     const result: UpdateResult = { written: false, path: target, ...(warning !== undefined && { warning }) };
     if (next === undefined || next === current) return result;
-    if (stats) refuseReadOnly(stats, shown, target);
-    await writeAtomically(fs, target, next, stats, shown);
+    if (stats) refuseReadOnly(stats, shown, target, platform);
+    await writeAtomically(fs, target, next, stats, shown, platform);
     result.written = true;
     return result;
+  } finally {
+    await releaseLock(fs, lock);
+  }
+}
+
+/**
+ * The file's text read under its lock (waiting for a writer to finish), without writing; undefined
+ * when it does not exist. Creates nothing: a missing file or directory is read as missing.
+ */
+export async function readLocked(path: string, opts: UpdateOptions = {}): Promise<string | undefined> {
+  const fs = { ...defaultFs, ...opts.fs };
+  const platform = opts.platform ?? currentPlatform();
+  const shown = displayPath(path);
+  const target = await resolveTarget(fs, path, shown, { create: false });
+  if (!(await fs.stat(target).catch(() => undefined))) return undefined;
+  const lock = await acquireLock(fs, target, shown, {
+    timeoutMs: opts.lockTimeoutMs ?? 10_000,
+    staleMs: opts.staleLockMs ?? 15_000,
+    platform,
+  });
+  try {
+    return (await readWithStats(fs, target, shown)).text;
   } finally {
     await releaseLock(fs, lock);
   }
@@ -115,23 +142,92 @@ export async function updateFile(
  * directory, unreadable): callers check before spending something that cannot be had back,
  * like a one-time MFA code.
  */
-export async function assertWritable(path: string): Promise<void> {
+export async function assertWritable(
+  path: string,
+  opts: { fs?: Partial<FileStoreFs>; platform?: Platform } = {},
+): Promise<void> {
+  const fs = { ...defaultFs, ...opts.fs };
+  const platform = opts.platform ?? currentPlatform();
   const shown = displayPath(path);
-  const target = await resolveTarget(defaultFs, path, shown);
-  const { stats } = await readWithStats(defaultFs, target, shown);
-  if (stats) refuseReadOnly(stats, shown, target);
+  const target = await resolveTarget(fs, path, shown);
+  const { stats } = await readWithStats(fs, target, shown);
+  if (stats) refuseReadOnly(stats, shown, target, platform);
+  if (platform.probeWritesByOpening) await probeWrites(fs, target, shown, Boolean(stats));
+}
+
+/**
+ * Everything updateFile will need, checked without changing anything: the nearest existing directory
+ * takes a new file (the lock, the temp file, or a missing directory: a probe file is created and
+ * removed), the file is not read-only and can be handed back to its owner. Throws FileStoreError.
+ * An existing path that is not a regular file (AWS_CONFIG_FILE=/dev/null) is not judged here.
+ */
+export async function assertReplaceable(path: string, opts: { platform?: Platform } = {}): Promise<void> {
+  const fs = defaultFs;
+  const platform = opts.platform ?? currentPlatform();
+  const shown = displayPath(path);
+  const target = await resolveTarget(fs, path, shown, { create: false });
+  let stats: Stats | undefined;
+  try {
+    stats = await fs.stat(target);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw fsError('write', shown, error);
+  }
+  if (stats && !stats.isFile()) return;
+  if (stats) {
+    refuseReadOnly(stats, shown, target, platform);
+    const uid = process.geteuid?.();
+    if (uid !== undefined && uid !== 0 && stats.uid !== uid) {
+      throw new FileStoreError(
+        `Cannot write ${shown}: it belongs to user ${stats.uid}, and replacing it would take it from them.`,
+        `Give it back to yourself (sudo chown $(id -u) ${shellQuote(target)}), then run again.`,
+      );
+    }
+  }
+  let dir = dirname(target);
+  while (!(await fs.stat(dir).catch(() => undefined)) && dirname(dir) !== dir) dir = dirname(dir);
+  const probe = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await fs.open(probe, 'wx', 0o600);
+    await fh.close();
+    await fs.unlink(probe);
+  } catch (error) {
+    const cause = fsError('create a file in', displayPath(dir), error);
+    throw new FileStoreError(
+      `${cause.message.replace(/\.$/, '')}, where ${shown} is saved (with its lock and a temporary copy).`,
+      `Make ${displayPath(dir)} writable for you, or point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE elsewhere, then run again.`,
+      { ...(cause.code !== undefined && { code: cause.code }), cause: error },
+    );
+  }
 }
 
 /** Tests run as root, and root may write anything: the owner's write bit is what the user set. */
-function refuseReadOnly(stats: Stats, shown: string, target: string): void {
+function refuseReadOnly(stats: Stats, shown: string, target: string, platform: Platform): void {
   if ((stats.mode & 0o200) !== 0) return;
-  throw new FileStoreError(
-    `${shown} is read-only (mode ${octal(stats.mode)}).`,
-    `Make it writable with: chmod 600 ${shellQuote(target)}, then run again.`,
-  );
+  throw new FileStoreError(`${shown} is read-only (mode ${octal(stats.mode)}).`, platform.readOnlyHint(target));
 }
 
-async function resolveTarget(fs: FileStoreFs, path: string, shown: string): Promise<string> {
+/**
+ * Windows ACLs (and DrvFs under WSL) can refuse a write that the mode bits and access(W_OK) allow:
+ * open the file for writing and create and delete a file next to it, as the refresh will.
+ */
+async function probeWrites(fs: FileStoreFs, target: string, shown: string, exists: boolean): Promise<void> {
+  const probe = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    if (exists) await (await fs.open(target, 'r+')).close();
+    await (await fs.open(probe, 'wx', 0o600)).close();
+    await fs.unlink(probe);
+  } catch (error) {
+    await fs.unlink(probe).catch(() => {});
+    throw fsError('write', shown, error);
+  }
+}
+
+async function resolveTarget(
+  fs: FileStoreFs,
+  path: string,
+  shown: string,
+  opts: { create?: boolean } = {},
+): Promise<string> {
   let current = resolve(path);
   try {
     for (let hops = 0; ; hops++) {
@@ -149,6 +245,7 @@ async function resolveTarget(fs: FileStoreFs, path: string, shown: string): Prom
       current = resolve(await fs.realpath(dirname(current)), link);
     }
     const dir = dirname(current);
+    if (opts.create === false) return join(await fs.realpath(dir).catch(() => dir), basename(current));
     await ensureDirectory(fs, dir);
     return join(await fs.realpath(dir), basename(current));
   } catch (error) {
@@ -219,12 +316,6 @@ async function readWithStats(
   }
 }
 
-function modeWarning(mode: number, shown: string, target: string): string | undefined {
-  const what = mode & 0o044 ? 'readable' : mode & 0o022 ? 'writable' : undefined;
-  if (!what) return undefined;
-  return `${shown} is ${what} by others (mode ${octal(mode)}); run: chmod 600 ${shellQuote(target)}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing
 
@@ -234,6 +325,7 @@ async function writeAtomically(
   text: string,
   existing: Stats | undefined,
   shown: string,
+  platform: Platform,
 ): Promise<void> {
   const dir = dirname(target);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -253,11 +345,11 @@ async function writeAtomically(
     }
     await fh.sync();
     if (existing) await keepOwner(fh, existing);
-    await fh.chmod(mode);
+    await chmodUnlessUnsupported(fh, mode);
     await fh.close();
     fh = undefined;
     testPause('temp-written');
-    await fs.rename(temp, target);
+    await renameRetrying(fs, temp, target, shown, platform);
     tempExists = false;
   } catch (error) {
     await fh?.close().catch(() => {});
@@ -272,6 +364,55 @@ async function writeAtomically(
     await dh.close();
   } catch {
     /* ignored */
+  }
+}
+
+/**
+ * On Windows a rename over a file another process holds open without delete sharing (antivirus,
+ * the search indexer, the AWS CLI reading it) fails with EPERM/EACCES/EBUSY until it lets go.
+ * The MFA code is spent by now: wait for it (about 10 s), then say what holds us up.
+ */
+async function renameRetrying(
+  fs: FileStoreFs,
+  from: string,
+  to: string,
+  shown: string,
+  platform: Platform,
+): Promise<void> {
+  const { codes, forMs } = platform.renameRetry;
+  const deadline = Date.now() + forMs;
+  let wait = 25;
+  for (let tries = 1; ; tries++) {
+    try {
+      await fs.rename(from, to);
+      return;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (!code || !codes.includes(code)) throw error;
+      if (Date.now() >= deadline) {
+        throw new FileStoreError(
+          `Cannot replace ${shown}: another program keeps it open (${code}, ${tries} tries over ${Math.round(forMs / 1000)} s).`,
+          'Close what may hold it (an editor, a running aws command, a backup or antivirus scan), then run again.',
+          { code, cause: error },
+        );
+      }
+      await new Promise((done) => setTimeout(done, wait));
+      wait = Math.min(wait * 2, 1000);
+    }
+  }
+}
+
+/**
+ * FAT, exFAT and SMB mounts have no per-file modes and refuse chmod (EPERM, ENOTSUP): that is fine
+ * when what the mount shows is not wider than wanted (umask=077 shows 0600 or 0700).
+ */
+async function chmodUnlessUnsupported(fh: FileHandle, mode: number): Promise<void> {
+  try {
+    await fh.chmod(mode);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    if (((await fh.stat()).mode & 0o077 & ~mode) !== 0) throw error;
   }
 }
 

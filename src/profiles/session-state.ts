@@ -3,7 +3,8 @@
  * and `doctor` look at before deciding whether a refresh is needed. Never loads the AWS SDK.
  */
 import type { AwsFiles } from './aws-files.js';
-import { holdsLongTermKeys, readSession, type Profile, type SessionInfo } from './session.js';
+import { formatUntil, holdsLongTermKeys, readSession, type Profile, type SessionInfo } from './session.js';
+import { sessionMarginSeconds } from './margin.js';
 
 export type SessionState = 'usable' | 'expiring' | 'expired' | 'missing' | 'long-term';
 
@@ -26,7 +27,8 @@ export function judge(
   const session = readSession(values, maxMfaAgeSeconds);
   if (!session) return { profile, state: 'missing', ...(values && { values }) };
   const left = session.usableUntil.getTime() - now;
-  const state: SessionState = left <= 0 ? 'expired' : left < minRemainingSeconds * 1000 ? 'expiring' : 'usable';
+  const margin = sessionMarginSeconds(minRemainingSeconds, session) * 1000;
+  const state: SessionState = left <= 0 ? 'expired' : left < margin ? 'expiring' : 'usable';
   return { profile, state, session, ...(values && { values }) };
 }
 
@@ -37,16 +39,16 @@ export function sessionProfiles(files: AwsFiles): string[] {
     .map(([k]) => k);
 }
 
-export function describeState(s: ProfileSession): string {
+export function describeState(s: ProfileSession, now = Date.now()): string {
   switch (s.state) {
     case 'missing':
       return `Profile "${s.profile}" holds no MFA session.`;
     case 'long-term':
       return `Profile "${s.profile}" holds long-term keys, not an MFA session.`;
     case 'expired':
-      return `The session of profile "${s.profile}" is no longer usable (since ${s.session!.usableUntil.toISOString()}).`;
+      return `The session of profile "${s.profile}" is no longer usable since ${formatUntil(s.session!.usableUntil, new Date(now))}.`;
     case 'expiring':
     case 'usable':
-      return `The session of profile "${s.profile}" is usable until ${s.session!.usableUntil.toISOString()}.`;
+      return `The session of profile "${s.profile}" is usable until ${formatUntil(s.session!.usableUntil, new Date(now))}.`;
   }
 }

@@ -104,6 +104,21 @@ export function formatDuration(ms: number): string {
   return `${minutes}m`;
 }
 
+/**
+ * The one time format of human output: local time (`18:05` today, else `2026-11-28 06:05`) and how
+ * far away it is: `18:05 (3h 5m left)`, `06:05 (12m ago)`. JSON keeps ISO 8601 UTC (formatTimestamp).
+ */
+export function formatUntil(date: Date, now = new Date()): string {
+  const ms = date.getTime() - now.getTime();
+  return `${formatLocalTime(date, now)} (${ms >= 0 ? `${formatDuration(ms)} left` : `${formatDuration(-ms)} ago`})`;
+}
+
+/** A local calendar date: `2026-11-28`. */
+export function formatLocalDate(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
 /** Local wall-clock time: `18:05` today, else `2026-11-28 06:05`. */
 export function formatLocalTime(date: Date, now = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');

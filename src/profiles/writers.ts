@@ -7,13 +7,16 @@ import type { SessionCredentials } from '../aws/types.js';
 import { IniDocument } from './ini-document.js';
 import { updateFile, type UpdateResult } from './file-store.js';
 import { configSectionName } from './aws-files.js';
+import { PROGRAM, profileFlag } from '../config/hints.js';
+import { longTermProfileOf } from '../defaults.js';
 import { FOREIGN_SESSION_KEYS, SESSION_KEYS, formatTimestamp, holdsLongTermKeys } from './session.js';
 
-export function longTermOverwriteError(profile: string, file: string): UserError {
+/** `label`: how to name the profile, e.g. `"work" (from AWS_PROFILE)`; default `"work"`. */
+export function longTermOverwriteError(profile: string, file: string, label = `"${profile}"`): UserError {
   return new UserError(
-    `Profile "${profile}" in ${file} holds long-term keys; writing a session there would destroy them.`,
+    `Profile ${label} in ${file} holds long-term keys; writing a session there would destroy them.`,
     ExitCode.Credentials,
-    `Move those keys to [${profile}-long-term] (the default source profile), or choose another target with --profile.`,
+    `Run ${PROGRAM} setup${profileFlag(profile)} to move them to [${longTermProfileOf(profile)}] (the default source profile), or choose another target with --profile.`,
   );
 }
 

@@ -4,18 +4,22 @@
  */
 import type { AwsFactory } from '../aws/client.js';
 import { awsFilePaths, loadAwsFiles, type AwsFiles } from '../profiles/aws-files.js';
+import { currentPlatform, type Platform } from '../platform/platform.js';
 
 export interface Deps {
   env: NodeJS.ProcessEnv;
   /** Milliseconds since the epoch. */
   now: () => number;
   openAws: AwsFactory;
+  /** The OS's rules (home, file modes, locks, terminal, signals); default: this machine's. */
+  platform?: Platform;
 }
 
 export function systemDeps(): Deps {
   return {
     env: process.env,
     now: () => Date.now(),
+    platform: currentPlatform(),
     // Lazily: commands that never talk to AWS never load the SDK.
     openAws: (conn, debug, warn) => import('../aws/client.js').then((m) => m.openAws(conn, debug, warn)),
   };

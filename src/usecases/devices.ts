@@ -1,4 +1,5 @@
 /** `devices`: the source keys' MFA devices, and which one the config remembers. */
+import { AwsFailure } from '../aws/errors.js';
 import type { CallerIdentity, MfaDevice } from '../aws/types.js';
 import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
 import { loadFiles, type Deps } from './deps.js';
@@ -24,6 +25,18 @@ export async function listProfileDevices(
   const remembered = req.rememberedDevice?.value;
   const aws = await deps.openAws(conn, debug);
   const { listDevices } = await import('../aws/devices.js');
-  const { identity, all } = await listDevices(aws);
+  const { identity, all } = await listDevices(aws).catch((error: unknown) => {
+    // The refresh's hint (name the device with --serial-number) does not apply here: `devices` has no such flag.
+    if (error instanceof AwsFailure && error.reason === 'access-denied:ListMFADevices') {
+      throw new AwsFailure(
+        error.reason,
+        error.call,
+        error.message,
+        error.exitCode,
+        'Listing devices needs iam:ListMFADevices on your own user; a refresh does not when mfa_serial is set in ~/.aws/config.',
+      );
+    }
+    throw error;
+  });
   return { identity, devices: all, ...(remembered && { remembered }), configFile: files.paths.config };
 }

@@ -35,7 +35,8 @@ export async function ensureSession(
   }
   if (judged.state === 'usable' || (opts.refresh && judged.state === 'expiring')) return judged as UsableSession;
   throw new UserError(
-    describeState(judged),
+    // Name where the profile came from when the environment chose it (`"work" (from AWS_PROFILE)`).
+    describeState(judged, deps.now()).replace(`"${profile}"`, req.targetLabel),
     ExitCode.Unexpected,
     `Run: ${refreshCommand(profile)} (or add --refresh).`,
   );

@@ -6,10 +6,20 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { AwsApi } from '../aws/client.js';
 import type { MfaDevice } from '../aws/types.js';
-import { awsFilePaths, loadAwsFiles } from '../profiles/aws-files.js';
-import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from '../profiles/session.js';
+import { awsFilePaths, loadAwsFiles, type AwsFilePaths } from '../profiles/aws-files.js';
+import {
+  formatLocalTime,
+  holdsLongTermKeys,
+  readSession,
+  usableUntil,
+  type Profile,
+  type SessionInfo,
+} from '../profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from '../profiles/writers.js';
-import { assertWritable } from '../profiles/file-store.js';
+import { assertReplaceable, FileStoreError, readLocked } from '../profiles/file-store.js';
+import { IniDocument } from '../profiles/ini-document.js';
+import type { HeldCodeLock } from '../mfa/code-lock.js';
+import { sessionMarginSeconds } from '../profiles/margin.js';
 import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest } from '../config/resolve.js';
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
@@ -36,21 +46,26 @@ export interface RefreshResult {
 export interface RefreshIo {
   debug(line: string): void;
   warn(line: string): void;
+  /** A line for the person waiting, printed even when quiet (default: warn). */
+  notice?(line: string): void;
   /** Where to ask a person; default: the terminal on stdin/stderr. credential-process uses /dev/tty. */
   promptStreams?: () => PromptStreams | undefined;
 }
 
-/** Skip or refresh: a session usable for more than minRemaining is kept unless forced. */
+/** Skip or refresh: a session usable for more than its margin (see margin.ts) is kept unless forced. */
 export function needsRefresh(
   current: SessionInfo | undefined,
   opts: { force: boolean; minRemainingSeconds: number; now: number },
 ): boolean {
-  return !current || opts.force || current.usableUntil.getTime() <= opts.now + opts.minRemainingSeconds * 1000;
+  if (!current || opts.force) return true;
+  return current.usableUntil.getTime() <= opts.now + sessionMarginSeconds(opts.minRemainingSeconds, current) * 1000;
 }
 
 /**
- * What the refresh writes into the config file: a discovered device (unless --no-remember), and for a
- * target without a config section the source's region and output, so `aws --profile TARGET` works at once.
+ * What the refresh writes into the config file: a discovered device and a --source-profile (unless
+ * --no-remember), and for a target without a config section the region and output of the source, else of
+ * [default], so
+ * `aws --profile TARGET` works at once.
  */
 export function configUpdates(opts: {
   serialNumber: string;
@@ -58,11 +73,18 @@ export function configUpdates(opts: {
   remember: boolean;
   targetHasConfig: boolean;
   sourceConfig: Profile;
+  /** A --source-profile to remember (see ProfileRequest.sourceToRemember). */
+  sourceProfile?: string;
+  defaultConfig?: Profile;
 }): Record<string, string> {
   const values: Record<string, string> = {};
   if (opts.discovered && opts.remember) values.mfa_serial = opts.serialNumber;
+  if (opts.sourceProfile !== undefined && opts.remember) values.source_profile = opts.sourceProfile;
   if (!opts.targetHasConfig) {
-    for (const key of ['region', 'output'] as const) if (opts.sourceConfig[key]) values[key] = opts.sourceConfig[key]!;
+    for (const key of ['region', 'output'] as const) {
+      const value = opts.sourceConfig[key] ?? opts.defaultConfig?.[key];
+      if (value) values[key] = value;
+    }
   }
   return values;
 }
@@ -92,26 +114,38 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
       `Keep long-term keys in [${profile}-long-term], or pass --source-profile with another profile.`,
     );
   }
-  if (holdsLongTermKeys(files.credentials[profile])) throw longTermOverwriteError(profile, paths.credentials);
+  if (holdsLongTermKeys(files.credentials[profile]))
+    throw longTermOverwriteError(profile, paths.credentials, req.targetLabel);
 
   const current = readSession(files.credentials[profile], maxMfaAge);
+  const kept = async (session: SessionInfo): Promise<RefreshResult> => {
+    await recordSessionForHook({ profile, ...session, credentialsFile: paths.credentials }, minRemaining);
+    return keptResult(session);
+  };
+  const keptResult = (session: SessionInfo): RefreshResult => ({
+    profile,
+    sourceProfile,
+    refreshed: false,
+    expiration: session.expiration,
+    usableUntil: session.usableUntil,
+    ...(session.device && { serialNumber: session.device }),
+    credentialsFile: paths.credentials,
+    warnings: [],
+  });
   if (
     current &&
     !needsRefresh(current, { force: Boolean(opts.force), minRemainingSeconds: minRemaining, now: deps.now() })
   ) {
     io.debug(`session valid until ${current.usableUntil.toISOString()}; nothing to do`);
-    await recordSessionForHook({ profile, ...current, credentialsFile: paths.credentials }, minRemaining);
-    return {
-      profile,
-      sourceProfile,
-      refreshed: false,
-      expiration: current.expiration,
-      usableUntil: current.usableUntil,
-      ...(current.device && { serialNumber: current.device }),
-      credentialsFile: paths.credentials,
-      warnings: [],
-    };
+    return kept(current);
   }
+  /** A session another run wrote since we looked (or, unforced, any usable one) is ours to keep. */
+  const usableNow = (values: Profile | undefined): SessionInfo | undefined => {
+    const found = readSession(values, maxMfaAge);
+    if (!found || needsRefresh(found, { force: false, minRemainingSeconds: minRemaining, now: deps.now() }))
+      return undefined;
+    return !opts.force || found.accessKeyId !== current?.accessKeyId ? found : undefined;
+  };
 
   const warnings: string[] = [];
   if (duration > maxMfaAge) {
@@ -120,8 +154,21 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     );
   }
   warnings.forEach((w) => io.warn(w));
-  // Before any code is spent: a credentials file we could not write would waste it.
-  await assertWritable(paths.credentials);
+
+  // Before any network call or code: where the result goes must take it (a code cannot be spent twice).
+  const chosen = req.checkedDevice();
+  const discovered = !chosen;
+  const configPlan = (serialNumber: string) =>
+    configUpdates({
+      serialNumber,
+      discovered,
+      remember: opts.remember !== false,
+      targetHasConfig: Boolean(files.config[profile]),
+      sourceConfig: req.sourceConfig,
+      defaultConfig: files.config.default,
+      ...(req.sourceToRemember !== undefined && { sourceProfile: req.sourceToRemember }),
+    });
+  await checkWritable(paths, Object.keys(configPlan(chosen?.value ?? '')).length > 0);
 
   const conn = req.sourceConnection({ progress: !opts.quiet });
   io.debug(req.describeConnection(conn));
@@ -130,56 +177,120 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   const awsPromise: Promise<AwsApi> = deps.openAws(conn, io.debug, io.warn);
   awsPromise.catch(() => {});
 
-  const chosen = req.checkedDevice();
   const serialNumber = chosen?.value ?? (await discoverDevice(await awsPromise, io)).serialNumber;
-  const discovered = !chosen;
-  io.debug(`MFA device ${serialNumber}`);
+  io.debug(`MFA device ${serialNumber}${chosen ? ` (${describeOrigin(chosen.origin)})` : ''}`);
 
-  const code = await obtainCodeFor(req, serialNumber, io);
-  const aws = await awsPromise;
-  let credentials;
+  // One run at a time asks for a code for this device; the others wait and use its session.
+  const lock = await lockDevice(serialNumber, req.inputTimeoutMs.value, io, env);
   try {
-    credentials = await aws.getSessionToken(serialNumber, code, duration);
+    const meanwhile = usableNow((await loadAwsFiles(paths)).credentials[profile]);
+    if (meanwhile) {
+      io.debug('another run refreshed the session meanwhile; nothing to do');
+      return kept(meanwhile);
+    }
+
+    const code = await obtainCodeFor(req, serialNumber, io);
+    // Independently of the device lock (another device, another tool): a session written while the
+    // code was typed makes the call needless, and the code stays unspent.
+    const underLock = usableNow(await readProfileLocked(paths.credentials, profile));
+    if (underLock) {
+      io.debug('the session was refreshed while the code was typed; the code was not used');
+      return kept(underLock);
+    }
+
+    const aws = await awsPromise;
+    let credentials;
+    try {
+      credentials = await aws.getSessionToken(serialNumber, code, duration);
+    } catch (error) {
+      throw await explainReusedCode(error, serialNumber, code, deps);
+    }
+    const { recordUsedCode } = await import('../mfa/used-codes.js');
+    await recordUsedCode(serialNumber, code, new Date(deps.now()), env);
+    io.debug('recorded the used code');
+    // The server's view of the issue time, independent of the local clock.
+    const issued = new Date(Math.min(deps.now(), credentials.expiration.getTime() - duration * 1000));
+
+    const written = await writeSession(paths.credentials, { profile, credentials, issued, serialNumber });
+    io.debug(`wrote profile "${profile}" to ${written.path}`);
+    if (written.warning) io.warn(written.warning);
+
+    const configValues = configPlan(serialNumber);
+    if (Object.keys(configValues).length > 0) {
+      const result = await updateConfigProfile(paths.config, profile, configValues);
+      io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
+    }
+
+    const until = usableUntil(credentials.expiration, issued, maxMfaAge);
+    await recordSessionForHook(
+      { profile, usableUntil: until, expiration: credentials.expiration, issued, credentialsFile: paths.credentials },
+      minRemaining,
+    );
+    return {
+      profile,
+      sourceProfile,
+      refreshed: true,
+      expiration: credentials.expiration,
+      usableUntil: until,
+      serialNumber,
+      credentialsFile: paths.credentials,
+      warnings,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Exit 9 before anything is asked: the credentials file (and the config file when it will change) can be replaced. */
+async function checkWritable(paths: AwsFilePaths, configChanges: boolean): Promise<void> {
+  try {
+    await assertReplaceable(paths.credentials);
+    if (configChanges) await assertReplaceable(paths.config);
   } catch (error) {
-    throw await explainReusedCode(error, serialNumber, code, deps);
+    if (!(error instanceof FileStoreError)) throw error;
+    throw new UserError(error.message, ExitCode.NotWritable, `${error.hint ?? ''} No code was asked.`.trim());
   }
-  const { recordUsedCode } = await import('../mfa/used-codes.js');
-  await recordUsedCode(serialNumber, code, new Date(deps.now()), env);
-  io.debug('recorded the used code');
-  // The server's view of the issue time, independent of the local clock.
-  const issued = new Date(Math.min(deps.now(), credentials.expiration.getTime() - duration * 1000));
+}
 
-  const written = await writeSession(paths.credentials, { profile, credentials, issued, serialNumber });
-  io.debug(`wrote profile "${profile}" to ${written.path}`);
-  if (written.warning) io.warn(written.warning);
-
-  const configValues = configUpdates({
-    serialNumber,
-    discovered,
-    remember: opts.remember !== false,
-    targetHasConfig: Boolean(files.config[profile]),
-    sourceConfig: req.sourceConfig,
-  });
-  if (Object.keys(configValues).length > 0) {
-    const result = await updateConfigProfile(paths.config, profile, configValues);
-    io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
+/** The device's code lock: taken at once, or after waiting (one line on stderr) at most timeoutMs. */
+async function lockDevice(
+  device: string,
+  timeoutMs: number,
+  io: RefreshIo,
+  env: NodeJS.ProcessEnv,
+): Promise<HeldCodeLock> {
+  const { tryTakeCodeLock, waitForCodeLock } = await import('../mfa/code-lock.js');
+  const deadline = Date.now() + timeoutMs; // real time: this waits for real
+  let told = false;
+  for (;;) {
+    let taken;
+    try {
+      taken = await tryTakeCodeLock(device, env);
+    } catch (error) {
+      // A state directory we cannot write (read-only HOME) must not stop the refresh itself.
+      io.debug(`no code lock: ${(error as Error).message}`);
+      return { path: '', release: async () => {} };
+    }
+    if ('lock' in taken) return taken.lock;
+    const { pid } = taken.holder;
+    if (!told) (io.notice ?? io.warn)(`another aws-mfa-refresh is asking for a code (pid ${pid}); waiting…`);
+    told = true;
+    if ((await waitForCodeLock(device, env, taken.holder, deadline)) === 'timeout') {
+      throw new UserError(
+        `Another aws-mfa-refresh (pid ${pid}) is still asking for a code for ${device} after ${Math.round(timeoutMs / 1000)} s.`,
+        ExitCode.WaitTimedOut,
+        'Answer or cancel it (Ctrl+C in its terminal), then run again; --input-timeout sets how long to wait.',
+      );
+    }
   }
+}
 
-  const until = usableUntil(credentials.expiration, issued, maxMfaAge);
-  await recordSessionForHook(
-    { profile, usableUntil: until, expiration: credentials.expiration, issued, credentialsFile: paths.credentials },
-    minRemaining,
-  );
-  return {
-    profile,
-    sourceProfile,
-    refreshed: true,
-    expiration: credentials.expiration,
-    usableUntil: until,
-    serialNumber,
-    credentialsFile: paths.credentials,
-    warnings,
-  };
+/** The profile as the credentials file holds it now, read under the file's lock (no write). */
+async function readProfileLocked(file: string, profile: string): Promise<Profile | undefined> {
+  const text = await readLocked(file);
+  if (text === undefined) return undefined;
+  const doc = IniDocument.parse(text, { file });
+  return doc.hasSection(profile) ? doc.entries(profile) : undefined;
 }
 
 /** The code from where the request says: --code, stdin, a code command, or a prompt. */
@@ -206,7 +317,7 @@ async function explainReusedCode(error: unknown, serialNumber: string, code: str
   const usedAt = await previousUse(serialNumber, code, deps.env);
   if (!usedAt) return error;
   return new UserError(
-    `AWS rejected the MFA code: it is the code already used at ${usedAt.toLocaleTimeString('en-GB')} for this device, and each code works only once.`,
+    `AWS rejected the MFA code: it is the code already used at ${formatLocalTime(usedAt, new Date(deps.now()))} for this device, and each code works only once.`,
     ExitCode.CodeRejected,
     `Wait for the next code (in ${secondsToNextCode(deps.now())} s) and run again.`,
   );

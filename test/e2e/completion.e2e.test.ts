@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { CLI, makeSandbox, type Sandbox } from './harness.js';
 
 let s: Sandbox;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   const bin = join(s.home, 'bin');
   await mkdir(bin);
   await symlink(CLI, join(bin, 'aws-mfa-refresh'));
-  env = { ...s.env, PATH: `${bin}:${process.env.PATH}` };
+  env = { ...s.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
 });
 afterAll(() => s.cleanup());
 

@@ -33,14 +33,14 @@ describe('devices', () => {
     ]);
   });
 
-  it('suggests --serial-number when listing is denied (exit 5)', async () => {
+  it('says what listing needs when it is denied, without the --serial-number devices lacks (exit 5)', async () => {
     const user = newUser(emulator);
     await s.writeCredentials(longTermSection('default-long-term', user));
     emulator.setFaults({ denyListMfaDevices: true });
     try {
       const r = await s.run(['devices']);
       expect(r.code).toBe(5);
-      expect(r.stderr).toMatch(/iam:ListMFADevices is denied.*--serial-number/);
+      expect(r.stderr).toMatch(/iam:ListMFADevices is denied.*mfa_serial/);
     } finally {
       emulator.setFaults({});
     }
@@ -53,7 +53,7 @@ describe('help', () => {
     expect(r.code).toBe(0);
     for (const needle of [
       "alias awsmfa='aws-mfa-refresh -q'",
-      'status -q || aws-mfa-refresh',
+      'aws-mfa-refresh --if-interactive -q ',
       'exec -- aws s3 ls',
       'eval "$(aws-mfa-refresh env)"',
       'credential_process = aws-mfa-refresh credential-process',

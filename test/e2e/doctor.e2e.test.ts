@@ -474,7 +474,9 @@ describe('doctor', () => {
 
     const legacy = await doctor(s, [], { AWS_DEFAULT_PROFILE: 'other' });
     expect(legacy.checks.environment!.status).toBe('warn');
-    expect(legacy.checks.environment!.text).toMatch(/AWS_DEFAULT_PROFILE=other .*Run: unset AWS_DEFAULT_PROFILE/);
+    expect(legacy.checks.environment!.text).toMatch(
+      /AWS_DEFAULT_PROFILE=other .*profile "default" for the AWS SDK for JavaScript.*Run: export AWS_PROFILE=other; unset AWS_DEFAULT_PROFILE/,
+    );
 
     // Keys exported from the target's own session (eval "$(aws-mfa-refresh env)"): a warning, not a failure.
     const exported = await doctor(s, [], {

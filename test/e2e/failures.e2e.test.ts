@@ -161,14 +161,14 @@ const SCENARIOS: Scenario[] = [
     name: 'a server that never answers (--timeout)',
     exit: 6,
     message:
-      /GetSessionToken failed: no answer from http:\/\/127\.0\.0\.1:\d+ within 2 s\. .*--timeout raises the limit/,
+      /GetSessionToken failed: no answer from the STS endpoint http:\/\/127\.0\.0\.1:\d+ within 2 s\. .*--timeout raises the limit/,
     faults: { hang: true },
     setup: async (_s, u) => ['--serial-number', serialOf(u), '--code', '123456', '--timeout', '2s'],
   },
   {
     name: 'connection refused',
     exit: 6,
-    message: /GetSessionToken failed: connection refused by http:\/\/127\.0\.0\.1:9\./,
+    message: /GetSessionToken failed: connection refused by the STS endpoint http:\/\/127\.0\.0\.1:9\./,
     setup: async (_s, u) => [
       '--serial-number',
       serialOf(u),
@@ -181,7 +181,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'DNS failure',
     exit: 6,
-    message: /GetSessionToken failed: cannot resolve the host of http:\/\/sts\.nowhere\.invalid\./,
+    message:
+      /GetSessionToken failed: cannot resolve sts\.nowhere\.invalid, the host of the STS endpoint http:\/\/sts\.nowhere\.invalid\./,
     setup: async (_s, u) => [
       '--serial-number',
       serialOf(u),

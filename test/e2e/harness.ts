@@ -2,9 +2,9 @@
  * End-to-end harness: the built CLI as a child process, a scratch HOME, and the emulator.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin', 'aws-mfa-refresh.cjs');
@@ -38,18 +38,22 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('AWS_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST')) env[k] = v;
   // `#!/usr/bin/env node` scripts (the completion tests' aws-mfa-refresh on PATH) use NODE too.
-  if (process.env.AMR_TEST_NODE) env.PATH = `${dirname(NODE)}:${env.PATH ?? ''}`;
+  if (process.env.AMR_TEST_NODE) env.PATH = `${dirname(NODE)}${delimiter}${env.PATH ?? ''}`;
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
 export async function makeSandbox(endpoint?: string): Promise<Sandbox> {
-  const home = await mkdtemp(join(tmpdir(), 'amr-home-'));
+  // The real path: macOS's tmpdir is /var/…, a symlink to /private/var/…, which messages would show.
+  const home = await realpath(await mkdtemp(join(tmpdir(), 'amr-home-')));
   const awsDir = join(home, '.aws');
   const credentials = join(awsDir, 'credentials');
   const config = join(awsDir, 'config');
   const env = cleanEnv({
+    // Both homes: botocore and we read USERPROFILE on Windows, HOME elsewhere.
     HOME: home,
+    USERPROFILE: home,
     XDG_STATE_HOME: join(home, '.local', 'state'),
+    LOCALAPPDATA: join(home, 'AppData', 'Local'),
     ...(endpoint && { AWS_ENDPOINT_URL: endpoint }),
   });
   const ensureDir = () => mkdir(awsDir, { recursive: true, mode: 0o700 });

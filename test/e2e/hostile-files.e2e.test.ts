@@ -44,6 +44,7 @@ import {
   type ExpectedSession,
   type Profiles,
 } from '../stress/support.js';
+import { REFERENCE_PYTHON } from '../reference-python.js';
 
 const FILES = fileURLToPath(new URL('../fixtures/hostile/files/', import.meta.url));
 
@@ -168,6 +169,7 @@ async function runCase(c: HostileCase): Promise<Outcome> {
       c.target,
       '--source-profile',
       c.source ?? 'amr-source',
+      '--no-remember',
       '--serial-number',
       serial,
       '--code',
@@ -291,7 +293,7 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
   });
 
   it('botocore is installed (Debian: apt-get install python3-botocore)', () => {
-    expect(hasBotocore, '/usr/bin/python3 cannot import botocore').toBe(true);
+    expect(hasBotocore, `${REFERENCE_PYTHON} cannot import botocore`).toBe(true);
   });
 
   for (const c of CASES) {

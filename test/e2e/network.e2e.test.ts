@@ -151,7 +151,7 @@ describe('proxies from the environment', () => {
       env: { HTTP_PROXY: 'http://127.0.0.1:9' },
     });
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/connection refused .*proxy \(HTTPS_PROXY\)/);
+    expect(r.stderr).toMatch(/connection refused by the proxy http:\/\/127\.0\.0\.1:9 \(HTTP_PROXY\)/);
     expect(await s.readCredentials()).toBe(before);
   });
 });

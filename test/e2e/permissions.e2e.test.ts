@@ -56,6 +56,7 @@ async function setup() {
     profile,
     '--source-profile',
     'amr-source',
+    '--no-remember',
     '--serial-number',
     serial,
     '--code',

@@ -8,6 +8,7 @@ import { fromIni } from '@aws-sdk/credential-providers';
 import type { Emulator } from '../emulator/index.js';
 import { sectionOf, withoutSection } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
+import { REFERENCE_PYTHON } from '../reference-python.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const run = promisify(execFile);
@@ -310,7 +311,7 @@ describe('refresh: more of the flow', () => {
     ]);
     expect(r.code).toBe(0);
     expect(await s.readConfig()).toBe(
-      '# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n\n[profile fresh]\nregion = ap-south-1\noutput = json\n',
+      '# mine\n[profile keys]\nregion = ap-south-1\noutput = json\n\n[profile fresh]\nsource_profile = keys\nregion = ap-south-1\noutput = json\n',
     );
   });
 
@@ -333,7 +334,7 @@ describe('refresh: more of the flow', () => {
     await s.writeCredentials(longTermSection('default-long-term', user));
     await chmod(s.credentials, 0o400);
     const readOnly = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
-    expect(readOnly.code).toBe(1);
+    expect(readOnly.code).toBe(9);
     expect(readOnly.stderr).toMatch(/credentials is read-only \(mode 0400\)\. Make it writable with: chmod 600 /);
     await chmod(s.credentials, 0o600);
 
@@ -434,7 +435,7 @@ describe('code sources', () => {
     const again = await s.run(['--force', '--serial-number', serial, '--code', code]);
     expect(again.code).toBe(4);
     expect(again.stderr).toMatch(
-      /it is the code already used at \d\d:\d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/,
+      /it is the code already used at \d\d:\d\d for this device, and each code works only once\. Wait for the next code \(in \d+ s\)/,
     );
   });
 });
@@ -463,7 +464,7 @@ for p in ("default", "other", "default-long-term"):
     c = botocore.session.Session(profile=p).get_credentials().get_frozen_credentials()
     out[p] = [c.access_key, c.token]
 print(json.dumps(out))`;
-    const { stdout } = await run('/usr/bin/python3', ['-c', script], {
+    const { stdout } = await run(REFERENCE_PYTHON, ['-c', script], {
       env: { ...process.env, AWS_SHARED_CREDENTIALS_FILE: s.credentials, AWS_CONFIG_FILE: s.config, HOME: s.home },
     });
     const boto = JSON.parse(stdout);

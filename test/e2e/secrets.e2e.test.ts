@@ -36,7 +36,7 @@ describe('no leaked secrets', () => {
     // The code command records its own argv and environment so we can look for secrets there.
     await writeFile(
       probe,
-      `#!/bin/sh\ntr '\\0' ' ' < /proc/$$/cmdline > "$HOME/code-argv.txt"\nenv > "$HOME/code-env.txt"\necho "$CODE"\n`,
+      `#!/bin/sh\nps -o args= -p $$ > "$HOME/code-argv.txt"\nenv > "$HOME/code-env.txt"\necho "$CODE"\n`,
       { mode: 0o700 },
     );
     const code = emulator.freshCode(b!.serialNumber);
@@ -95,14 +95,7 @@ describe('no leaked secrets', () => {
     const cp = await s.run(['credential-process', '--debug']);
     expect(JSON.parse(cp.stdout).SessionToken).toBe(session.aws_session_token);
     expect(cp.stderr.includes(session.aws_session_token!)).toBe(false);
-    const ex = await s.run([
-      'exec',
-      '--debug',
-      '--',
-      'sh',
-      '-c',
-      'tr "\\0" " " < /proc/$$/cmdline; echo; echo "token=$AWS_SESSION_TOKEN"',
-    ]);
+    const ex = await s.run(['exec', '--debug', '--', 'sh', '-c', 'ps -o args= -p $$; echo "token=$AWS_SESSION_TOKEN"']);
     expect(ex.code).toBe(0);
     const [argv, token] = ex.stdout.split('\n');
     expect(argv!.includes(session.aws_session_token!)).toBe(false);

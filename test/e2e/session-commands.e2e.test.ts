@@ -8,6 +8,7 @@ import type { Emulator } from '../emulator/index.js';
 import { CLI, NODE, ROOT, modulesLoadedBy, sectionOf } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { spawnCli } from './pty.js';
+import { REFERENCE_PYTHON } from '../reference-python.js';
 
 const exec = promisify(execFile);
 let emulator: Emulator;
@@ -34,7 +35,7 @@ describe('status', () => {
     const s = await sandbox();
     await s.writeCredentials(
       sessionSection('default', { expiresIn: 3600 * 5 }) +
-        sessionSection('soon', { expiresIn: 600 }) +
+        sessionSection('soon', { expiresIn: 600, issuedAgo: 11 * 3600 }) + // a 12 h session near its end
         sessionSection('old', { expiresIn: -60 }) +
         sessionSection('stale-mfa', { expiresIn: 3600 * 20, issuedAgo: 43200 + 60 }) +
         '[keys]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n',
@@ -203,7 +204,7 @@ describe('exec', () => {
   it('runs the command with the session in its environment only, without AWS_PROFILE, and returns its exit code', async () => {
     const s = await sandbox();
     await s.writeCredentials(sessionSection('work', { expiresIn: 3600, secret: 'execSecret' }));
-    const script = `const fs=require('fs');const argv=fs.readFileSync('/proc/self/cmdline','utf8');process.stdout.write(JSON.stringify({id:process.env.AWS_ACCESS_KEY_ID,secret:process.env.AWS_SECRET_ACCESS_KEY,token:process.env.AWS_SESSION_TOKEN,exp:process.env.AWS_CREDENTIAL_EXPIRATION,profile:process.env.AWS_PROFILE??null,argvHasSecret:argv.includes(process.env.AWS_SECRET_ACCESS_KEY),sdkSwitch:process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED??null}));process.exit(7)`;
+    const script = `const argv=process.execArgv.concat(process.argv).join(' ');process.stdout.write(JSON.stringify({id:process.env.AWS_ACCESS_KEY_ID,secret:process.env.AWS_SECRET_ACCESS_KEY,token:process.env.AWS_SESSION_TOKEN,exp:process.env.AWS_CREDENTIAL_EXPIRATION,profile:process.env.AWS_PROFILE??null,argvHasSecret:argv.includes(process.env.AWS_SECRET_ACCESS_KEY),sdkSwitch:process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED??null}));process.exit(7)`;
     const r = await s.run(['exec', '--profile', 'work', '--', process.execPath, '-e', script], {
       env: { AWS_PROFILE: 'work' },
     });
@@ -295,7 +296,7 @@ describe('credential-process', () => {
     expect(js.accessKeyId).toBe('ASIACREDPROCESS00001');
     expect(js.expiration?.toISOString().replace(/\.000Z$/, 'Z')).toBe(json.Expiration);
     const { stdout } = await exec(
-      '/usr/bin/python3',
+      REFERENCE_PYTHON,
       [
         '-c',
         'import botocore.session;c=botocore.session.Session(profile="work").get_credentials().get_frozen_credentials();print(c.access_key, c.token)',

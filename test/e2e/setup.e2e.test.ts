@@ -29,7 +29,7 @@ describe('setup', () => {
     await term.waitFor('Choose an MFA device');
     term.type(KEY.down);
     term.type(KEY.enter);
-    await term.waitFor('aws-mfa-refresh status -q || aws-mfa-refresh');
+    await term.waitFor('aws-mfa-refresh --if-interactive -q');
     const { exitCode } = await term.exit;
     expect(exitCode).toBe(0);
     expect(term.screen()).toContain('Add this line to ~/.zshrc');
@@ -80,7 +80,7 @@ describe('setup', () => {
       confirmed: true,
       mfaSerial: serial,
       shellRc: '~/.bashrc',
-      shellLine: 'aws-mfa-refresh status -q --profile work || aws-mfa-refresh --profile work',
+      shellLine: 'aws-mfa-refresh --if-interactive -q --profile work',
     });
     expect(r.stderr).toContain('+ [work-keys]'); // the diff still shows, on stderr
     expect(r.stdout + r.stderr).not.toContain(user.secretAccessKey);

@@ -32,6 +32,7 @@ import {
   type BotocoreJob,
   type ExpectedSession,
 } from './support.js';
+import { REFERENCE_PYTHON } from '../reference-python.js';
 
 const FILES = fileURLToPath(new URL('../fixtures/hostile/files/', import.meta.url));
 const PAUSE_RUNS_PER_STEP = 25;
@@ -112,6 +113,7 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
     c.target,
     '--source-profile',
     c.source ?? 'amr-source',
+    '--no-remember',
     '--serial-number',
     device.serialNumber,
     '--code',
@@ -325,7 +327,7 @@ describe('SIGKILL at any moment of a refresh', () => {
   });
 
   it('botocore reads every complete file a kill or a recovery left (where it reads the corpus file)', () => {
-    expect(hasBotocore, '/usr/bin/python3 cannot import botocore').toBe(true);
+    expect(hasBotocore, `${REFERENCE_PYTHON} cannot import botocore`).toBe(true);
     const jobs = runs.flatMap((r) => r.botocoreJobs);
     expect(jobs.length).toBeGreaterThan(50);
     for (const job of jobs) {

@@ -10,6 +10,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { CLI, NODE } from '../e2e/harness.js';
+import { REFERENCE_PYTHON } from '../reference-python.js';
 
 // ---------------------------------------------------------------------------------------------
 // Children
@@ -416,7 +417,7 @@ for job in json.load(sys.stdin):
 sys.stdout.write(json.dumps(out))
 `;
 
-export const PYTHON = '/usr/bin/python3';
+export const PYTHON = REFERENCE_PYTHON;
 
 /** Reads many files with botocore in one python process (as the AWS CLI reads ~/.aws/credentials). */
 export function readWithBotocore(jobs: BotocoreJob[]): Promise<Record<string, BotocoreResult>> {
@@ -427,7 +428,12 @@ export function readWithBotocore(jobs: BotocoreJob[]): Promise<Record<string, Bo
       ['-c', BOTOCORE_SCRIPT],
       // UTF-8 mode: files are read as UTF-8, as on any UTF-8 desktop or CI locale.
       {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUTF8: '1', LANG: 'C.UTF-8' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...(process.env.SYSTEMROOT && { SYSTEMROOT: process.env.SYSTEMROOT }), // Python on Windows needs it
+          PYTHONUTF8: '1',
+          LANG: 'C.UTF-8',
+        },
         maxBuffer: 512 * 1024 * 1024,
       },
       (error, stdout, stderr) => {

@@ -1,5 +1,6 @@
 /** 7. environment: no AWS keys or profile variables overriding the target profile. */
 import { result, type CheckResult } from '../check.js';
+import { currentPlatform, type Platform } from '../../../platform/platform.js';
 
 const KEY_VARIABLES = [
   'AWS_ACCESS_KEY_ID',
@@ -17,6 +18,7 @@ export function checkEnvironment(
   env: NodeJS.ProcessEnv,
   names: { target?: string; source?: string },
   targetSessionKeyId?: string,
+  platform: Platform = currentPlatform(),
 ): CheckResult {
   const { target, source } = names;
   const problems: { status: 'fail' | 'warn'; message: string; hint: string }[] = [];
@@ -38,18 +40,29 @@ export function checkEnvironment(
       });
     }
   }
-  for (const variable of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE'] as const) {
-    const value = env[variable]?.trim();
-    if (!value || !target || value === target) continue;
-    const longTerm = value === source ? ` (the long-term keys, to which an MFA policy denies almost everything)` : '';
-    const why = variable === 'AWS_DEFAULT_PROFILE' ? 'the AWS CLI v1 and older tools use' : 'the AWS CLI and SDKs use';
+  const profileVar = env.AWS_PROFILE?.trim();
+  const defaultVar = env.AWS_DEFAULT_PROFILE?.trim();
+  if (profileVar && target && profileVar !== target) {
+    const longTerm =
+      profileVar === source ? ` (the long-term keys, to which an MFA policy denies almost everything)` : '';
     problems.push({
       status: 'warn',
-      message: `${variable}=${value} but the target profile is "${target}": ${why} "${value}"${longTerm}`,
-      hint:
-        variable === 'AWS_PROFILE'
-          ? `Run: export AWS_PROFILE=${target}${value === source ? '' : ` (or aws-mfa-refresh --profile ${value} if that is the profile you mean)`}.`
-          : 'Run: unset AWS_DEFAULT_PROFILE',
+      message: `AWS_PROFILE=${profileVar} but the target profile is "${target}": the AWS CLI and SDKs use "${profileVar}"${longTerm}`,
+      hint: `Run: export AWS_PROFILE=${target}${profileVar === source ? '' : ` (or aws-mfa-refresh --profile ${profileVar} if that is the profile you mean)`}.`,
+    });
+  }
+  if (defaultVar && defaultVar !== profileVar) problems.push(readersDisagree(profileVar, defaultVar));
+  // Windows: botocore reads %USERPROFILE%\.aws and ignores HOME (set by Git Bash, MSYS, Cygwin).
+  if (
+    platform.kind === 'win32' &&
+    env.HOME &&
+    env.USERPROFILE &&
+    env.HOME.toLowerCase() !== env.USERPROFILE.toLowerCase()
+  ) {
+    problems.push({
+      status: 'warn',
+      message: `HOME (${env.HOME}) differs from USERPROFILE (${env.USERPROFILE}): the AWS CLI reads ~/.aws under USERPROFILE, and so does aws-mfa-refresh; tools that follow HOME read another ~/.aws`,
+      hint: 'Keep one ~/.aws: unset HOME for AWS tools, or point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE at one place',
     });
   }
   if (problems.length === 0) {
@@ -67,4 +80,34 @@ export function checkEnvironment(
     problems.map((p) => p.message).join('; '),
     problems.map((p) => p.hint.replace(/\.?$/, '.')).join(' '),
   );
+}
+
+/**
+ * AWS_DEFAULT_PROFILE is read differently by each reader: the AWS CLI v2 (and this tool) take
+ * AWS_PROFILE first, botocore (boto3, the AWS CLI v1) takes AWS_DEFAULT_PROFILE first, and the AWS
+ * SDK for JavaScript ignores it. Name which tools end up in which profile.
+ */
+function readersDisagree(
+  profileVar: string | undefined,
+  defaultVar: string,
+): { status: 'warn'; message: string; hint: string } {
+  const readers: [tool: string, profile: string][] = [
+    ['the AWS CLI v2', profileVar || defaultVar],
+    ['aws-mfa-refresh', profileVar || defaultVar],
+    ['botocore (boto3)', defaultVar],
+    ['the AWS CLI v1', defaultVar],
+    ['the AWS SDK for JavaScript (which ignores AWS_DEFAULT_PROFILE)', profileVar || 'default'],
+  ];
+  const byProfile = new Map<string, string[]>();
+  for (const [tool, profile] of readers) byProfile.set(profile, [...(byProfile.get(profile) ?? []), tool]);
+  const list = (tools: string[]) => tools.join(', ').replace(/, ([^,]*)$/, ' and $1');
+  const who = [...byProfile].map(([profile, tools]) => `profile "${profile}" for ${list(tools)}`).join('; ');
+  const set = profileVar
+    ? `AWS_PROFILE=${profileVar} and AWS_DEFAULT_PROFILE=${defaultVar}`
+    : `AWS_DEFAULT_PROFILE=${defaultVar} without AWS_PROFILE`;
+  return {
+    status: 'warn',
+    message: `${set}: tools disagree on the profile: ${who}`,
+    hint: `Run: ${profileVar ? '' : `export AWS_PROFILE=${defaultVar}; `}unset AWS_DEFAULT_PROFILE (every tool reads AWS_PROFILE)`,
+  };
 }

@@ -1,6 +1,5 @@
 /** 1. files: both AWS files found (the config file is optional), readable, well-formed, private. */
 import { stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { UserError } from '../../../errors.js';
 import type { AwsFilePaths } from '../../../profiles/aws-files.js';
@@ -8,6 +7,7 @@ import { IniDocument, IniParseError } from '../../../profiles/ini-document.js';
 import { readFileText } from '../../../profiles/file-store.js';
 import { displayPath, octal, shellQuote } from '../../../platform/paths.js';
 import { result, type CheckResult } from '../check.js';
+import { currentPlatform, type Platform } from '../../../platform/platform.js';
 
 /**
  * Both files: found (the config file is optional), readable, well-formed, private.
@@ -16,6 +16,7 @@ import { result, type CheckResult } from '../check.js';
 export async function checkFiles(
   paths: AwsFilePaths,
   env: NodeJS.ProcessEnv,
+  platform: Platform = currentPlatform(),
 ): Promise<{ result: CheckResult; loadable: boolean }> {
   const problems: { status: 'fail' | 'warn'; message: string; hint?: string }[] = [];
   const found: string[] = [];
@@ -25,7 +26,7 @@ export async function checkFiles(
   ] as const;
   let loadable = true;
   for (const { role, path, variable } of files) {
-    const where = `${role} file ${displayPath(path, env.HOME || homedir())}${env[variable] ? ` (${variable})` : ''}`;
+    const where = `${role} file ${displayPath(path, platform.home(env))}${env[variable] ? ` (${variable})` : ''}`;
     let text: string | undefined;
     try {
       text = await readFileText(path);
@@ -72,7 +73,7 @@ export async function checkFiles(
     } catch {
       // read a moment ago: a race with a writer; the next run tells
     }
-    if (mode !== undefined && (mode & 0o177) !== 0) {
+    if (mode !== undefined && platform.modesMeanPrivacy(resolve(path)) && (mode & 0o177) !== 0) {
       const who = [mode & 0o070 && 'your group', mode & 0o007 && 'everyone', mode & 0o100 && 'executable']
         .filter(Boolean)
         .join(', ');

@@ -1,6 +1,5 @@
 /** 3. keys: STS accepts the source keys (GetCallerIdentity). */
 import type { AwsApi, AwsFactory, ServerDate } from '../../../aws/client.js';
-import { AwsFailure } from '../../../aws/errors.js';
 import type { AwsConnection, CallerIdentity } from '../../../aws/types.js';
 import { fromError, result, type CheckResult } from '../check.js';
 import { CLOCK_FAIL_SECONDS, skewSeconds } from './clock.js';
@@ -39,24 +38,8 @@ export async function checkKeys(
   try {
     identity = await aws.callerIdentity();
   } catch (error) {
-    const base = fromError('keys', error);
-    if (error instanceof AwsFailure && error.reason === 'unknown-key' && (temporary || hasToken)) {
-      // A long-term key sent with a token, or an old session's key: the token is the trouble.
-      return {
-        result: result(
-          'keys',
-          'fail',
-          temporary
-            ? `AWS does not recognise the keys of profile "${profile}" (${keyId}): they are temporary credentials from an old session, not long-term keys`
-            : `AWS rejects the keys of profile "${profile}" (${keyId}) with the aws_session_token next to them: long-term keys take no token, so it is stale`,
-          temporary
-            ? `Put your long-term access keys (AKIA…) in [${profile}] without aws_session_token, or name the profile that has them with --source-profile.`
-            : `Remove aws_session_token from [${profile}]; it must hold only long-term keys.`,
-        ),
-        serverDates: dates(),
-      };
-    }
-    return { result: base, serverDates: dates() };
+    // The client names the cause (a stale aws_session_token, an old session's key) by its reason, as refresh does.
+    return { result: fromError('keys', error), serverDates: dates() };
   }
   if (temporary || hasToken) {
     return {

@@ -50,17 +50,9 @@ export function checkProfiles(
         `Run: ${setup} (it moves the keys to [${source}] and keeps [${target}] for sessions).`,
       );
     }
-    const withKeys = Object.keys(files.credentials).filter(
-      (name) => name !== target && holdsLongTermKeys(files.credentials[name]),
-    );
-    const e = connection.error;
-    const base = fromError('profiles', e);
-    const elsewhere = withKeys.length > 0 ? ` Profiles with long-term keys: ${withKeys.join(', ')}.` : '';
-    return {
-      ...base,
-      message: `${base.message.replace(/\.$/, '')}; it is the source profile (${sourceFrom})`,
-      hint: `${base.hint ?? ''}${elsewhere}`.trim(),
-    };
+    // The resolver's error lists the profiles that hold long-term keys, as refresh says it.
+    const base = fromError('profiles', connection.error);
+    return { ...base, message: `${base.message.replace(/\.$/, '')}; it is the source profile (${sourceFrom})` };
   }
   if (targetLongTerm) {
     const e = longTermOverwriteError(target, files.paths.credentials);
