@@ -24,7 +24,7 @@ export async function openAccessKeys(
 ): Promise<AccessKeysApi> {
   const env = process.env;
   const url = conn.endpoint ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? 'https://iam.amazonaws.com';
-  const [iam, route] = await Promise.all([import('@aws-sdk/client-iam'), requestHandler(conn, url, debug)]);
+  const [iam, route] = await Promise.all([import('./sdk-iam.js'), requestHandler(conn, url, debug)]);
   const client = quietly(
     () =>
       new iam.IAMClient({

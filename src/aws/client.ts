@@ -55,7 +55,7 @@ export async function openAws(
   const stsUrl =
     conn.endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${conn.region}.amazonaws.com`;
   const iamUrl = conn.endpoint ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? 'https://iam.amazonaws.com';
-  const [sts, stsRoute] = await Promise.all([import('@aws-sdk/client-sts'), requestHandler(conn, stsUrl, debug)]);
+  const [sts, stsRoute] = await Promise.all([import('./sdk.js'), requestHandler(conn, stsUrl, debug)]);
   const common = {
     region: conn.region,
     credentials: conn.credentials,
@@ -85,8 +85,7 @@ export async function openAws(
   );
   // IAM is global: its endpoint lives in us-east-1 (aws), cn-north-1 or us-gov-west-1.
   // The IAM client is large and only needed to discover devices: load it on first use.
-  let iamClient:
-    Promise<{ iam: typeof import('@aws-sdk/client-iam'); client: import('@aws-sdk/client-iam').IAMClient }> | undefined;
+  let iamClient: Promise<{ iam: typeof import('./sdk-iam.js'); client: import('./sdk-iam.js').IAMClient }> | undefined;
   let iamRoute: Route | undefined;
   let skewReported = false;
   /** The SDK corrects a skewed clock by itself after a failed signature; say so once, with the amount. */
@@ -161,17 +160,15 @@ export async function openAws(
       return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
     },
     async listMfaDevices(userName) {
-      iamClient ??= Promise.all([import('@aws-sdk/client-iam'), requestHandler(conn, iamUrl, debug)]).then(
-        ([iam, route]) => {
-          iamRoute = route;
-          return {
-            iam,
-            client: quietly(
-              () => new iam.IAMClient({ ...common, requestHandler: route.handler, region: iamRegion(conn.region) }),
-            ),
-          };
-        },
-      );
+      iamClient ??= Promise.all([sts.loadIam(), requestHandler(conn, iamUrl, debug)]).then(([iam, route]) => {
+        iamRoute = route;
+        return {
+          iam,
+          client: quietly(
+            () => new iam.IAMClient({ ...common, requestHandler: route.handler, region: iamRegion(conn.region) }),
+          ),
+        };
+      });
       const { iam, client } = await iamClient;
       const devices: MfaDevice[] = [];
       let marker: string | undefined;

@@ -2,7 +2,22 @@
 import type { Command } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { checkEndpointUrl, checkRegion, parseDurationSeconds } from '../config/values.js';
-import { FLAGS, flagSyntax, type FlagName, type FlagValues } from './flags.js';
+import type { CommandFlags } from './command-flags.js';
+import { FLAGS, flagSyntax, type FlagName, type FlagSpec, type FlagValues } from './flags.js';
+
+/** What a command runs with, however its arguments were parsed (commander or args.ts). */
+export interface ParsedArgs {
+  flags: FlagValues;
+  /** The command's own options (command-flags.ts), by key. */
+  own: Record<string, string | boolean | undefined>;
+  /** Positional arguments (exec: the command and its arguments). */
+  args: string[];
+}
+
+function addOption(command: Command, spec: FlagSpec, text: string): void {
+  if (spec.default !== undefined) command.option(flagSyntax(spec), text, spec.default);
+  else command.option(flagSyntax(spec), text);
+}
 
 /** Adds the named flags, in order; `help` replaces a flag's help text for this command. */
 export function addFlags(
@@ -10,13 +25,26 @@ export function addFlags(
   names: readonly FlagName[],
   help: Partial<Record<FlagName, string>> = {},
 ): Command {
-  for (const name of names) {
-    const spec = FLAGS[name];
-    const text = help[name] ?? spec.help;
-    if ('default' in spec) command.option(flagSyntax(spec), text, spec.default);
-    else command.option(flagSyntax(spec), text);
-  }
+  for (const name of names) addOption(command, FLAGS[name], help[name] ?? FLAGS[name].help);
   return command;
+}
+
+/** Adds a command's shared flags and own options from its table (command-flags.ts). */
+export function addCommandFlags(command: Command, spec: CommandFlags): Command {
+  for (const flag of spec.flags) {
+    if (typeof flag === 'string') addOption(command, FLAGS[flag], spec.help?.[flag] ?? FLAGS[flag].help);
+    else addOption(command, flag, flag.help);
+  }
+  if (spec.passThrough) command.passThroughOptions();
+  return command;
+}
+
+/** The arguments commander parsed for a command registered with addCommandFlags. */
+export function parsedArgs(command: Command, spec: CommandFlags): ParsedArgs {
+  const raw = command.opts<Record<string, string | boolean | undefined>>();
+  const own: ParsedArgs['own'] = {};
+  for (const flag of spec.flags) if (typeof flag !== 'string') own[flag.key] = raw[flag.key];
+  return { flags: flagValues(command), own, args: command.args };
 }
 
 /**
@@ -25,10 +53,19 @@ export function addFlags(
  */
 export function flagValues(command: Command): FlagValues {
   const raw = command.opts<Record<string, unknown>>();
+  const given: Record<string, unknown> = {};
+  for (const name of Object.keys(FLAGS)) {
+    if (raw[name] !== undefined && command.getOptionValueSource(name) !== 'default') given[name] = raw[name];
+  }
+  return typedFlags(given);
+}
+
+/** Raw flag values (strings and booleans, by flag name) as typed values. */
+export function typedFlags(raw: Record<string, unknown>): FlagValues {
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(FLAGS)) {
+  for (const [name, spec] of Object.entries(FLAGS) as [FlagName, FlagSpec][]) {
     const value = raw[name];
-    if (value === undefined || command.getOptionValueSource(name) === 'default') continue;
+    if (value === undefined) continue;
     if (spec.type === 'seconds' || spec.type === 'milliseconds') {
       const seconds = parseDurationSeconds(String(value), `--${spec.long}`);
       if (spec.type === 'milliseconds' && seconds <= 0)

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import type { RefreshResult } from '../usecases/refresh.js';
 import type { RoleSession } from '../usecases/role-session.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
+import { REFRESH_COMMAND } from './command-flags.js';
 import { REFRESH_FLAGS } from './flags.js';
-import { addFlags, flagValues } from './options.js';
+import { addCommandFlags, addFlags, parsedArgs, type ParsedArgs } from './options.js';
 import { makeDebug, notice, paint, warn } from './output.js';
 import { dotfilesLine } from '../config/hints.js';
 import { terminalStreams } from '../mfa/terminal.js';
@@ -19,13 +20,11 @@ export function addRefreshOptions(command: Command): Command {
 }
 
 export function addRefreshCommand(program: Command): void {
-  const command = addFlags(
-    addRefreshOptions(
-      program
-        .command('refresh', { isDefault: true })
-        .description('get an MFA session and write it into the target profile (the default command)'),
-    ),
-    ['force', 'quiet', 'json', 'ifInteractive'],
+  const command = addCommandFlags(
+    program
+      .command('refresh', { isDefault: true })
+      .description('get an MFA session and write it into the target profile (the default command)'),
+    REFRESH_COMMAND,
   );
   command
     .addHelpText(
@@ -38,20 +37,21 @@ Examples:
   $ alias awsmfa='aws-mfa-refresh -q'       # in ~/.bashrc or ~/.zshrc
   $ ${dotfilesLine()}   # in ~/.bashrc: refresh at login, never in ssh host cmd or cron`,
     )
-    .action(async () => {
-      const flags = flagValues(command);
-      // Nobody to ask: do nothing, read nothing, say nothing (the dotfiles line runs in every shell).
-      if (flags.ifInteractive && !terminalStreams()) return;
-      const { refresh } = await import('../usecases/refresh.js');
-      const { systemDeps } = await import('../usecases/deps.js');
-      const { targetKind, refreshRole } = await import('../usecases/role-session.js');
-      const opts = { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet };
-      const io = { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, notice };
-      const deps = systemDeps();
-      const { files, role } = await targetKind(flags, deps.env);
-      if (role) printRole(await refreshRole(opts, io, deps), flags);
-      else printResult(await refresh({ ...opts, files }, io, deps), flags);
-    });
+    .action(() => runRefresh(parsedArgs(command, REFRESH_COMMAND)));
+}
+
+export async function runRefresh({ flags }: ParsedArgs): Promise<void> {
+  // Nobody to ask: do nothing, read nothing, say nothing (the dotfiles line runs in every shell).
+  if (flags.ifInteractive && !terminalStreams()) return;
+  const { refresh } = await import('../usecases/refresh.js');
+  const { systemDeps } = await import('../usecases/deps.js');
+  const { targetKind, refreshRole } = await import('../usecases/role-session.js');
+  const opts = { flags, force: flags.force, remember: flags.remember, quiet: flags.quiet };
+  const io = { debug: makeDebug(Boolean(flags.debug)), warn: flags.quiet ? () => {} : warn, notice };
+  const deps = systemDeps();
+  const { files, role } = await targetKind(flags, deps.env);
+  if (role) printRole(await refreshRole(opts, io, deps), flags);
+  else printResult(await refresh({ ...opts, files }, io, deps), flags);
 }
 
 function printRole(role: RoleSession, flags: PrintFlags): void {

@@ -5,8 +5,8 @@ import { formatTimestamp } from '../profiles/session.js';
 import type { HandedOut } from '../usecases/hand-out.js';
 import { refreshCommand } from '../config/hints.js';
 import type { FlagValues } from './flags.js';
-import { addFlags, flagValues } from './options.js';
-import { addRefreshOptions } from './refresh-command.js';
+import { CREDENTIAL_PROCESS_COMMAND, ENV_COMMAND, EXEC_COMMAND } from './command-flags.js';
+import { addCommandFlags, parsedArgs, type ParsedArgs } from './options.js';
 import { makeDebug, notice, warn } from './output.js';
 import { SHELL_FORMATS, defaultFormat, renderEnv, type ShellFormat } from './shell-env.js';
 import type { PromptStreams } from '../mfa/terminal.js';
@@ -64,12 +64,10 @@ function sessionVariables(c: HandedOut): Record<string, string> {
 }
 
 export function addEnvCommand(program: Command): void {
-  const command = addRefreshOptions(
+  const command = addCommandFlags(
     program.command('env').description('print the session as environment variables, for eval "$(aws-mfa-refresh env)"'),
+    ENV_COMMAND,
   )
-    .option('--format <shell>', `one of ${SHELL_FORMATS.join(', ')} (default: from $SHELL, else powershell on Windows)`)
-    .option('--refresh', 'refresh first when the session is not usable (prompting on the terminal, never on stdout)');
-  addFlags(command, ['quiet'], { quiet: 'no messages on stderr' })
     .addHelpText(
       'after',
       `
@@ -80,33 +78,33 @@ Examples:
   > for /f "delims=" %i in ('aws-mfa-refresh env --format cmd') do @%i   # cmd.exe
   $ aws-mfa-refresh env --refresh --format dotenv > .env`,
     )
-    .action(async (own: { format?: string; refresh?: boolean }) => {
-      const flags = flagValues(command);
-      const format = (own.format ?? defaultFormat()) as ShellFormat;
-      if (!SHELL_FORMATS.includes(format)) {
-        throw new UserError(
-          `--format ${own.format} is not one of ${SHELL_FORMATS.join(', ')}.`,
-          ExitCode.Usage,
-          'Example: --format fish.',
-        );
-      }
-      const handed = await handOutFor(flags, Boolean(own.refresh), refresherOnTerminal(flags));
-      process.stdout.write(
-        renderEnv(format, sessionVariables(handed), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']),
-      );
-    });
+    .action(() => runEnv(parsedArgs(command, ENV_COMMAND)));
+}
+
+export async function runEnv({ flags, own }: ParsedArgs): Promise<void> {
+  const format = (own.format ?? defaultFormat()) as ShellFormat;
+  if (!SHELL_FORMATS.includes(format)) {
+    throw new UserError(
+      `--format ${own.format} is not one of ${SHELL_FORMATS.join(', ')}.`,
+      ExitCode.Usage,
+      'Example: --format fish.',
+    );
+  }
+  const handed = await handOutFor(flags, Boolean(own.refresh), refresherOnTerminal(flags));
+  process.stdout.write(
+    renderEnv(format, sessionVariables(handed), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']),
+  );
 }
 
 export function addExecCommand(program: Command): void {
-  const command = addRefreshOptions(
+  const command = addCommandFlags(
     program
       .command('exec')
       .description('run a command with the session in its environment, refreshing first when needed')
       .argument('<command>', 'the command to run')
-      .argument('[args...]', 'its arguments')
-      .passThroughOptions(),
-  );
-  addFlags(command, ['envKeys', 'serve', 'quiet'], { quiet: 'no messages on stderr' })
+      .argument('[args...]', 'its arguments'),
+    EXEC_COMMAND,
+  )
     .addHelpText(
       'after',
       `
@@ -125,63 +123,64 @@ removed. Its exit code is ours. In a terminal, Ctrl+C reaches the command from t
 (once); SIGTERM and SIGHUP are passed on. When stdin is piped, a code is asked on the terminal and the
 command keeps the pipe.`,
     )
-    .action(async (child: string, args: string[]) => {
-      const flags = flagValues(command);
-      const run = refresherOnTerminal(flags);
-      const handed = await handOutFor(flags, true, run);
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const name of [
-        'AWS_PROFILE',
-        'AWS_DEFAULT_PROFILE',
-        'AWS_ACCESS_KEY_ID',
-        'AWS_SECRET_ACCESS_KEY',
-        'AWS_SESSION_TOKEN',
-        'AWS_SECURITY_TOKEN',
-        'AWS_CREDENTIAL_EXPIRATION',
-        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-        'AWS_CONTAINER_AUTHORIZATION_TOKEN',
-        'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
-      ])
-        delete env[name];
-      // Without AWS_PROFILE the command would not find the profile's region: pass it on.
-      if (handed.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
-        env.AWS_REGION = handed.region;
-        env.AWS_DEFAULT_REGION = handed.region;
-      }
-      const serve = !flags.envKeys && (flags.serve || handed.role !== undefined);
-      let server: import('../roles/credentials-server.js').CredentialsServer | undefined;
-      if (serve) {
-        const { serveCredentials } = await import('../roles/credentials-server.js');
-        const { devNull } = await import('node:os');
-        server = await serveCredentials(
-          () => handOutFor(flags, false, run),
-          (error) => {
-            if (!flags.quiet)
-              warn(`cannot renew the credentials of the command: ${(error as Error)?.message ?? error}`);
-          },
-        );
-        Object.assign(env, server.env, { AWS_SHARED_CREDENTIALS_FILE: devNull });
-      } else {
-        Object.assign(env, sessionVariables(handed));
-      }
-      const { runChild } = await import('./run-child.js');
-      try {
-        const code = await runChild(child, args, env);
-        throw new QuietExit(code); // the child's exit code is ours
-      } finally {
-        await server?.close();
-      }
-    });
+    .action(() => runExec(parsedArgs(command, EXEC_COMMAND)));
+}
+
+export async function runExec({ flags, args: [child, ...args] }: ParsedArgs): Promise<void> {
+  const run = refresherOnTerminal(flags);
+  const handed = await handOutFor(flags, true, run);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of [
+    'AWS_PROFILE',
+    'AWS_DEFAULT_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_SECURITY_TOKEN',
+    'AWS_CREDENTIAL_EXPIRATION',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+    'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  ])
+    delete env[name];
+  // Without AWS_PROFILE the command would not find the profile's region: pass it on.
+  if (handed.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+    env.AWS_REGION = handed.region;
+    env.AWS_DEFAULT_REGION = handed.region;
+  }
+  const serve = !flags.envKeys && (flags.serve || handed.role !== undefined);
+  let server: import('../roles/credentials-server.js').CredentialsServer | undefined;
+  if (serve) {
+    const { serveCredentials } = await import('../roles/credentials-server.js');
+    const { devNull } = await import('node:os');
+    server = await serveCredentials(
+      () => handOutFor(flags, false, run),
+      (error) => {
+        if (!flags.quiet) warn(`cannot renew the credentials of the command: ${(error as Error)?.message ?? error}`);
+      },
+    );
+    Object.assign(env, server.env, { AWS_SHARED_CREDENTIALS_FILE: devNull });
+  } else {
+    Object.assign(env, sessionVariables(handed));
+  }
+  const { runChild } = await import('./run-child.js');
+  try {
+    const code = await runChild(child!, args, env);
+    throw new QuietExit(code); // the child's exit code is ours
+  } finally {
+    await server?.close();
+  }
 }
 
 export function addCredentialProcessCommand(program: Command): void {
-  const command = addRefreshOptions(
+  const command = addCommandFlags(
     program
       .command('credential-process')
       .description(
         'print the session as credential_process JSON, refreshing on the terminal (/dev/tty, CONIN$) when needed',
       ),
+    CREDENTIAL_PROCESS_COMMAND,
   )
     .addHelpText(
       'after',
@@ -195,37 +194,38 @@ Use it from ~/.aws/config so every SDK and the AWS CLI pick the session up:
 The session is kept in [work-session] of ~/.aws/credentials. When it must be refreshed the code
 is asked on the controlling terminal, never on stdout or stderr (the SDK captures those).`,
     )
-    .action(async () => {
-      const flags = flagValues(command);
-      const { controllingTerminal } = await import('../mfa/terminal.js');
-      let tty: PromptStreams | undefined;
-      try {
-        const handed = await handOutFor(flags, true, async (profile) => {
-          tty = await controllingTerminal();
-          if (!tty && flags.code === undefined) {
-            throw new UserError(
-              'The MFA session needs a refresh and there is no terminal (/dev/tty) to ask for the code on.',
-              ExitCode.InputNeeded,
-              `Run ${flags.profile ? `aws-mfa-refresh --profile ${flags.profile}` : refreshCommand('default')} in a terminal first.`,
-            );
-          }
-          const streams = tty;
-          await refresher({ ...flags, profile, quiet: true }, () => streams)();
-        });
-        const vars = sessionVariables(handed);
-        process.stdout.write(
-          `${JSON.stringify({
-            Version: 1,
-            AccessKeyId: vars.AWS_ACCESS_KEY_ID,
-            SecretAccessKey: vars.AWS_SECRET_ACCESS_KEY,
-            SessionToken: vars.AWS_SESSION_TOKEN,
-            Expiration: vars.AWS_CREDENTIAL_EXPIRATION,
-          })}\n`,
+    .action(() => runCredentialProcess(parsedArgs(command, CREDENTIAL_PROCESS_COMMAND)));
+}
+
+export async function runCredentialProcess({ flags }: ParsedArgs): Promise<void> {
+  const { controllingTerminal } = await import('../mfa/terminal.js');
+  let tty: PromptStreams | undefined;
+  try {
+    const handed = await handOutFor(flags, true, async (profile) => {
+      tty = await controllingTerminal();
+      if (!tty && flags.code === undefined) {
+        throw new UserError(
+          'The MFA session needs a refresh and there is no terminal (/dev/tty) to ask for the code on.',
+          ExitCode.InputNeeded,
+          `Run ${flags.profile ? `aws-mfa-refresh --profile ${flags.profile}` : refreshCommand('default')} in a terminal first.`,
         );
-      } finally {
-        const t = tty as PromptStreams | undefined;
-        (t?.input as { destroy?: () => void } | undefined)?.destroy?.();
-        (t?.output as { destroy?: () => void } | undefined)?.destroy?.();
       }
+      const streams = tty;
+      await refresher({ ...flags, profile, quiet: true }, () => streams)();
     });
+    const vars = sessionVariables(handed);
+    process.stdout.write(
+      `${JSON.stringify({
+        Version: 1,
+        AccessKeyId: vars.AWS_ACCESS_KEY_ID,
+        SecretAccessKey: vars.AWS_SECRET_ACCESS_KEY,
+        SessionToken: vars.AWS_SESSION_TOKEN,
+        Expiration: vars.AWS_CREDENTIAL_EXPIRATION,
+      })}\n`,
+    );
+  } finally {
+    const t = tty as PromptStreams | undefined;
+    (t?.input as { destroy?: () => void } | undefined)?.destroy?.();
+    (t?.output as { destroy?: () => void } | undefined)?.destroy?.();
+  }
 }

@@ -2,21 +2,17 @@ import type { Command } from 'commander';
 import { QuietExit } from '../errors.js';
 import type { ProfileSession } from '../profiles/session-state.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
-import { addFlags, flagValues } from './options.js';
+import { STATUS_COMMAND } from './command-flags.js';
+import { addCommandFlags, parsedArgs, type ParsedArgs } from './options.js';
 import { paint } from './output.js';
 
 export function addStatusCommand(program: Command): void {
-  const command = program
-    .command('status')
-    .description('say whether a profile holds a usable MFA session (offline; exit 0 usable, 1 not)')
-    .option('-p, --profile <name>', 'profile to check (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else "default")')
-    .option('-a, --all', 'every profile of the credentials file that holds a session');
-  addFlags(command, ['maxMfaAge', 'minRemaining', 'quiet', 'json'], {
-    maxMfaAge: 'the MFA age your policy allows',
-    minRemaining: 'usable means at least this much is left',
-    quiet: 'print nothing; only the exit code tells',
-    json: 'print the state as JSON',
-  })
+  const command = addCommandFlags(
+    program
+      .command('status')
+      .description('say whether a profile holds a usable MFA session (offline; exit 0 usable, 1 not)'),
+    STATUS_COMMAND,
+  )
     .addHelpText(
       'after',
       `
@@ -25,61 +21,62 @@ Examples:
   $ aws-mfa-refresh status -q && echo usable
   $ aws-mfa-refresh status --all --json`,
     )
-    .action(async (own: { all?: boolean }) => {
-      const flags = flagValues(command);
-      const { judge, sessionProfiles, describeState } = await import('../profiles/session-state.js');
-      const { resolveProfile } = await import('../config/resolve.js');
-      const { loadFiles } = await import('../usecases/deps.js');
-      const env = process.env;
-      const files = await loadFiles(env);
-      const req = resolveProfile({ flags, env, files });
-      const names = own.all ? sessionProfiles(files) : [req.target.value];
-      const now = Date.now();
-      const states = names.map((name) =>
-        judge(name, files.credentials[name], req.maxMfaAge.value, req.minRemaining.value, now),
-      );
-      const { recordStatus } = await import('../shell/record.js');
-      await Promise.all(
-        states.map((s) =>
-          recordStatus(
-            s.profile,
-            s.session && {
-              ...s.session,
-              minRemainingSeconds: req.minRemaining.value,
-              credentialsFile: files.paths.credentials,
-            },
-          ),
-        ),
-      );
-      // Role profiles under the session they are assumed with (--all).
-      const { roleChain, roleProfiles } = await import('../roles/chain.js');
-      const roles = own.all ? roleProfiles(files).map((name) => roleChain(files, name)) : [];
-      const rolesOf = (profile: string) => roles.filter((r) => r.sessionProfile === profile);
-      if (flags.json) {
-        const rows = states.map((s) => ({
-          ...toJson(s),
-          ...(own.all && {
-            roles: rolesOf(s.profile).map((r) => ({
-              profile: r.profile,
-              roleArn: r.roleArn,
-              works: r.problems.length === 0,
-            })),
-          }),
-        }));
-        process.stdout.write(`${JSON.stringify(own.all ? rows : rows[0])}\n`);
-      } else if (!flags.quiet) {
-        if (states.length === 0) process.stdout.write('No profile holds an MFA session.\n');
-        for (const s of states) {
-          process.stdout.write(`${describe(s, describeState)}\n`);
-          for (const r of rolesOf(s.profile)) {
-            const problem = r.problems.length ? ` (${r.problems[0]!.message}; see aws-mfa-refresh roles)` : '';
-            process.stdout.write(`    role ${r.profile}: ${r.roleArn}${problem}\n`);
-          }
-        }
+    .action(() => runStatus(parsedArgs(command, STATUS_COMMAND)));
+}
+
+export async function runStatus({ flags, own }: ParsedArgs): Promise<void> {
+  const { judge, sessionProfiles, describeState } = await import('../profiles/session-state.js');
+  const { resolveProfile } = await import('../config/resolve.js');
+  const { loadFiles } = await import('../usecases/deps.js');
+  const env = process.env;
+  const files = await loadFiles(env);
+  const req = resolveProfile({ flags, env, files });
+  const names = own.all ? sessionProfiles(files) : [req.target.value];
+  const now = Date.now();
+  const states = names.map((name) =>
+    judge(name, files.credentials[name], req.maxMfaAge.value, req.minRemaining.value, now),
+  );
+  const { recordStatus } = await import('../shell/record.js');
+  await Promise.all(
+    states.map((s) =>
+      recordStatus(
+        s.profile,
+        s.session && {
+          ...s.session,
+          minRemainingSeconds: req.minRemaining.value,
+          credentialsFile: files.paths.credentials,
+        },
+      ),
+    ),
+  );
+  // Role profiles under the session they are assumed with (--all).
+  const { roleChain, roleProfiles } = await import('../roles/chain.js');
+  const roles = own.all ? roleProfiles(files).map((name) => roleChain(files, name)) : [];
+  const rolesOf = (profile: string) => roles.filter((r) => r.sessionProfile === profile);
+  if (flags.json) {
+    const rows = states.map((s) => ({
+      ...toJson(s),
+      ...(own.all && {
+        roles: rolesOf(s.profile).map((r) => ({
+          profile: r.profile,
+          roleArn: r.roleArn,
+          works: r.problems.length === 0,
+        })),
+      }),
+    }));
+    process.stdout.write(`${JSON.stringify(own.all ? rows : rows[0])}\n`);
+  } else if (!flags.quiet) {
+    if (states.length === 0) process.stdout.write('No profile holds an MFA session.\n');
+    for (const s of states) {
+      process.stdout.write(`${describe(s, describeState)}\n`);
+      for (const r of rolesOf(s.profile)) {
+        const problem = r.problems.length ? ` (${r.problems[0]!.message}; see aws-mfa-refresh roles)` : '';
+        process.stdout.write(`    role ${r.profile}: ${r.roleArn}${problem}\n`);
       }
-      const ok = states.length > 0 && states.every((s) => s.state === 'usable');
-      if (!ok) throw new QuietExit(); // the lines above said it
-    });
+    }
+  }
+  const ok = states.length > 0 && states.every((s) => s.state === 'usable');
+  if (!ok) throw new QuietExit(); // the lines above said it
 }
 
 function toJson(s: ProfileSession) {

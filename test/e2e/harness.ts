@@ -137,14 +137,18 @@ export function withoutSection(text: string, name: string): string {
   return out.join('');
 }
 
-/** Module files the CLI loads for these args, from an ESM loader hook registered before it starts. */
+/**
+ * Module files the CLI loads for these args: CommonJS files from a preloaded probe that lists
+ * require.cache at exit, ES modules from a loader hook registered before the CLI starts.
+ */
 export async function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
   const hook = `data:text/javascript,${encodeURIComponent(
     `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`,
   )}`;
   const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
   const out = await new Promise<string>((res) => {
-    const c = spawn(NODE, ['--import', register, CLI, ...args], { env });
+    const probe = join(ROOT, 'test', 'e2e', 'loaded-modules.cjs');
+    const c = spawn(NODE, ['--require', probe, '--import', register, CLI, ...args], { env });
     let stderr = '';
     c.stderr.on('data', (d) => (stderr += d));
     c.on('close', () => res(stderr));
