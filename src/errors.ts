@@ -9,6 +9,7 @@ export const ExitCode = {
   CodeRejected: 4,
   Credentials: 5,
   Unreachable: 6,
+  UnreadableFile: 8,
   Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
