@@ -31,6 +31,14 @@ export class IniParseError extends UserError {
   }
 }
 
+/** An edit that would make botocore reject the file or read another section differently: nothing is written. */
+export class UnsafeEditError extends UserError {
+  constructor(message: string) {
+    super(message, ExitCode.UnreadableFile, 'Edit the file by hand (or report this file layout as a bug), then run again.');
+    this.name = 'UnsafeEditError';
+  }
+}
+
 const BOM = '\xef\xbb\xbf';
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -327,7 +335,7 @@ export class IniDocument {
     const text = out.map((l) => l.text + l.eol).join('');
     const after = parseIni(text);
     const why = editProblem(before, after, section, removed);
-    if (why) throw new Error(`Refusing an edit of [${section}] that ${why}${this.file ? ` (${this.file})` : ''}.`);
+    if (why) throw new UnsafeEditError(`${this.file ?? 'the file'}: not changed: editing [${section}] ${why}.`);
     this.lines = after.lines;
     this.parsed = after;
   }
