@@ -183,7 +183,7 @@ export function parseIni(text: string): ParsedIni {
   // botocore's raw_config_parse: a value starting with a line break is a nested block of `k = v` lines.
   if (!problem) {
     outer: for (const section of sections.values()) {
-      for (const [key, entry] of [...defaults, ...section]) {
+      for (const [key, entry] of new Map([...defaults, ...section])) {
         if (!entry.value.startsWith('\n')) continue;
         const nested = parseNested(entry.value);
         if (nested) entry.nested = nested;
