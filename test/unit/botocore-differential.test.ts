@@ -15,7 +15,7 @@ import { loadAwsFiles, mergedProfile } from '../../src/profiles/aws-files.js';
 import { IniDocument, IniParseError, UnsafeEditError } from '../../src/profiles/ini-document.js';
 import { parseIni } from '../../src/profiles/botocore-ini.js';
 import { updateConfigProfile, writeSession } from '../../src/profiles/writers.js';
-import { readWithBotocore, type Raw, type ReferenceRequest, type ReferenceResult } from './botocore-reference.js';
+import { readWithBotocore, type Raw, type ReferenceRequest } from './botocore-reference.js';
 
 const SEED = Number(process.env.DIFF_SEED ?? 20261129);
 const CASES = Number(process.env.DIFF_CASES ?? 2000);
