@@ -10,15 +10,30 @@
 
 /** Python's str.isspace() characters (also what `\s` matches in Python's re for str patterns). */
 const PY_SPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const LEADING = new RegExp(`^[${PY_SPACE}]+`);
-const TRAILING = new RegExp(`[${PY_SPACE}]+$`);
-const NON_SPACE = new RegExp(`[^${PY_SPACE}]`);
+const SPACE_CLASS = new RegExp(`[${PY_SPACE}]`);
+/** Whether one character is whitespace to Python (a scan, not a `[..]+$` regex: that is quadratic on long runs). */
+const isPySpace = (c: string): boolean => SPACE_CLASS.test(c);
 /** Python's str.splitlines() boundaries (used by botocore's _parse_nested). */
 const PY_SPLITLINES = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/;
 
-export const pyStrip = (s: string): string => s.replace(LEADING, '').replace(TRAILING, '');
-export const pyRstrip = (s: string): string => s.replace(TRAILING, '');
-export const hasPySpace = (s: string): boolean => new RegExp(`[${PY_SPACE}]`).test(s);
+function firstNonSpace(s: string): number {
+  let i = 0;
+  while (i < s.length && isPySpace(s[i]!)) i++;
+  return i;
+}
+
+function endNonSpace(s: string, from = 0): number {
+  let j = s.length;
+  while (j > from && isPySpace(s[j - 1]!)) j--;
+  return j;
+}
+
+export const pyStrip = (s: string): string => {
+  const i = firstNonSpace(s);
+  return s.slice(i, endNonSpace(s, i));
+};
+export const pyRstrip = (s: string): string => s.slice(0, endNonSpace(s));
+export const hasPySpace = (s: string): boolean => SPACE_CLASS.test(s);
 
 export type Eol = '' | '\n' | '\r\n' | '\r';
 export type LineKind = 'blank' | 'comment' | 'header' | 'key' | 'cont' | 'error';
@@ -119,8 +134,7 @@ export function parseIni(text: string): ParsedIni {
       }
       continue;
     }
-    const first = NON_SPACE.exec(raw);
-    line.indent = first ? first.index : 0;
+    line.indent = firstNonSpace(raw);
     if (cursect && optLine >= 0 && line.indent > indentLevel) {
       line.kind = 'cont';
       line.owner = optLine;

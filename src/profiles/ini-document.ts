@@ -137,11 +137,14 @@ export class IniDocument {
   private parsed: ParsedIni;
 
   private constructor(
-    private lines: ParsedLine[],
+    parsed: ParsedIni,
     private readonly file?: string,
   ) {
-    this.parsed = parseIni(this.text());
+    this.parsed = parsed;
+    this.lines = parsed.lines;
   }
+
+  private lines: ParsedLine[];
 
   /** Parses a latin1 byte string. Throws IniParseError (exit 8) for a file botocore rejects. */
   static parse(bytes: string, opts: { file?: string } = {}): IniDocument {
@@ -158,11 +161,11 @@ export class IniDocument {
         p.first !== undefined ? 'Merge the two into one (or remove one), then run again.' : undefined,
       );
     }
-    return new IniDocument(parsed.lines, opts.file);
+    return new IniDocument(parsed, opts.file);
   }
 
   static empty(): IniDocument {
-    return new IniDocument([]);
+    return new IniDocument(parseIni(''));
   }
 
   private text(): string {
