@@ -302,10 +302,14 @@ export class IniDocument {
         continue;
       }
       const old = this.lines[entry.line]!;
-      replace.set(entry.line, {
-        ...old,
-        text: value === '' ? old.text.slice(0, old.delimiter + 1) : valuePrefix(old) + value,
-      });
+      const text = value === '' ? old.text.slice(0, old.delimiter + 1) : valuePrefix(old) + value;
+      // The key in our spelling (lower case): botocore folds case anyway, the JS SDK does not.
+      const spelled = old.text.slice(old.indent, old.indent + key.length);
+      const respelled =
+        spelled !== key && spelled.toLowerCase() === key
+          ? text.slice(0, old.indent) + key + text.slice(old.indent + key.length)
+          : text;
+      replace.set(entry.line, { ...old, text: respelled });
       this.lines.forEach((l, i) => {
         if (l.kind === 'cont' && l.owner === entry.line) remove.add(i);
       });

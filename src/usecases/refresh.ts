@@ -6,7 +6,7 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { AwsApi } from '../aws/client.js';
 import type { MfaDevice } from '../aws/types.js';
-import { awsFilePaths, loadAwsFiles } from '../profiles/aws-files.js';
+import { awsFilePaths, loadAwsFiles, unusableValueError } from '../profiles/aws-files.js';
 import { holdsLongTermKeys, readSession, usableUntil, type Profile, type SessionInfo } from '../profiles/session.js';
 import { longTermOverwriteError, updateConfigProfile, writeSession } from '../profiles/writers.js';
 import { assertWritable } from '../profiles/file-store.js';
@@ -77,6 +77,24 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   const profile = req.target.value;
   const sourceProfile = req.source.value;
   io.debug(`target profile "${profile}", source profile "${sourceProfile}"`);
+  // A value botocore itself keeps unusable (`mfa_serial = arn:... # phone`): refused before any code is asked.
+  const valueChecks = [
+    ['config', profile, 'mfa_serial'],
+    ['config', profile, 'source_profile'],
+    ['credentials', profile, 'aws_mfa_device'],
+    ['credentials', sourceProfile, 'aws_mfa_device'],
+    ['credentials', sourceProfile, 'aws_access_key_id'],
+    ['credentials', sourceProfile, 'aws_secret_access_key'],
+  ] as const;
+  for (const [kind, name, key] of valueChecks) {
+    const unusable = unusableValueError(files, kind, name, key);
+    if (unusable) throw unusable;
+  }
+  // Where the JS SDK reads a key we use differently from the AWS CLI: one line each, before a code is asked.
+  for (const d of files.divergences) {
+    if (d.profile === profile || d.profile === sourceProfile)
+      io.warn(`${d.key} at ${d.file}:${d.line}: ${d.reason}; ${d.readers} read it differently. ${d.fix}`);
+  }
 
   // Every value that can be wrong is checked before any network call or prompt.
   const maxMfaAge = req.maxMfaAge.value;
@@ -163,6 +181,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   if (Object.keys(configValues).length > 0) {
     const result = await updateConfigProfile(paths.config, profile, configValues);
     io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
+    if (result.note) io.warn(result.note);
   }
 
   const until = usableUntil(credentials.expiration, issued, maxMfaAge);

@@ -426,10 +426,10 @@ describe('set', () => {
     expect(doc.toString()).toBe('[a]\nk = 1\nj=2\nt\t=\t3\n');
   });
 
-  it('rewrites a key written in another case in place (botocore folds keys: a second one is a duplicate)', () => {
+  it('rewrites a key written in another case in place, in lower case (botocore folds keys, the JS SDK does not)', () => {
     const doc = IniDocument.parse('[profile work]\nMFA_SERIAL = arn:old\nRegion=x\n');
     doc.set('profile work', { mfa_serial: 'arn:new', region: 'y' });
-    expect(doc.toString()).toBe('[profile work]\nMFA_SERIAL = arn:new\nRegion=y\n');
+    expect(doc.toString()).toBe('[profile work]\nmfa_serial = arn:new\nregion=y\n');
   });
 
   it('adds new keys after the last key line and its continuation lines, before trailing comments', () => {
@@ -503,7 +503,7 @@ describe('set', () => {
   it('matches keys without case, as botocore does', () => {
     const doc = IniDocument.parse('[a]\nRegion = x\n');
     doc.set('a', { region: 'y' });
-    expect(doc.toString()).toBe('[a]\nRegion = y\n');
+    expect(doc.toString()).toBe('[a]\nregion = y\n');
     expect(doc.get('a', 'REGION')).toBe('y');
   });
 
