@@ -67,6 +67,17 @@ export function configUpdates(opts: {
   return values;
 }
 
+const SESSION_KEYS = new Set([
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'aws_security_token',
+  'expiration',
+  'mfa_issued',
+  'mfa_device',
+  'x_security_token_expires',
+]);
+
 export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): Promise<RefreshResult> {
   const { env } = deps;
   const paths = awsFilePaths(env);
@@ -89,11 +100,6 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   for (const [kind, name, key] of valueChecks) {
     const unusable = unusableValueError(files, kind, name, key);
     if (unusable) throw unusable;
-  }
-  // Where the JS SDK reads a key we use differently from the AWS CLI: one line each, before a code is asked.
-  for (const d of files.divergences) {
-    if (d.profile === profile || d.profile === sourceProfile)
-      io.warn(`${d.key} at ${d.file}:${d.line}: ${d.reason}; ${d.readers} read it differently. ${d.fix}`);
   }
 
   // Every value that can be wrong is checked before any network call or prompt.
@@ -138,6 +144,13 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     );
   }
   warnings.forEach((w) => io.warn(w));
+  // Where the JS SDK reads a key we use differently from the AWS CLI: one line each, before a code is asked
+  // (not for the target's session keys in the credentials file: they are about to be rewritten).
+  for (const d of files.divergences) {
+    const rewritten = d.file === paths.credentials && d.profile === profile && SESSION_KEYS.has(d.key);
+    if ((d.profile === profile || d.profile === sourceProfile) && !rewritten)
+      io.warn(`${d.key} at ${d.file}:${d.line}: ${d.reason}; ${d.readers} read it differently. ${d.fix}`);
+  }
   // Before any code is spent: a credentials file we could not write would waste it.
   await assertWritable(paths.credentials);
 
