@@ -1,417 +1,387 @@
 /**
- * A lossless model of the AWS shared credentials/config files.
+ * A lossless model of the AWS shared credentials/config files, read with botocore's rules
+ * (botocore-ini.ts): the AWS CLI is the reader that decides.
  *
- * Everything this tool does not own must survive byte for byte: comments (`#`, `;`, full-line
- * and after values), blank lines, order, key spacing, each line's own ending (LF, CRLF, mixed),
- * a UTF-8 BOM, a missing final newline, indented continuation lines, duplicate sections and keys.
- * `IniDocument.parse(text).toString() === text` for every text that parses.
+ * Everything this tool does not own survives byte for byte: comments, blank lines, order, key
+ * spacing, each line's own ending (LF, CRLF, a lone CR), a missing final newline, continuation
+ * lines. `IniDocument.parse(text).toString() === text` for every text botocore accepts.
  *
- * Byte strings: the file store decodes files as `latin1`, so every byte (even invalid UTF-8)
- * is one JS char and survives the round trip. Inside this module all line text is such a byte
- * string. Callers use normal JS strings: names, keys and values are converted with
- * `Buffer.from(s, 'utf8').toString('latin1')` when they come in, and back when they go out.
- * `parse` takes and `toString` returns the byte string.
+ * A file botocore rejects (a UTF-8 BOM, bytes that are not UTF-8, text before the first header,
+ * duplicate sections or keys, a line that is not `key = value`, ...) is refused by `parse` with an
+ * IniParseError naming file:line (exit code 8): editing it could only make things worse.
  *
- * Reading follows the readers the files are written for:
- * - values are read the way @smithy/shared-ini-file-loader (the JS SDK) reads them: the line is
- *   cut at the first `#`/`;` that starts the line or follows whitespace, then trimmed; the last
- *   occurrence of a key wins, also across duplicate sections;
- * - continuation lines are what botocore's configparser calls them: an indented line after a key
- *   that is indented deeper than that key belongs to that key (`s3 =\n  max_concurrent_requests = 10`).
- * Section names are the text between `[` and `]`, untrimmed inside the brackets like both readers
- * (`[profile dev]` is "profile dev").
+ * Byte strings: the file store hands files over as `latin1` strings (one char per byte); `parse`
+ * takes and `toString` returns such a string. Names, keys and values are normal JS strings.
  *
- * Lines both readers would understand differently, or reject, are parse errors naming file and line:
- * text before the first section header, a header without its `]` or with text after it, an empty
- * or `__proto__` section name, an indented section header, a line in a section that is not
- * `key = value`, a comment, a blank line or a continuation line.
+ * Every edit is checked by reading the result again: it must still be accepted, and every other
+ * section must read exactly as before; otherwise the edit throws instead of writing.
  */
 import { ExitCode, UserError } from '../errors.js';
+import {
+  configProfileName,
+  headerName,
+  parseIni,
+  pyStrip,
+  shlexSplit,
+  type Eol,
+  type ParsedIni,
+  type ParsedLine,
+} from './botocore-ini.js';
 
 export class IniParseError extends UserError {
   readonly file?: string;
   readonly line: number;
 
-  constructor(reason: string, line: number, file?: string) {
-    super(
-      `${file === undefined ? 'line ' : `${file}:`}${line}: ${reason}`,
-      ExitCode.Unexpected,
-      'Fix or remove that line, then run again.',
-    );
+  constructor(
+    reason: string,
+    line: number,
+    file?: string,
+    hint = 'Fix that line (the AWS CLI cannot read this file either), then run again.',
+  ) {
+    super(`${file === undefined ? 'line ' : `${file}:`}${line}: ${reason}`, ExitCode.UnreadableFile, hint);
     this.name = 'IniParseError';
     this.file = file;
     this.line = line;
   }
 }
 
-type LineEnding = '' | '\n' | '\r\n';
-type LineKind = 'blank' | 'comment' | 'header' | 'key' | 'cont';
-
-interface Line {
-  /** The line's bytes without its ending. */
-  readonly text: string;
-  readonly eol: LineEnding;
-  readonly kind: LineKind;
-  /** header: the section name; key: the key name (both as JS strings); otherwise ''. */
-  readonly name: string;
+/** An edit that would make botocore reject the file or read another section differently: nothing is written. */
+export class UnsafeEditError extends UserError {
+  constructor(message: string) {
+    super(
+      message,
+      ExitCode.UnreadableFile,
+      'Edit the file by hand (or report this file layout as a bug), then run again.',
+    );
+    this.name = 'UnsafeEditError';
+  }
 }
 
 const BOM = '\xef\xbb\xbf';
-/** Where the SDK cuts a line: the first `#` or `;` at the start or after whitespace. */
-const COMMENT_START = /(^|\s)[;#]/;
-const NON_ASCII = /[^\x00-\x7f]/;
-const BLOCKED_SECTION_NAMES = new Set(['__proto__', 'profile __proto__']);
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function toBytes(s: string): string {
-  return NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
-}
-
-function fromBytes(b: string): string {
-  return NON_ASCII.test(b) ? Buffer.from(b, 'latin1').toString('utf8') : b;
-}
-
-type Classified =
-  | { kind: 'blank' | 'comment' | 'cont'; name: ''; indent: number }
-  | { kind: 'header' | 'key'; name: string; indent: number }
-  | { kind: 'error'; reason: string };
-
-/**
- * Classifies one line (byte string without its ending). `lastKeyIndent` is the indentation of the
- * current key in this section (-1: none yet), `inSection` whether a header came before.
- */
-function classify(text: string, inSection: boolean, lastKeyIndent: number): Classified {
-  const u = fromBytes(text);
-  const rest = u.trimStart();
-  if (rest === '') return { kind: 'blank', name: '', indent: 0 };
-  const indent = u.length - rest.length;
-  const first = rest[0];
-  if (first === '#' || first === ';') return { kind: 'comment', name: '', indent };
-  if (first === '[') {
-    if (indent > 0) return { kind: 'error', reason: 'section header is indented; remove the spaces before "[".' };
-    const header = u.split(COMMENT_START)[0]!.trim();
-    if (!header.endsWith(']')) {
-      return {
-        kind: 'error',
-        reason: header.includes(']')
-          ? 'unexpected text after "]" of the section header.'
-          : 'section header has no closing "]".',
-      };
+/** Decodes a latin1 byte string as UTF-8 the way Python does (strict), or throws IniParseError. */
+function decode(bytes: string, file: string | undefined): string {
+  const shown = file ?? 'the file';
+  if (bytes.startsWith(BOM)) {
+    throw new IniParseError(
+      'the file starts with a UTF-8 byte order mark (BOM); the AWS CLI rejects it ("Unable to parse config file").',
+      1,
+      file,
+      `Remove the BOM: sed -i '1s/^\\xEF\\xBB\\xBF//' ${shellQuote(shown)} (or save it as "UTF-8 without BOM"), then run again.`,
+    );
+  }
+  const buf = Buffer.from(bytes, 'latin1');
+  try {
+    return decoder.decode(buf);
+  } catch {
+    // Which line: decode line by line (a line break is never part of a multi-byte sequence).
+    let line = 1;
+    for (const part of bytes.split(/\r\n|\r|\n/)) {
+      try {
+        decoder.decode(Buffer.from(part, 'latin1'));
+      } catch {
+        break;
+      }
+      line++;
     }
-    const name = header.slice(1, -1);
-    if (name === '') return { kind: 'error', reason: 'empty section name "[]".' };
-    if (BLOCKED_SECTION_NAMES.has(name)) return { kind: 'error', reason: `invalid section name "${name}".` };
-    return { kind: 'header', name, indent: 0 };
-  }
-  if (lastKeyIndent >= 0 && indent > lastKeyIndent) return { kind: 'cont', name: '', indent };
-  if (!inSection)
-    return { kind: 'error', reason: 'text before the first [section] header; keys must be inside a section.' };
-  const eq = u.indexOf('=');
-  if (eq < 0) return { kind: 'error', reason: 'expected "key = value", a comment or a [section] header.' };
-  const rawKey = u.slice(indent, eq);
-  const name = rawKey.trim();
-  if (name === '') return { kind: 'error', reason: 'missing key name before "=".' };
-  if (COMMENT_START.test(rawKey))
-    return { kind: 'error', reason: 'key name contains a comment marker (" #" or " ;").' };
-  return { kind: 'key', name, indent };
-}
-
-/** The value of a key line, read exactly the way @smithy/shared-ini-file-loader reads it. */
-function readValue(text: string): string {
-  const stripped = fromBytes(text).split(COMMENT_START)[0]!.trim();
-  return stripped.slice(stripped.indexOf('=') + 1).trim();
-}
-
-/** How @smithy/shared-ini-file-loader sees a line inside a section: a value, or nothing. */
-function sdkView(text: string): { value: string; indented: boolean } | undefined {
-  const u = fromBytes(text);
-  const stripped = u.split(COMMENT_START)[0]!.trim();
-  const eq = stripped.indexOf('=');
-  if (eq <= 0) return undefined;
-  return { value: stripped.slice(eq + 1).trim(), indented: u.trimStart() !== u };
-}
-
-function checkSectionName(section: string): void {
-  if (/[\r\n]/.test(section)) throw new Error('INI section names cannot contain line breaks.');
-  const c = classify(toBytes(`[${section}]`), false, -1);
-  if (c.kind !== 'header' || c.name !== section) {
-    throw new Error(`"${section}" cannot be written as an INI section name.`);
+    throw new IniParseError(
+      'bytes that are not UTF-8; the AWS CLI cannot read this file.',
+      line,
+      file,
+      'Save the file as UTF-8, then run again.',
+    );
   }
 }
 
-function checkKey(key: string): void {
-  if (/[\r\n]/.test(key)) throw new Error('INI keys cannot contain line breaks.');
-  const c = classify(toBytes(`${key} = x`), true, -1);
-  if (c.kind !== 'key' || c.name !== key) throw new Error(`"${key}" cannot be written as an INI key.`);
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Values we write contain no line breaks (Python's notion) and no surrounding whitespace. */
 function checkValue(key: string, value: string): void {
   if (typeof value !== 'string') throw new Error(`The value for ${key} is not a string.`);
   // The value itself is never put into the message: it may be a secret.
-  if (/[\r\n]/.test(value)) throw new Error(`The value for ${key} contains a line break; INI values cannot.`);
-  if (readValue(toBytes(`k = ${value}`)) !== value) {
-    throw new Error(`The value for ${key} would not read back unchanged (leading/trailing whitespace or " #"/" ;").`);
+  if (/[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]/.test(value))
+    throw new Error(`The value for ${key} contains a line break; INI values cannot.`);
+  if (pyStrip(value) !== value)
+    throw new Error(`The value for ${key} would not read back unchanged (leading/trailing whitespace).`);
+}
+
+function checkKey(key: string): void {
+  if (key === '' || key !== key.toLowerCase() || /[=:[\]#;]/.test(key) || pyStrip(key) !== key || /[\n\r]/.test(key)) {
+    throw new Error(`"${key}" cannot be written as an INI key.`);
   }
 }
 
-export class IniDocument {
-  private constructor(
-    private lines: Line[],
-    private readonly bom: boolean,
-    private readonly firstEol: '\n' | '\r\n',
-  ) {}
+function checkSectionName(section: string): void {
+  const ok =
+    section !== 'DEFAULT' &&
+    !/[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]/.test(section) &&
+    headerName(`[${section}]`) === section &&
+    pyStrip(`[${section}]`) === `[${section}]`;
+  if (!ok) throw new Error(`"${section}" cannot be written as an INI section name.`);
+}
 
-  /** Parses a latin1 byte string (see the module comment). Throws IniParseError. Linear time. */
-  static parse(text: string, opts: { file?: string } = {}): IniDocument {
-    const bom = text.startsWith(BOM);
-    const lines: Line[] = [];
-    let firstEol: '\n' | '\r\n' | undefined;
-    let inSection = false;
-    let lastKeyIndent = -1;
-    let lineNo = 0;
-    let pos = bom ? BOM.length : 0;
-    while (pos < text.length) {
-      const nl = text.indexOf('\n', pos);
-      let lineText: string;
-      let eol: LineEnding;
-      if (nl < 0) {
-        lineText = text.slice(pos);
-        eol = '';
-        pos = text.length;
-      } else {
-        const crlf = nl > pos && text.charCodeAt(nl - 1) === 13;
-        lineText = text.slice(pos, crlf ? nl - 1 : nl);
-        eol = crlf ? '\r\n' : '\n';
-        firstEol ??= eol;
-        pos = nl + 1;
-      }
-      lineNo++;
-      const c = classify(lineText, inSection, lastKeyIndent);
-      if (c.kind === 'error') throw new IniParseError(c.reason, lineNo, opts.file);
-      if (c.kind === 'header') {
-        inSection = true;
-        lastKeyIndent = -1;
-      } else if (c.kind === 'key') {
-        lastKeyIndent = c.indent;
-      }
-      lines.push({ text: lineText, eol, kind: c.kind, name: c.name });
+type Own = Record<string, string>;
+
+function newRecord(): Own {
+  return Object.create(null) as Own;
+}
+
+function put(record: Own, key: string, value: string): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+export class IniDocument {
+  private parsed: ParsedIni;
+
+  private constructor(
+    parsed: ParsedIni,
+    private readonly file?: string,
+  ) {
+    this.parsed = parsed;
+    this.lines = parsed.lines;
+  }
+
+  private lines: ParsedLine[];
+
+  /** Parses a latin1 byte string. Throws IniParseError (exit 8) for a file botocore rejects. */
+  static parse(bytes: string, opts: { file?: string } = {}): IniDocument {
+    const text = decode(bytes, opts.file);
+    const parsed = parseIni(text);
+    const p = parsed.problem;
+    if (p) {
+      const first =
+        p.first !== undefined ? `, first at ${opts.file === undefined ? 'line ' : `${opts.file}:`}${p.first}` : '';
+      throw new IniParseError(
+        `${p.reason}${first}; the AWS CLI rejects the whole file.`,
+        p.line,
+        opts.file,
+        p.first !== undefined ? 'Merge the two into one (or remove one), then run again.' : undefined,
+      );
     }
-    return new IniDocument(lines, bom, firstEol ?? '\n');
+    return new IniDocument(parsed, opts.file);
   }
 
   static empty(): IniDocument {
-    return new IniDocument([], false, '\n');
+    return new IniDocument(parseIni(''));
   }
 
-  /** The document as a latin1 byte string; the parsed text itself when unmodified. */
+  private text(): string {
+    let s = '';
+    for (const l of this.lines) s += l.text + l.eol;
+    return s;
+  }
+
+  /** The document as a latin1 byte string; the parsed bytes themselves when unmodified. */
   toString(): string {
-    const parts: string[] = new Array(this.lines.length + 1);
-    parts[0] = this.bom ? BOM : '';
-    for (let i = 0; i < this.lines.length; i++) parts[i + 1] = this.lines[i]!.text + this.lines[i]!.eol;
-    return parts.join('');
+    return Buffer.from(this.text(), 'utf8').toString('latin1');
   }
 
   /** The document's first line ending; '\n' when it has none. New lines use it. */
-  get eol(): '\n' | '\r\n' {
-    return this.firstEol;
+  get eol(): Exclude<Eol, ''> {
+    for (const l of this.lines) if (l.eol) return l.eol;
+    return '\n';
   }
 
-  /** Unique section names in order of first appearance. */
+  /** Section names in file order ([DEFAULT] not included: it is no profile). */
   sectionNames(): string[] {
-    const names = new Set<string>();
-    for (const line of this.lines) if (line.kind === 'header') names.add(line.name);
-    return [...names];
+    return [...this.parsed.sections.keys()];
   }
 
   hasSection(name: string): boolean {
-    return this.lines.some((line) => line.kind === 'header' && line.name === name);
+    return this.parsed.sections.has(name);
   }
 
-  /** The effective value: the last occurrence of the key in any occurrence of the section. */
+  /** The 1-based line of a section's header, or of a key in it (own keys, then [DEFAULT]'s). */
+  lineOf(section: string, key?: string): number | undefined {
+    if (key === undefined) {
+      const h = this.parsed.headers.get(section);
+      return h === undefined ? undefined : h + 1;
+    }
+    const entry =
+      this.parsed.sections.get(section)?.get(key) ??
+      (this.parsed.sections.has(section) ? this.parsed.defaults.get(key) : undefined);
+    return entry === undefined ? undefined : entry.line + 1;
+  }
+
+  /** The raw text of a 0-based line and its ending (for readers that compare with other SDKs). */
+  lineAt(index: number): ParsedLine | undefined {
+    return this.lines[index];
+  }
+
+  /** Whether the section's key comes from [DEFAULT] rather than the section itself. */
+  inherited(section: string, key: string): boolean {
+    return !this.parsed.sections.get(section)?.has(key) && this.parsed.defaults.has(key);
+  }
+
+  /** botocore's value of a key (lower-case) in a section, [DEFAULT] inherited. */
   get(section: string, key: string): string | undefined {
-    let found: Line | undefined;
-    this.scanSection(section, (line) => {
-      if (line.kind === 'key' && line.name === key) found = line;
-    });
-    return found === undefined ? undefined : readValue(found.text);
+    return this.values(section)[key.toLowerCase()];
+  }
+
+  /** The section's own keys (lower-case) and values, without [DEFAULT]'s. */
+  entries(section: string): Own {
+    const out = newRecord();
+    for (const [key, entry] of this.parsed.sections.get(section) ?? []) put(out, key, entry.value);
+    return out;
+  }
+
+  /** What botocore reads for the section: [DEFAULT]'s keys, overridden by its own. Empty for no section. */
+  values(section: string): Own {
+    const out = newRecord();
+    if (!this.parsed.sections.has(section)) return out;
+    for (const [key, entry] of this.parsed.defaults) put(out, key, entry.value);
+    for (const [key, entry] of this.parsed.sections.get(section)!) put(out, key, entry.value);
+    return out;
+  }
+
+  /** [DEFAULT]'s own keys. */
+  defaults(): Own {
+    const out = newRecord();
+    for (const [key, entry] of this.parsed.defaults) put(out, key, entry.value);
+    return out;
   }
 
   /**
-   * The effective keys of all occurrences of the section, later ones winning. Continuation lines
-   * are not expanded: `s3 =\n  max_concurrent_requests = 10` gives `s3: ''`.
+   * The config-file section botocore reads a profile from: the last one whose header names it
+   * (`[profile work]`, `[profile "work"]`, `[profile\twork]`, `[default]` / `[profile default]`).
    */
-  entries(section: string): Record<string, string> {
-    const result: Record<string, string> = {};
-    this.scanSection(section, (line) => {
-      if (line.kind !== 'key') return;
-      // defineProperty: a key named "__proto__" must become a property, not the prototype.
-      Object.defineProperty(result, line.name, {
-        value: readValue(line.text),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    });
-    return result;
+  configSectionOf(profile: string): string | undefined {
+    let found: string | undefined;
+    for (const name of this.parsed.sections.keys()) if (configProfileName(name) === profile) found = name;
+    return found;
   }
 
   /**
-   * Sets keys of a section. An existing key's last occurrence is rewritten in place (its
-   * `key = ` prefix and line ending kept, value and inline comment replaced, continuation lines
-   * dropped) and its earlier occurrences are removed, so no reader can see a stale value. New keys
-   * go after the last key of the section's last occurrence. A missing section is appended at the end.
-   * Throws a plain Error for names or values that cannot be written (a programming bug).
+   * Sets keys of a section. An existing key (any case) is rewritten in place (its `key = ` prefix
+   * and line ending kept, the rest of the line and its continuation lines replaced). New keys go
+   * after the section's last key, indented like the line after it so that no line changes meaning.
+   * A missing section is appended at the end. Throws a plain Error for names or values that cannot
+   * be written, or for an edit that would change any other section (a programming bug).
    */
   set(section: string, values: Record<string, string>): void {
     checkSectionName(section);
-    const pairs = Object.entries(values);
-    for (const [key, value] of pairs) {
+    for (const [key, value] of Object.entries(values)) {
       checkKey(key);
       checkValue(key, value);
     }
-    const wanted = new Set(pairs.map(([key]) => key));
-    const keyLines = new Map<string, number[]>();
-    const shadowed = new Set<number>();
-    let lastHeader = -1;
-    let anchor = -1; // last header/key/continuation line of the section's last occurrence
-    let subsection = false;
-    this.scanSection(section, (line, i) => {
-      if (line.kind === 'header') {
-        lastHeader = i;
-        anchor = i;
-        subsection = false;
-      } else if (line.kind === 'key' || line.kind === 'cont') {
-        anchor = i;
-        // The JS SDK reads an indented line after `name =` (empty value) as `name.key`.
-        const sdk = sdkView(line.text);
-        if (line.kind === 'key' && wanted.has(line.name)) {
-          let list = keyLines.get(line.name);
-          if (!list) keyLines.set(line.name, (list = []));
-          list.push(i);
-          if (subsection && sdk?.indented) shadowed.add(i);
-        }
-        if (sdk?.value === '') subsection = true;
-        else if (sdk && subsection && !sdk.indented) subsection = false;
-      }
+    const eol = this.eol;
+    const keyLine = (key: string, value: string, indent: string): ParsedLine => ({
+      text: `${indent}${key} =${value === '' ? '' : ` ${value}`}`,
+      eol,
+      kind: 'key',
+      name: key,
+      indent: indent.length,
+      owner: -1,
+      delimiter: -1,
     });
-
+    const header = this.parsed.headers.get(section);
     const remove = new Set<number>();
-    const replace = new Map<number, Line>();
-    const added: Line[] = [];
-    for (const [key, value] of pairs) {
-      const occurrences = keyLines.get(key);
-      if (!occurrences) {
-        added.push(this.keyLine(key, value));
+    const replace = new Map<number, ParsedLine>();
+    const added: ParsedLine[] = [];
+    if (header === undefined) {
+      const tail: ParsedLine[] = [];
+      const last = this.lines[this.lines.length - 1];
+      if (last !== undefined && last.kind !== 'blank') tail.push({ ...blank(), eol });
+      tail.push({ ...blank(), text: `[${section}]`, eol, kind: 'header', name: section });
+      for (const [key, value] of Object.entries(values)) tail.push(keyLine(key, value, ''));
+      this.apply(remove, replace, new Map([[this.lines.length - 1, tail]]), section);
+      return;
+    }
+    const own = this.parsed.sections.get(section)!;
+    let anchor = header;
+    for (let i = header + 1; i < this.lines.length && this.lines[i]!.kind !== 'header'; i++) {
+      if (this.lines[i]!.kind === 'key' || this.lines[i]!.kind === 'cont') anchor = i;
+    }
+    for (const [key, value] of Object.entries(values)) {
+      const entry = own.get(key);
+      if (entry === undefined) {
+        added.push(keyLine(key, value, ''));
         continue;
       }
-      const last = occurrences[occurrences.length - 1]!;
-      for (const i of occurrences) this.markKeyWithContinuation(i, remove);
-      if (shadowed.has(last) || (value === '' && this.nextKeyIndented(last))) {
-        // In place, the JS SDK would read it as a subsection key (`name.key`), or an empty value
-        // (which starts a subsection for it) would change how it reads the next, indented key:
-        // write it anew after the section's last key instead.
-        added.push(this.keyLine(key, value));
-        continue;
-      }
-      remove.delete(last);
-      const old = this.lines[last]!;
-      replace.set(last, {
-        ...old,
-        text: value === '' ? old.text.slice(0, old.text.indexOf('=') + 1) : valuePrefix(old.text) + toBytes(value),
+      const old = this.lines[entry.line]!;
+      const text = value === '' ? old.text.slice(0, old.delimiter + 1) : valuePrefix(old) + value;
+      // The key in our spelling (lower case): botocore folds case anyway, the JS SDK does not.
+      const spelled = old.text.slice(old.indent, old.indent + key.length);
+      const respelled =
+        spelled !== key && spelled.toLowerCase() === key
+          ? text.slice(0, old.indent) + key + text.slice(old.indent + key.length)
+          : text;
+      replace.set(entry.line, { ...old, text: respelled });
+      this.lines.forEach((l, i) => {
+        if (l.kind === 'cont' && l.owner === entry.line) remove.add(i);
       });
     }
-
-    if (lastHeader < 0) {
-      const tail: Line[] = [];
-      const lastLine = this.lines[this.lines.length - 1];
-      if (lastLine !== undefined && lastLine.kind !== 'blank')
-        tail.push({ text: '', eol: this.firstEol, kind: 'blank', name: '' });
-      tail.push({ text: `[${toBytes(section)}]`, eol: this.firstEol, kind: 'header', name: section }, ...added);
-      this.rebuild(remove, replace, new Map([[this.lines.length - 1, tail]]));
-    } else {
-      this.rebuild(remove, replace, added.length ? new Map([[anchor, added]]) : new Map());
+    if (added.length) {
+      // Indented like the next non-blank line (a header or nothing): deeper, that line would become
+      // a continuation of our key; not deeper than the section's last key, ours is no continuation.
+      let indent = '';
+      for (let i = anchor + 1; i < this.lines.length; i++) {
+        const l = this.lines[i]!;
+        if (l.kind === 'blank' || l.kind === 'comment') continue;
+        indent = l.text.slice(0, l.indent);
+        break;
+      }
+      for (const line of added) line.text = indent + line.text;
     }
+    this.apply(remove, replace, added.length ? new Map([[anchor, added]]) : new Map(), section);
   }
 
-  /** Removes the keys (and their continuation lines) from every occurrence of the section. */
+  /** Removes the keys (any case) and their continuation lines from the section. */
   delete(section: string, keys: string[]): void {
-    const unwanted = new Set(keys);
+    const unwanted = new Set(keys.map((k) => k.toLowerCase()));
+    const own = this.parsed.sections.get(section);
+    if (!own) return;
+    const lines = new Set<number>();
+    for (const [key, entry] of own) if (unwanted.has(key)) lines.add(entry.line);
+    if (lines.size === 0) return;
     const remove = new Set<number>();
-    this.scanSection(section, (line, i) => {
-      if (line.kind === 'key' && unwanted.has(line.name)) this.markKeyWithContinuation(i, remove);
+    this.lines.forEach((l, i) => {
+      if (lines.has(i) || (l.kind === 'cont' && lines.has(l.owner))) remove.add(i);
     });
-    if (remove.size) this.rebuild(remove, new Map(), new Map());
+    this.apply(remove, new Map(), new Map(), section);
   }
 
   /**
-   * Removes every occurrence of the section: its header and everything up to the next header,
-   * except a comment block that sits right above the next header after a blank line (it
-   * belongs to that next section). An occurrence that ends the file also takes the blank lines
-   * before its header with it.
+   * Removes the section: its header and everything up to the next header, except a comment block
+   * that sits right above the next header after a blank line (it belongs to that next section).
+   * A section that ends the file also takes the blank lines before its header with it.
    */
   removeSection(section: string): void {
+    const h = this.parsed.headers.get(section);
+    if (h === undefined) return;
     const remove = new Set<number>();
     const n = this.lines.length;
-    for (let h = 0; h < n; h++) {
-      const line = this.lines[h]!;
-      if (line.kind !== 'header' || line.name !== section) continue;
-      let end = h + 1;
-      while (end < n && this.lines[end]!.kind !== 'header') end++;
-      let last = end - 1; // last line to remove
-      if (end < n) {
-        let j = end - 1;
-        while (j > h && this.lines[j]!.kind === 'comment') j--;
-        if (j < end - 1 && j > h && this.lines[j]!.kind === 'blank') last = j;
-      } else {
-        for (let b = h - 1; b >= 0 && this.lines[b]!.kind === 'blank' && !remove.has(b); b--) remove.add(b);
-      }
-      for (let i = h; i <= last; i++) remove.add(i);
-      h = end - 1;
+    let end = h + 1;
+    while (end < n && this.lines[end]!.kind !== 'header') end++;
+    let last = end - 1;
+    if (end < n) {
+      let j = end - 1;
+      while (j > h && this.lines[j]!.kind === 'comment') j--;
+      if (j < end - 1 && j > h && this.lines[j]!.kind === 'blank') last = j;
+    } else {
+      for (let b = h - 1; b >= 0 && this.lines[b]!.kind === 'blank'; b--) remove.add(b);
     }
-    if (remove.size) this.rebuild(remove, new Map(), new Map());
+    for (let i = h; i <= last; i++) remove.add(i);
+    this.apply(remove, new Map(), new Map(), section, true);
   }
 
-  /** Calls fn for every line inside an occurrence of the section, headers included. */
-  private scanSection(section: string, fn: (line: Line, index: number) => void): void {
-    let inside = false;
-    for (let i = 0; i < this.lines.length; i++) {
-      const line = this.lines[i]!;
-      if (line.kind === 'header') inside = line.name === section;
-      if (inside) fn(line, i);
-    }
-  }
-
-  /** Marks a key line and its continuation lines (not the comments/blank lines between them). */
-  private markKeyWithContinuation(index: number, remove: Set<number>): void {
-    remove.add(index);
-    for (let i = index + 1; i < this.lines.length; i++) {
-      const kind = this.lines[i]!.kind;
-      if (kind === 'cont') remove.add(i);
-      else if (kind !== 'blank' && kind !== 'comment') break;
-    }
-  }
-
-  /** Whether the next key line after `index` in the same section occurrence is indented. */
-  private nextKeyIndented(index: number): boolean {
-    for (let i = index + 1; i < this.lines.length; i++) {
-      const line = this.lines[i]!;
-      if (line.kind === 'key') return /^\s/.test(fromBytes(line.text));
-      if (line.kind === 'header') return false;
-    }
-    return false;
-  }
-
-  private keyLine(key: string, value: string): Line {
-    const text = value === '' ? `${toBytes(key)} =` : `${toBytes(key)} = ${toBytes(value)}`;
-    return { text, eol: this.firstEol, kind: 'key', name: key };
-  }
-
-  /** One linear pass: drop, replace, and insert after (index -1: at the start). */
-  private rebuild(remove: Set<number>, replace: Map<number, Line>, insertAfter: Map<number, Line[]>): void {
-    const out: Line[] = [];
-    const push = (line: Line) => {
+  /** One linear pass (drop, replace, insert after index; -1: at the start), then the safety check. */
+  private apply(
+    remove: Set<number>,
+    replace: Map<number, ParsedLine>,
+    insertAfter: Map<number, ParsedLine[]>,
+    section: string,
+    removed = false,
+  ): void {
+    const eol = this.eol;
+    const out: ParsedLine[] = [];
+    const push = (line: ParsedLine) => {
       const prev = out[out.length - 1];
       // Only the last line can lack an ending; give it one before anything follows it.
-      if (prev !== undefined && prev.eol === '') out[out.length - 1] = { ...prev, eol: this.firstEol };
+      if (prev !== undefined && prev.eol === '') out[out.length - 1] = { ...prev, eol };
       out.push(line);
     };
     for (const line of insertAfter.get(-1) ?? []) push(line);
@@ -419,22 +389,62 @@ export class IniDocument {
       if (!remove.has(i)) push(replace.get(i) ?? this.lines[i]!);
       for (const line of insertAfter.get(i) ?? []) push(line);
     }
-    this.lines = out;
+    const before = this.parsed;
+    const text = out.map((l) => l.text + l.eol).join('');
+    const after = parseIni(text);
+    const why = editProblem(before, after, section, removed);
+    if (why) throw new UnsafeEditError(`${this.file ?? 'the file'}: not changed: editing [${section}] ${why}.`);
+    this.lines = after.lines;
+    this.parsed = after;
   }
 }
 
+function blank(): ParsedLine {
+  return { text: '', eol: '\n', kind: 'blank', name: '', indent: 0, owner: -1, delimiter: -1 };
+}
+
+/** Why an edit is unsafe: the result is rejected, or a section other than ours reads differently. */
+function editProblem(before: ParsedIni, after: ParsedIni, section: string, removed: boolean): string | undefined {
+  if (after.problem)
+    return `would make the file unreadable to the AWS CLI (line ${after.problem.line}: ${after.problem.reason})`;
+  const same = (a: Map<string, { value: string }> | undefined, b: Map<string, { value: string }> | undefined) =>
+    a !== undefined && b !== undefined && a.size === b.size && [...a].every(([k, v]) => b.get(k)?.value === v.value);
+  if (!same(before.defaults, after.defaults)) return 'would change [DEFAULT]';
+  const names = new Set([...before.sections.keys(), ...after.sections.keys()]);
+  for (const name of names) {
+    if (name === section) continue;
+    if (!same(before.sections.get(name), after.sections.get(name))) return `would change [${name}]`;
+  }
+  if (removed && after.sections.has(section)) return 'did not remove it';
+  return undefined;
+}
+
 /**
- * `key<ws>=<ws>` of a key line, byte for byte. One exception: an empty value with no whitespace
- * after `=` (`key =`) mirrors the whitespace before `=`, so it becomes `key = value`, not `key =value`.
+ * `key<ws>=<ws>` of a key line. One exception: an empty value with no whitespace after the
+ * delimiter (`key =`) mirrors the whitespace before it, so it becomes `key = value`.
  */
-function valuePrefix(text: string): string {
-  const eq = text.indexOf('=');
-  let i = eq + 1;
+function valuePrefix(line: ParsedLine): string {
+  const text = line.text;
+  const d = line.delimiter;
+  let i = d + 1;
   while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
-  if (i === eq + 1 && text.slice(i).trim() === '') {
-    let b = eq;
+  if (i === d + 1 && pyStrip(text.slice(i)) === '') {
+    let b = d;
     while (b > 0 && (text[b - 1] === ' ' || text[b - 1] === '\t')) b--;
-    return text.slice(0, eq + 1) + text.slice(b, eq);
+    return text.slice(0, d + 1) + text.slice(b, d);
   }
   return text.slice(0, i);
+}
+
+/** The header to write for a new config-file profile section, checked to read back as that profile. */
+export function newConfigSection(profile: string): string {
+  const section = profile === 'default' ? 'default' : `profile ${profile}`;
+  if (configProfileName(section) !== profile || shlexSplit(section) === undefined) {
+    throw new UserError(
+      `The profile name "${profile}" cannot be written as a config section the AWS CLI reads back.`,
+      ExitCode.Usage,
+      'Choose a profile name without spaces, quotes or backslashes.',
+    );
+  }
+  return section;
 }

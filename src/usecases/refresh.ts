@@ -6,7 +6,13 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { AwsApi } from '../aws/client.js';
 import type { MfaDevice } from '../aws/types.js';
-import { awsFilePaths, loadAwsFiles, type AwsFilePaths, type AwsFiles } from '../profiles/aws-files.js';
+import {
+  awsFilePaths,
+  loadAwsFiles,
+  unusableValueError,
+  type AwsFilePaths,
+  type AwsFiles,
+} from '../profiles/aws-files.js';
 import {
   formatLocalTime,
   holdsLongTermKeys,
@@ -93,6 +99,17 @@ export function configUpdates(opts: {
   return values;
 }
 
+const SESSION_KEYS = new Set([
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'aws_security_token',
+  'expiration',
+  'mfa_issued',
+  'mfa_device',
+  'x_security_token_expires',
+]);
+
 export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): Promise<RefreshResult> {
   const { env } = deps;
   const paths = awsFilePaths(env);
@@ -104,6 +121,19 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   const sourceProfile = req.source.value;
   io.debug(`target profile "${profile}", source profile "${sourceProfile}"`);
   assertSessionTarget(files, profile, { force: opts.force });
+  // A value botocore itself keeps unusable (`mfa_serial = arn:... # phone`): refused before any code is asked.
+  const valueChecks = [
+    ['config', profile, 'mfa_serial'],
+    ['config', profile, 'source_profile'],
+    ['credentials', profile, 'aws_mfa_device'],
+    ['credentials', sourceProfile, 'aws_mfa_device'],
+    ['credentials', sourceProfile, 'aws_access_key_id'],
+    ['credentials', sourceProfile, 'aws_secret_access_key'],
+  ] as const;
+  for (const [kind, name, key] of valueChecks) {
+    const unusable = unusableValueError(files, kind, name, key);
+    if (unusable) throw unusable;
+  }
 
   // Every value that can be wrong is checked before any network call or prompt.
   const maxMfaAge = req.maxMfaAge.value;
@@ -159,6 +189,13 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     );
   }
   warnings.forEach((w) => io.warn(w));
+  // Where the JS SDK reads a key we use differently from the AWS CLI: one line each, before a code is asked
+  // (not for the target's session keys in the credentials file: they are about to be rewritten).
+  for (const d of files.divergences) {
+    const rewritten = d.file === paths.credentials && d.profile === profile && SESSION_KEYS.has(d.key);
+    if ((d.profile === profile || d.profile === sourceProfile) && !rewritten)
+      io.warn(`${d.key} at ${d.file}:${d.line}: ${d.reason}; ${d.readers} read it differently. ${d.fix}`);
+  }
 
   // Before any network call or code: where the result goes must take it (a code cannot be spent twice).
   const chosen = req.checkedDevice();
@@ -227,6 +264,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     if (Object.keys(configValues).length > 0) {
       const result = await updateConfigProfile(paths.config, profile, configValues);
       io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
+      if (result.note) io.warn(result.note);
     }
 
     const until = usableUntil(credentials.expiration, issued, maxMfaAge);

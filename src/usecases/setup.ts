@@ -81,7 +81,7 @@ export async function planSetup(profile: string, longTermProfile: string, env: N
     KEY_NAMES.flatMap((k) => spellingsOf(target, k)),
   );
   if (Object.keys(creds.entries(profile)).length === 0) creds.removeSection(profile);
-  const section = configSectionName(profile);
+  const section = config.configSectionOf(profile) ?? configSectionName(profile); // `[profile "work"]` is work too
   const conventional = longTermProfile === longTermProfileOf(profile);
   if (!conventional && config.get(section, 'source_profile') !== longTermProfile)
     config.set(section, { source_profile: longTermProfile });

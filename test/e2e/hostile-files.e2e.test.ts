@@ -349,20 +349,33 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
       }
 
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stderr).toBe('');
+      if (c.warns) {
+        expect(run.stderr).toMatch(c.warns);
+        expect(run.stderr, 'only warning lines').toMatch(/^(warning: [^\n]+\n)+$/);
+      } else {
+        expect(run.stderr).toBe('');
+      }
       expect(run.stdout).toMatch(new RegExp(`^✔ Profile "${c.target.replace(/\./g, '\\.')}" refreshed`));
       expect(o.after, 'the file exists').toBeDefined();
       const expected = expectedOf(o);
-      expect(refreshProblems(o.before, o.after!, c.target, expected)).toEqual([]);
+      // The byte-level checker splits lines and headers as the JS SDK does; where that reading differs from
+      // botocore's, botocore's reading below (new session in the target, every other profile unchanged) decides.
+      if (!c.sdkDiffers) expect(refreshProblems(o.before, o.after!, c.target, expected)).toEqual([]);
       expect(statSync(o.real).mode & 0o777, 'mode').toBe(o.modeBefore ?? 0o600);
       if (c.layout === 'dangling-symlink-new-dir') expect(statSync(dirname(o.real)).mode & 0o777).toBe(0o700);
 
-      // The JS SDK's reader: the new session in the target, every other profile as before.
-      const issued = (await readWithSdk(o.afterCopy!))[c.target]?.mfa_issued as string;
+      // The JS SDK's reader: the new session in the target, every other profile as before (where it reads
+      // the original as botocore does; otherwise botocore's reading below is the one that decides).
+      const issued = c.sdkDiffers
+        ? (botocore[`${c.name}:after`]?.sections?.[c.target]?.mfa_issued as string)
+        : ((await readWithSdk(o.afterCopy!))[c.target]?.mfa_issued as string);
       const fresh = { ...expected, mfa_issued: issued };
       expect(Math.abs(Date.parse(issued) - Date.now())).toBeLessThan(5 * 60_000);
-      const sdkBefore = o.beforeCopy ? await readWithSdk(o.beforeCopy) : {};
-      expectSameProfilesBut('JS SDK', sdkBefore, await readWithSdk(o.afterCopy!), c.target, fresh, { exactKeys: true });
+      if (!c.sdkDiffers) {
+        const sdkBefore = o.beforeCopy ? await readWithSdk(o.beforeCopy) : {};
+        const sdkAfter = await readWithSdk(o.afterCopy!);
+        expectSameProfilesBut('JS SDK', sdkBefore, sdkAfter, c.target, fresh, { exactKeys: true });
+      }
 
       // botocore, where it can read the original (or there was none).
       if (hasBotocore && (c.botocore === 'reads' || c.botocore === 'absent')) {

@@ -2,11 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { IniDocument, IniParseError } from '../../src/profiles/ini-document.js';
+import { readWithBotocore, type Raw } from './botocore-reference.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/ini/', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'ini-document-test-'));
@@ -18,9 +18,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const latin1 = (bytes: Buffer | string) => (typeof bytes === 'string' ? bytes : bytes.toString('latin1'));
 const utf8Bytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 
-/** Lines with their own endings. */
+/** Lines with their own endings (`\n`, `\r\n` or a lone `\r`, as botocore splits them). */
 function splitLines(text: string): string[] {
-  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  return text.match(/[^\r\n]*(\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
 }
 
 interface Block {
@@ -34,7 +34,7 @@ function blocks(text: string): Block[] {
   const body = text.startsWith(bom) ? text.slice(bom.length) : text;
   const out: Block[] = [{ name: null, lines: [] }];
   for (const line of splitLines(body)) {
-    const bare = line.replace(/\r?\n$/, '');
+    const bare = line.replace(/(\r\n|\r|\n)$/, '');
     if (bare.startsWith('[')) {
       const header = bare.split(/(^|\s)[;#]/)[0]!.trim();
       out.push({ name: Buffer.from(header.slice(1, -1), 'latin1').toString('utf8'), lines: [] });
@@ -48,53 +48,29 @@ function outside(text: string, section: string): Block[] {
   return blocks(text).filter((b) => b.name !== section);
 }
 
-/** The name @smithy/shared-ini-file-loader gives a section (undefined: it ignores it). */
-function sdkName(section: string, kind: 'credentials' | 'config'): string | undefined {
-  const m = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/.exec(section);
-  let name: string | undefined = section;
-  if (m) name = ['profile', 'sso-session', 'services'].includes(m[1]!) ? `${m[1]}.${m[3]}` : undefined;
-  if (kind === 'credentials' || name === undefined || name === 'default') return name;
-  const dot = name.indexOf('.');
-  if (dot < 0) return undefined;
-  const prefix = name.slice(0, dot);
-  if (prefix === 'profile') return name.slice(dot + 1);
-  return ['sso-session', 'services'].includes(prefix) ? name : undefined;
-}
-
-let sdkFileCounter = 0;
-/** What the JS SDK reads from a latin1 byte string saved as a credentials or config file. */
-async function sdkRead(text: string, kind: 'credentials' | 'config'): Promise<Record<string, Record<string, string>>> {
-  const file = join(scratch, `sdk-${sdkFileCounter++}`);
-  writeFileSync(file, Buffer.from(text, 'latin1'));
-  const missing = join(scratch, 'does-not-exist');
-  const loaded = await loadSharedConfigFiles({
-    filepath: kind === 'credentials' ? file : missing,
-    configFilepath: kind === 'config' ? file : missing,
-    ignoreCache: true,
+let refFileCounter = 0;
+/** What botocore (the AWS CLI) reads from each latin1 byte string saved as a file: section -> key -> value. */
+async function botocoreRead(...texts: string[]): Promise<Raw[]> {
+  const files = texts.map((text) => {
+    const file = join(scratch, `ref-${refFileCounter++}`);
+    writeFileSync(file, Buffer.from(text, 'latin1'));
+    return file;
   });
-  rmSync(file);
-  return (kind === 'credentials' ? loaded.credentialsFile : loaded.configFile) as Record<
-    string,
-    Record<string, string>
-  >;
+  const results = await readWithBotocore(files.map((path) => ({ id: path, path, kind: 'credentials' as const })));
+  for (const file of files) rmSync(file);
+  return files.map((file) => {
+    const r = results.get(file)!;
+    expect(r.ok, r.error).toBe(true);
+    return r.raw!;
+  });
 }
 
-/** Asserts the SDK reads `values` in `section` of `after`, and everything else as in `before`. */
-async function expectSdkSees(
-  before: string,
-  after: string,
-  kind: 'credentials' | 'config',
-  section: string,
-  values: Record<string, string>,
-) {
-  const name = sdkName(section, kind);
-  const [old, now] = await Promise.all([sdkRead(before, kind), sdkRead(after, kind)]);
-  const others = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([k]) => k !== name));
-  expect(others(now)).toEqual(others(old));
-  if (name === undefined) return;
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== '') expect(now[name]?.[key], `${section}.${key}`).toBe(value);
-  }
+/** Asserts botocore reads `values` in `section` of `after`, and every other section as in `before`. */
+async function expectBotocoreSees(before: string, after: string, section: string, values: Record<string, string>) {
+  const [old, now] = await botocoreRead(before, after);
+  const others = (m: Raw) => Object.fromEntries(Object.entries(m).filter(([k]) => k !== section));
+  expect(others(now!)).toEqual(others(old!));
+  for (const [key, value] of Object.entries(values)) expect(now![section]?.[key], `${section}.${key}`).toBe(value);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -119,8 +95,6 @@ const FIXTURE_CASES: Record<string, FixtureCase> = {
     targets: [{ section: 'dev' }, { section: 'default' }, { section: 'new' }],
   },
   'mixed-endings.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'ops' }, { section: 'new' }] },
-  'bom.ini': { kind: 'credentials', targets: [{ section: 'default' }, { section: 'dev' }, { section: 'new' }] },
-  'bom-crlf-comment-first.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'new' }] },
   'comments.ini': {
     kind: 'credentials',
     targets: [{ section: 'dev' }, { section: 'default' }, { section: 'prod' }, { section: 'new' }],
@@ -130,17 +104,6 @@ const FIXTURE_CASES: Record<string, FixtureCase> = {
     targets: [{ section: 'dev' }, { section: 'prod' }, { section: 'new' }],
   },
   'no-final-newline-target-last.ini': { kind: 'credentials', targets: [{ section: 'dev' }, { section: 'new' }] },
-  'duplicate-sections.ini': {
-    kind: 'credentials',
-    targets: [{ section: 'dev' }, { section: 'default' }, { section: 'new' }],
-  },
-  'duplicate-keys.ini': {
-    kind: 'credentials',
-    targets: [
-      { section: 'dev', values: { ...SESSION, region: 'ca-central-1' } },
-      { section: 'other', values: { k: '3' } },
-    ],
-  },
   'tabs-and-spacing.ini': {
     kind: 'credentials',
     targets: [{ section: 'dev' }, { section: 'default', values: { ...SESSION, output: 'text' } }, { section: 'prod' }],
@@ -174,44 +137,44 @@ const FIXTURE_CASES: Record<string, FixtureCase> = {
       { section: 'default' },
     ],
   },
-  'non-utf8.ini': {
-    kind: 'credentials',
-    targets: [{ section: 'dev' }, { section: 'café' }, { section: 'default', values: { note: 'voilà là' } }],
-  },
   'empty.ini': { kind: 'credentials', targets: [{ section: 'default' }] },
   'comments-only.ini': { kind: 'credentials', targets: [{ section: 'default' }] },
-  'bom-only.ini': { kind: 'credentials', targets: [{ section: 'default' }] },
   'blank-lines-only.ini': { kind: 'credentials', targets: [{ section: 'default' }] },
-  'kitchen-sink.config': {
-    kind: 'config',
-    targets: [
-      { section: 'default', values: { region: 'eu-south-1', mfa_serial: 'arn:aws:iam::123456789012:mfa/me' } },
-      { section: 'profile dev.team a', values: { region: 'af-south-1' } },
-      { section: 'sso-session corp', values: { sso_region: 'us-east-1' } },
-      { section: 'profile x', values: { k: 'v' } },
-      { section: 'profile brand-new', values: { mfa_serial: 'arn:aws:iam::123456789012:mfa/b' } },
-    ],
-  },
 };
 
-const MALFORMED: Record<string, number> = {
-  'key-before-section.ini': 2,
-  'unterminated-header.ini': 3,
-  'garbage-line.ini': 3,
-  'text-after-header.ini': 4,
-  'indented-header.ini': 3,
-  'empty-section-name.ini': 3,
-  'crlf-garbage.ini': 4,
-  'bom-key-first.ini': 1,
-  'missing-key-name.ini': 2,
-  'colon-separator.ini': 2,
+/** Files botocore rejects ("Unable to parse config file"): refused with the line and the reason. */
+const REFUSED: Record<string, [number, RegExp]> = {
+  'bom.ini': [1, /byte order mark/],
+  'bom-crlf-comment-first.ini': [1, /byte order mark/],
+  'bom-only.ini': [1, /byte order mark/],
+  'kitchen-sink.config': [1, /byte order mark/],
+  'duplicate-sections.ini': [8, /duplicate section \[default\], first at .*:1;/],
+  'duplicate-keys.ini': [3, /duplicate key "aws_access_key_id" in \[dev\].*first at .*:2;/],
+  'non-utf8.ini': [1, /not UTF-8/],
+  'malformed/key-before-section.ini': [2, /before the first \[section\]/],
+  'malformed/unterminated-header.ini': [3, /key = value/],
+  'malformed/garbage-line.ini': [3, /key = value/],
+  // `  [b]` is a continuation of k, so the second `k` is a duplicate to botocore.
+  'malformed/indented-header.ini': [4, /duplicate key "k" in \[a\]/],
+  'malformed/empty-section-name.ini': [3, /key = value/],
+  'malformed/crlf-garbage.ini': [4, /key = value/],
+  'malformed/bom-key-first.ini': [1, /byte order mark/],
+  'malformed/missing-key-name.ini': [2, /key name is missing/],
+};
+
+/** Files the old reader refused that botocore reads: read as botocore reads them. */
+const READ_NOW: Record<string, Raw> = {
+  'malformed/colon-separator.ini': { default: { region: 'us-east-1' } },
+  'malformed/text-after-header.ini': { default: { k: 'v' }, dev: {} },
 };
 
 describe('fixtures', () => {
   it('every fixture file has a case (and every case a file)', () => {
     const files = readdirSync(FIXTURES).filter((f) => /\.(ini|config)$/.test(f));
-    expect(files.sort()).toEqual(Object.keys(FIXTURE_CASES).sort());
-    expect(readdirSync(join(FIXTURES, 'malformed')).sort()).toEqual(Object.keys(MALFORMED).sort());
+    const all = [...Object.keys(FIXTURE_CASES), ...Object.keys(REFUSED), ...Object.keys(READ_NOW)];
+    expect(files.sort()).toEqual(all.filter((f) => !f.startsWith('malformed/')).sort());
+    const malformed = readdirSync(join(FIXTURES, 'malformed')).map((f) => `malformed/${f}`);
+    expect(malformed.sort()).toEqual(all.filter((f) => f.startsWith('malformed/')).sort());
   });
 
   for (const [file, fixture] of Object.entries(FIXTURE_CASES)) {
@@ -226,7 +189,7 @@ describe('fixtures', () => {
       });
 
       for (const { section, values = SESSION } of fixture.targets) {
-        it(`set [${section}] changes nothing outside it, and the SDK reads the result`, async () => {
+        it(`set [${section}] changes nothing outside it, and botocore reads the result`, async () => {
           const doc = IniDocument.parse(text, { file: path });
           const existed = doc.hasSection(section);
           doc.set(section, values);
@@ -249,16 +212,18 @@ describe('fixtures', () => {
           for (const [key, value] of Object.entries(values)) expect(reparsed.get(section, key)).toBe(value);
           reparsed.set(section, values);
           expect(reparsed.toString()).toBe(after); // idempotent
-          await expectSdkSees(text, after, fixture.kind, section, values);
+          await expectBotocoreSees(text, after, section, values);
         });
       }
     });
   }
 
-  for (const [file, line] of Object.entries(MALFORMED)) {
-    it(`malformed/${file}: IniParseError names the file and line ${line}`, () => {
-      const path = join(FIXTURES, 'malformed', file);
+  for (const [file, [line, reason]] of Object.entries(REFUSED)) {
+    it(`${file}: refused as botocore refuses it, naming the file and line ${line} (exit 8)`, async () => {
+      const path = join(FIXTURES, file);
       const text = latin1(readFileSync(path));
+      const [result] = [...(await readWithBotocore([{ id: 'f', path, kind: 'credentials' }])).values()];
+      expect(result!.ok).toBe(false);
       let error: unknown;
       try {
         IniDocument.parse(text, { file: path });
@@ -271,37 +236,67 @@ describe('fixtures', () => {
       expect(e.file).toBe(path);
       expect(e.line).toBe(line);
       expect(e.message.startsWith(`${path}:${line}: `)).toBe(true);
+      expect(e.message).toMatch(reason);
       expect(e.message).not.toContain('\n');
-      expect(e.exitCode).toBe(1);
-      expect(e.hint).toMatch(/fix|remove/i);
+      expect(e.exitCode).toBe(8);
+      expect(e.hint).toMatch(/fix|remove|merge|save/i);
     });
   }
+
+  for (const [file, raw] of Object.entries(READ_NOW)) {
+    it(`${file}: read as botocore reads it, and given back byte for byte`, async () => {
+      const path = join(FIXTURES, file);
+      const text = latin1(readFileSync(path));
+      const doc = IniDocument.parse(text, { file: path });
+      expect(doc.toString()).toBe(text);
+      const [ref] = await botocoreRead(text);
+      expect(ref).toEqual(raw);
+      for (const [section, values] of Object.entries(raw)) expect(doc.values(section)).toEqual(values);
+    });
+  }
+
+  it('the BOM refusal says how to remove it', () => {
+    const path = join(FIXTURES, 'bom.ini');
+    expect(() => IniDocument.parse(latin1(readFileSync(path)), { file: path })).toThrowError(IniParseError);
+    try {
+      IniDocument.parse(latin1(readFileSync(path)), { file: path });
+    } catch (e) {
+      expect((e as IniParseError).hint).toMatch(/sed -i .*bom\.ini|without BOM/);
+    }
+  });
 });
 
 // ------------------------------------------------------------------------------------------------
 // Behaviour
 
 describe('reading', () => {
-  it('strips inline comments the way the JS SDK does', () => {
+  it('keeps inline comments in the value, as botocore does (the JS SDK strips ` # …` and ` ; …`)', () => {
     const doc = IniDocument.parse(
       '[a]\nh = v # c\nh2 = v#c\ns = v ;c\ns2 = v;c\nt = v\t# tab\nonly = # nothing\nsemi=;x\neq = a=b # c\nurl = https://x/#frag\n',
     );
     expect(doc.entries('a')).toEqual({
-      h: 'v',
+      h: 'v # c',
       h2: 'v#c',
-      s: 'v',
+      s: 'v ;c',
       s2: 'v;c',
-      t: 'v',
-      only: '',
+      t: 'v\t# tab',
+      only: '# nothing',
       semi: ';x',
-      eq: 'a=b',
+      eq: 'a=b # c',
       url: 'https://x/#frag',
     });
   });
 
-  it('gives the last occurrence across duplicate keys and duplicate sections', () => {
-    const doc = IniDocument.parse('[a]\nk = 1\nk = 2\nx = 1\n[b]\nk = b\n[a]\nk = 3\ny = 2\n');
+  it('refuses duplicate keys (any case) and duplicate sections, naming both lines', () => {
+    expect(() => IniDocument.parse('[a]\nk = 1\nK = 2\n', { file: 'f' })).toThrowError(
+      /^f:3: duplicate key "k" in \[a\].*first at f:2;/,
+    );
+    expect(() => IniDocument.parse('[a]\nk = 1\n[b]\n[a]\n', { file: 'f' })).toThrowError(
+      /^f:4: duplicate section \[a\], first at f:1;/,
+    );
+    const doc = IniDocument.parse('[a]\nk = 3\nx = 1\ny = 2\n[b]\nk = b\n');
     expect(doc.get('a', 'k')).toBe('3');
+    expect(doc.get('a', 'K')).toBe('3');
     expect(doc.entries('a')).toEqual({ k: '3', x: '1', y: '2' });
     expect(doc.get('a', 'missing')).toBeUndefined();
     expect(doc.get('missing', 'k')).toBeUndefined();
@@ -309,7 +304,7 @@ describe('reading', () => {
   });
 
   it('lists section names once, in order, as the text between the brackets', () => {
-    const doc = IniDocument.parse('[default] # main\n[profile dev]\n[a.b c]\n[default]\n[ spaced ]\n[x]]\n');
+    const doc = IniDocument.parse('[default] # main\n[profile dev]\n[a.b c]\n[ spaced ]\n[x]]\n');
     expect(doc.sectionNames()).toEqual(['default', 'profile dev', 'a.b c', ' spaced ', 'x]']);
     expect(doc.hasSection('profile dev')).toBe(true);
     expect(doc.hasSection('dev')).toBe(false);
@@ -319,7 +314,7 @@ describe('reading', () => {
   it('converts names and values from UTF-8 bytes at the API boundary', () => {
     const doc = IniDocument.parse(utf8Bytes('[café]\nclé = été # c\n'));
     expect(doc.sectionNames()).toEqual(['café']);
-    expect(doc.get('café', 'clé')).toBe('été');
+    expect(doc.get('café', 'clé')).toBe('été # c');
     doc.set('café', { clé: 'hiver ✓' });
     expect(doc.toString()).toBe(utf8Bytes('[café]\nclé = hiver ✓\n'));
   });
@@ -330,14 +325,16 @@ describe('reading', () => {
   });
 
   it('does not treat continuation lines as keys of the section', () => {
-    const doc = IniDocument.parse('[p]\ns3 =\n  max_concurrent_requests = 10\nregion = x\n');
-    expect(doc.entries('p')).toEqual({ s3: '', region: 'x' });
+    const doc = IniDocument.parse('[p]\ns3 =\n  max_concurrent_requests = 10\nregion = x\n  aws_session_token = t\n');
+    expect(doc.entries('p')).toEqual({ s3: '\nmax_concurrent_requests = 10', region: 'x\naws_session_token = t' });
+    expect(doc.get('p', 'aws_session_token')).toBeUndefined();
   });
 
   it('entries() turns a key named __proto__ into a property, not a prototype', () => {
     const entries = IniDocument.parse('[a]\n__proto__ = x\n').entries('a');
-    expect(Object.getPrototypeOf(entries)).toBe(Object.prototype);
     expect(Object.keys(entries)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(entries, '__proto__')?.value).toBe('x');
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
   it('eol is the first line ending, LF by default', () => {
@@ -352,18 +349,15 @@ describe('parse errors', () => {
   const cases: Array<[string, number, RegExp]> = [
     ['k = v\n[a]\n', 1, /before the first \[section\]/],
     ['\n\n  indented = key\n[a]\n', 3, /before the first/],
-    ['[a\n', 1, /no closing/],
-    ['[a #b]\n', 1, /no closing/],
-    ['[a] junk\n', 1, /after "]"/],
-    ['[]\n', 1, /empty section name/],
-    ['[__proto__]\n', 1, /invalid section name/],
-    ['[profile __proto__]\n', 1, /invalid section name/],
-    ['[a]\n  [b]\n', 2, /indented/],
-    ['[a]\nk = 1\n  [b]\n', 3, /indented/],
+    ['[a\n', 1, /before the first/],
+    ['[]\n', 1, /before the first/],
+    ['[a]\n[]\n', 2, /key = value/],
     ['[a]\nnot a key\n', 2, /key = value/],
-    ['[a]\nregion: us-east-1\n', 2, /key = value/],
-    ['[a]\n= v\n', 2, /missing key name/],
-    ['[a]\nfoo #x = 1\n', 2, /comment marker/],
+    ['[a]\n= v\n', 2, /key name is missing/],
+    ['[a]\nk = 1\n  [b]\nk = 2\n', 4, /duplicate key/],
+    ['[a]\rk = 1\r[a]\r', 3, /duplicate section/],
+    ['\xef\xbb\xbf[a]\n', 1, /byte order mark/],
+    ['[a]\nk = caf\xe9\n', 2, /not UTF-8/],
     ['[a]\r\nk=1\r\n\r\n\r\nbad', 5, /key = value/],
   ];
   for (const [text, line, reason] of cases) {
@@ -377,6 +371,27 @@ describe('parse errors', () => {
       }
     });
   }
+
+  it('reads what botocore reads where the old reader refused', () => {
+    const read = (text: string) => {
+      const doc = IniDocument.parse(text);
+      expect(doc.toString()).toBe(text);
+      return Object.fromEntries(doc.sectionNames().map((n) => [n, { ...doc.values(n) }]));
+    };
+    expect(read('[a #b]\n')).toEqual({ 'a #b': {} });
+    expect(read('[a] junk\nk = 1\n')).toEqual({ a: { k: '1' } });
+    expect(read('[__proto__]\n[profile __proto__]\n')).toEqual(
+      Object.fromEntries([
+        ['__proto__', {}],
+        ['profile __proto__', {}],
+      ]),
+    );
+    expect(read('  [a]\n  [b]\n')).toEqual({ a: {}, b: {} });
+    expect(read('[a]\nk = 1\n  [b]\n')).toEqual({ a: { k: '1\n[b]' } });
+    expect(read('[a]\nregion: us-east-1\n')).toEqual({ a: { region: 'us-east-1' } });
+    expect(read('[a]\nfoo #x = 1\n')).toEqual({ a: { 'foo #x': '1' } });
+    expect(read('[a]\rk = 1\r[dev]\rj = 2\r')).toEqual({ a: { k: '1' }, dev: { j: '2' } });
+  });
 
   it('without a file name the message still names the line', () => {
     expect(() => IniDocument.parse('[a]\nbad\n')).toThrowError(/^line 2: /);
@@ -411,16 +426,10 @@ describe('set', () => {
     expect(doc.toString()).toBe('[a]\nk = 1\nj=2\nt\t=\t3\n');
   });
 
-  it('removes earlier occurrences of the key, also in earlier occurrences of the section', () => {
-    const doc = IniDocument.parse('[a]\nk = 1\nx = 1\nk = 2\n[b]\nk = b\n[a]\ny = 1\nk = 3\n# end\n');
-    doc.set('a', { k: 'new' });
-    expect(doc.toString()).toBe('[a]\nx = 1\n[b]\nk = b\n[a]\ny = 1\nk = new\n# end\n');
-  });
-
-  it('rewrites the last occurrence even when it is in an earlier section occurrence', () => {
-    const doc = IniDocument.parse('[a]\nk = 1\n[a]\nj = 2\n');
-    doc.set('a', { k: 'x', n: 'y' });
-    expect(doc.toString()).toBe('[a]\nk = x\n[a]\nj = 2\nn = y\n');
+  it('rewrites a key written in another case in place, in lower case (botocore folds keys, the JS SDK does not)', () => {
+    const doc = IniDocument.parse('[profile work]\nMFA_SERIAL = arn:old\nRegion=x\n');
+    doc.set('profile work', { mfa_serial: 'arn:new', region: 'y' });
+    expect(doc.toString()).toBe('[profile work]\nmfa_serial = arn:new\nregion=y\n');
   });
 
   it('adds new keys after the last key line and its continuation lines, before trailing comments', () => {
@@ -441,18 +450,20 @@ describe('set', () => {
     expect(doc.toString()).toBe('[a]\nk = v\n# c\nj = 2\n');
   });
 
-  it('writes anew a key the JS SDK would read as a subsection key in place', () => {
-    // The SDK reads `  region = x` after `  s3 =` as s3.region; botocore reads region.
+  it('rewrites in place a key botocore reads at the same indent as an empty key before it', () => {
+    // botocore reads `  region = x` after `  s3 =` as region (the JS SDK as s3.region: a divergence, warned about).
     const text = '[a]\n  s3 =\n  region = x\n  output = json\n';
     const doc = IniDocument.parse(text);
     doc.set('a', { region: 'y' });
-    expect(doc.toString()).toBe('[a]\n  s3 =\n  output = json\nregion = y\n');
+    expect(doc.toString()).toBe('[a]\n  s3 =\n  region = y\n  output = json\n');
+    expect(doc.values('a')).toEqual({ s3: '', region: 'y', output: 'json' });
   });
 
-  it('does not write an empty value in place where it would turn the next indented key into a subsection key', () => {
+  it('writes an empty value in place: botocore reads the next key at the same indent as a key', () => {
     const doc = IniDocument.parse('[a]\n  k = 1\n  j = 2\n');
     doc.set('a', { k: '' });
-    expect(doc.toString()).toBe('[a]\n  j = 2\nk =\n');
+    expect(doc.toString()).toBe('[a]\n  k =\n  j = 2\n');
+    expect(doc.values('a')).toEqual({ k: '', j: '2' });
     const plain = IniDocument.parse('[a]\nk = 1\nj = 2\n');
     plain.set('a', { k: '' });
     expect(plain.toString()).toBe('[a]\nk =\nj = 2\n');
@@ -468,8 +479,7 @@ describe('set', () => {
       ['[a]\r\nx = 1', '[a]\r\nx = 1\r\n\r\n[n]\r\nk = v\r\n'],
       ['[a]\r\nx = 1\n', '[a]\r\nx = 1\n\r\n[n]\r\nk = v\r\n'],
       ['# only\n', '# only\n\n[n]\nk = v\n'],
-      ['\xef\xbb\xbf', '\xef\xbb\xbf[n]\nk = v\n'],
-      ['\xef\xbb\xbf[a]\r\n', '\xef\xbb\xbf[a]\r\n\r\n[n]\r\nk = v\r\n'],
+      ['[a]\rx = 1\r', '[a]\rx = 1\r\r[n]\rk = v\r'],
     ];
     for (const [before, after] of cases) {
       const doc = IniDocument.parse(before);
@@ -490,10 +500,11 @@ describe('set', () => {
     expect(same.toString()).toBe('[a]\nk = 2'); // in place keeps the missing ending
   });
 
-  it('compares keys exactly', () => {
+  it('matches keys without case, as botocore does', () => {
     const doc = IniDocument.parse('[a]\nRegion = x\n');
     doc.set('a', { region: 'y' });
-    expect(doc.toString()).toBe('[a]\nRegion = x\nregion = y\n');
+    expect(doc.toString()).toBe('[a]\nregion = y\n');
+    expect(doc.get('a', 'REGION')).toBe('y');
   });
 
   it('refuses what cannot be written (a programming error, not a UserError)', () => {
@@ -503,8 +514,6 @@ describe('set', () => {
       ['a', { k: 'carriage\rreturn' }],
       ['a', { k: ' leading' }],
       ['a', { k: 'trailing ' }],
-      ['a', { k: 'cut # here' }],
-      ['a', { k: 'cut ;here' }],
       ['a', { 'k=j': 'v' }],
       ['a', { ' k': 'v' }],
       ['a', { '#k': 'v' }],
@@ -513,8 +522,8 @@ describe('set', () => {
       ['a', { 'a\nb': 'v' }],
       ['a\nb', { k: 'v' }],
       ['', { k: 'v' }],
-      ['a ;b', { k: 'v' }],
-      ['__proto__', { k: 'v' }],
+      ['DEFAULT', { k: 'v' }],
+      ['a\u2028b', { k: 'v' }],
     ];
     for (const [section, values] of bad) {
       let error: unknown;
@@ -536,17 +545,18 @@ describe('set', () => {
 });
 
 describe('delete and removeSection', () => {
-  it('delete removes every occurrence of the keys with their continuation lines, and keeps comments', () => {
-    const doc = IniDocument.parse('[a]\nk = 1\n  cont\n# keep\nj = 1\n[b]\nk = b\n[a]\nk = 2\n');
+  it('delete removes the keys (any case) with their continuation lines, and keeps comments', () => {
+    const doc = IniDocument.parse('[a]\nK = 1\n  cont\n# keep\nj = 1\n[b]\nk = b\n');
     doc.delete('a', ['k', 'missing']);
-    expect(doc.toString()).toBe('[a]\n# keep\nj = 1\n[b]\nk = b\n[a]\n');
+    expect(doc.toString()).toBe('[a]\n# keep\nj = 1\n[b]\nk = b\n');
     doc.delete('missing', ['k']);
-    expect(doc.toString()).toBe('[a]\n# keep\nj = 1\n[b]\nk = b\n[a]\n');
+    expect(doc.toString()).toBe('[a]\n# keep\nj = 1\n[b]\nk = b\n');
   });
 
-  it('removeSection removes every occurrence with its keys and comments', () => {
-    const doc = IniDocument.parse('# top\n[x]\nk = 1\n# inside x\n\n[b]\nj = 2\n[x]\nk = 2\n; more\n[c]\nl = 3\n');
+  it('removeSection removes the section with its keys and comments', () => {
+    const doc = IniDocument.parse('# top\n[x]\nk = 1\n# inside x\n\n[b]\nj = 2\n[y]\nk = 2\n; more\n[c]\nl = 3\n');
     doc.removeSection('x');
+    doc.removeSection('y');
     expect(doc.toString()).toBe('# top\n[b]\nj = 2\n[c]\nl = 3\n');
     expect(doc.sectionNames()).toEqual(['b', 'c']);
   });
@@ -561,9 +571,9 @@ describe('delete and removeSection', () => {
     const doc = IniDocument.parse('[a]\nk = 1\n\n\n[x]\nk = 2');
     doc.removeSection('x');
     expect(doc.toString()).toBe('[a]\nk = 1\n');
-    const only = IniDocument.parse('\xef\xbb\xbf[x]\r\nk = 2\r\n');
+    const only = IniDocument.parse('[x]\r\nk = 2\r\n');
     only.removeSection('x');
-    expect(only.toString()).toBe('\xef\xbb\xbf');
+    expect(only.toString()).toBe('');
   });
 });
 
@@ -581,29 +591,21 @@ describe('performance', () => {
     return parts.join('');
   }
 
-  it('parses and serialises a 5 MB file with 10,000 profiles well under a second; set is linear', () => {
+  // No timing thresholds (shared CI machines): a quadratic parse or re-check would not finish within the timeout.
+  it('parses and serialises a 5 MB file with 10,000 profiles; edits re-check it in one linear pass each', () => {
     const text = bigDocument(10_000);
     expect(text.length).toBeGreaterThan(5_000_000);
-    let best = Infinity;
-    for (let round = 0; round < 3; round++) {
-      const start = performance.now();
-      const doc = IniDocument.parse(text);
-      expect(doc.toString()).toBe(text);
-      best = Math.min(best, performance.now() - start);
-    }
-    expect(best).toBeLessThan(800); // ~50-150 ms here
+    expect(IniDocument.parse(text).toString()).toBe(text);
 
     const doc = IniDocument.parse(text);
-    const start = performance.now();
     doc.set('profile-5000', { aws_access_key_id: 'ASIANEW', aws_session_token: 'new', expiration: 'x' });
     doc.set('profile-new', { k: 'v' });
     doc.delete('profile-10', ['s3']);
     doc.removeSection('profile-20');
     expect(doc.get('profile-9999', 'aws_access_key_id')).toBe(`AKIA${'9999'.padStart(16, '0')}`);
-    expect(performance.now() - start).toBeLessThan(500);
     expect(doc.get('profile-5000', 'aws_access_key_id')).toBe('ASIANEW');
     expect(doc.sectionNames()).toHaveLength(10_000);
-  });
+  }, 120_000);
 
   it('stays linear on adversarial lines', () => {
     const spaces = ' '.repeat(2_000_000);
@@ -611,18 +613,16 @@ describe('performance', () => {
       `[a]\nk =${spaces}v${spaces}#${spaces}\n`,
       `[a]\nk${spaces}=${'='.repeat(1_000_000)}\n`,
       `[${'['.repeat(1_000_000)}${spaces}]\n`,
-      `[a]\n${'\t'.repeat(100_000)}\n`.repeat(20),
+      `[a]\n${`${'\t'.repeat(100_000)}\n`.repeat(20)}`,
     ];
-    const start = performance.now();
     for (const text of texts) expect(IniDocument.parse(text).toString()).toBe(text);
-    expect(performance.now() - start).toBeLessThan(1000);
-  });
+  }, 120_000);
 });
 
 // ------------------------------------------------------------------------------------------------
 // Property tests
 
-const eolArb = fc.constantFrom('\n', '\r\n');
+const eolArb = fc.constantFrom('\n', '\r\n', '\n', '\r\n', '\r');
 const keyArb = fc.constantFrom(
   'aws_access_key_id',
   'aws_secret_access_key',
@@ -635,7 +635,7 @@ const keyArb = fc.constantFrom(
   'mfa_serial',
   's3',
 );
-/** Values as bytes in the file: UTF-8, latin1 (invalid UTF-8), characters that look like syntax. */
+/** Values as bytes in the file: UTF-8, characters that look like syntax. (Files botocore rejects: see REFUSED.) */
 const rawValueArb = fc.oneof(
   fc.constant(''),
   fc.constantFrom(
@@ -647,7 +647,6 @@ const rawValueArb = fc.oneof(
     'v;x',
     'arn:aws:iam::123456789012:mfa/me',
     'caf\xc3\xa9',
-    '\xe9\xff',
     'voil\xc3\xa0',
     '[x]',
     '"quoted"',
@@ -669,7 +668,7 @@ const commentArb = fc
   .tuple(
     fc.constantFrom('', ' ', '\t', '    '),
     fc.constantFrom('#', ';'),
-    fc.constantFrom('', ' note', ' k = v', ' [not a header]', ' \xe9\xff', ' caf\xc3\xa9'),
+    fc.constantFrom('', ' note', ' k = v', ' [not a header]', ' caf\xc3\xa9'),
   )
   .map((p) => p.join(''));
 const blankArb = fc.constantFrom('', ' ', '\t', '  \t ');
@@ -685,38 +684,48 @@ interface GenKey {
 }
 type GenItem = GenKey | { kind: 'comment' | 'blank'; text: string };
 
-const keyItemArb: fc.Arbitrary<GenItem> = fc.record({
-  kind: fc.constant('key' as const),
-  key: keyArb,
-  sep: fc.constantFrom('=', ' = ', '\t=\t', ' =', '=  '),
-  value: rawValueArb,
-  comment: fc.constantFrom('', ' # c', ' ;c', '\t# tab', '   ; x # y'),
-  trailing: fc.constantFrom('', ' ', '\t'),
-  continuation: fc.array(
-    fc.constantFrom('  max_concurrent_requests = 10', '\tmore text', '    x = y # c', '  caf\xc3\xa9 = \xe9'),
-    { maxLength: 2 },
-  ),
-});
-const itemArb: fc.Arbitrary<GenItem> = fc.oneof(
-  { weight: 4, arbitrary: keyItemArb },
-  { weight: 1, arbitrary: commentArb.map((text) => ({ kind: 'comment' as const, text })) },
-  { weight: 1, arbitrary: blankArb.map((text) => ({ kind: 'blank' as const, text })) },
+const keyItemArb: fc.Arbitrary<GenKey> = fc
+  .record({
+    kind: fc.constant('key' as const),
+    key: keyArb,
+    sep: fc.constantFrom('=', ' = ', '\t=\t', ' =', '=  ', ': ', ':'),
+    value: rawValueArb,
+    comment: fc.constantFrom('', ' # c', ' ;c', '\t# tab', '   ; x # y'),
+    trailing: fc.constantFrom('', ' ', '\t'),
+    continuation: fc.array(
+      fc.constantFrom('  max_concurrent_requests = 10', '\tmore text', '    x = y # c', '  caf\xc3\xa9 = \xc3\xa9'),
+      { maxLength: 2 },
+    ),
+  })
+  // An empty value with indented lines under it is a nested block to botocore: those lines must be `k = v`.
+  .map((k) => (k.value + k.comment === '' ? { ...k, continuation: k.continuation.filter((c) => c.includes('=')) } : k));
+const otherItemArb: fc.Arbitrary<GenItem> = fc.oneof(
+  commentArb.map((text) => ({ kind: 'comment' as const, text })),
+  blankArb.map((text) => ({ kind: 'blank' as const, text })),
 );
-const sectionBlockArb = fc.record({
-  name: sectionArb,
-  headerSuffix: fc.constantFrom('', ' # main', '\t; x', '   '),
-  indent: fc.constantFrom('', '', '  '),
-  items: fc.array(itemArb, { maxLength: 5 }),
-});
+const sectionBlockArb = fc
+  .record({
+    name: sectionArb,
+    headerSuffix: fc.constantFrom('', ' # main', '\t; x', '   '),
+    indent: fc.constantFrom('', '', '  '),
+    // Each key once per section (botocore rejects duplicates), comments and blank lines between.
+    keys: fc.uniqueArray(keyItemArb, { maxLength: 4, selector: (k) => k.key }),
+    others: fc.array(otherItemArb, { maxLength: 2 }),
+    mix: fc.array(fc.nat(), { maxLength: 6 }),
+  })
+  .map(({ keys, others, mix, ...rest }) => {
+    const items: GenItem[] = [...keys];
+    others.forEach((o, i) => items.splice((mix[i] ?? 0) % (items.length + 1), 0, o));
+    return { ...rest, items };
+  });
 const docArb = fc
   .record({
-    bom: fc.boolean(),
     preamble: fc.array(fc.oneof(commentArb, blankArb), { maxLength: 3 }),
-    sections: fc.array(sectionBlockArb, { maxLength: 6 }),
+    sections: fc.uniqueArray(sectionBlockArb, { maxLength: 6, selector: (s) => s.name }),
     finalNewline: fc.boolean(),
     eols: fc.array(eolArb, { minLength: 1, maxLength: 200 }),
   })
-  .map(({ bom, preamble, sections, finalNewline, eols }) => {
+  .map(({ preamble, sections, finalNewline, eols }) => {
     const lines: string[] = [...preamble];
     for (const s of sections) {
       lines.push(`[${s.name}]${s.headerSuffix}`);
@@ -729,7 +738,7 @@ const docArb = fc
         for (const c of item.continuation) lines.push(s.indent + c);
       }
     }
-    let text = bom ? '\xef\xbb\xbf' : '';
+    let text = '';
     lines.forEach((line, i) => {
       const last = i === lines.length - 1;
       text += line + (last && !finalNewline ? '' : eols[i % eols.length]);
@@ -768,7 +777,7 @@ describe('properties (fast-check, 1000 documents each)', () => {
         if (existed) {
           expect(outside(after, target)).toEqual(outside(text, target));
         } else {
-          const prefix = text === '' || text.endsWith('\n') || text === '\xef\xbb\xbf' ? text : text + doc.eol;
+          const prefix = text === '' || /[\r\n]$/.test(text) ? text : text + doc.eol;
           expect(after.startsWith(prefix)).toBe(true);
           expect(blocks(after).filter((b) => b.name === target)).toHaveLength(1);
         }
@@ -780,7 +789,7 @@ describe('properties (fast-check, 1000 documents each)', () => {
           expect(doc.get(target, key)).toBe(value);
           expect(reparsed.get(target, key)).toBe(value);
           // No stale duplicate left for any reader to pick.
-          const keyLine = new RegExp(`^[ \\t]*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*=`);
+          const keyLine = new RegExp(`^[ \\t]*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*[=:]`);
           expect(targetLines.filter((l) => keyLine.test(l))).toHaveLength(1);
         }
       }),
@@ -804,20 +813,20 @@ describe('properties (fast-check, 1000 documents each)', () => {
     );
   });
 
-  it('the JS SDK reads the new values, and every other profile as before', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        docArb,
-        targetArb,
-        updateArb,
-        fc.constantFrom('credentials' as const, 'config' as const),
-        async (text, target, values, kind) => {
-          const doc = IniDocument.parse(text);
-          doc.set(target, values);
-          await expectSdkSees(text, doc.toString(), kind, target, values);
-        },
-      ),
-      { numRuns: 1000 },
-    );
-  }, 60_000);
+  it('botocore reads the new values, and every other section as before (one python process for all)', async () => {
+    const cases = fc.sample(fc.tuple(docArb, targetArb, updateArb), { numRuns: 1000, seed: 20261129 });
+    const texts: string[] = [];
+    for (const [text, target, values] of cases) {
+      const doc = IniDocument.parse(text);
+      doc.set(target, values);
+      texts.push(text, doc.toString());
+    }
+    const raws = await botocoreRead(...texts);
+    cases.forEach(([, target, values], i) => {
+      const [old, now] = [raws[2 * i]!, raws[2 * i + 1]!];
+      const others = (m: Raw) => Object.fromEntries(Object.entries(m).filter(([k]) => k !== target));
+      expect(others(now), JSON.stringify(texts[2 * i])).toEqual(others(old));
+      for (const [key, value] of Object.entries(values)) expect(now[target]?.[key]).toBe(value);
+    });
+  }, 120_000);
 });

@@ -8,6 +8,8 @@ const files = (config: AwsFiles['config'], credentials: AwsFiles['credentials'] 
   paths: { config: '/c', credentials: '/k' },
   config,
   credentials,
+  divergences: [],
+  where: () => undefined,
 });
 const keys = { aws_access_key_id: 'AKIA1', aws_secret_access_key: 's' };
 const session = { ...keys, aws_access_key_id: 'ASIA1', aws_session_token: 't' };
