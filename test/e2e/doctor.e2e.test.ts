@@ -164,7 +164,7 @@ describe('doctor', () => {
       environment: 'pass',
       node: 'pass',
     });
-    expect(d.checks.files!.text).toContain(`${s.credentials}:4: expected "key = value"`);
+    expect(d.checks.files!.text).toContain(`${s.credentials}:4: not "key = value", a comment or a [section] header`);
     expect(d.stdout).not.toContain(user.secretAccessKey);
   });
 

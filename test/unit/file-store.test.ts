@@ -201,16 +201,18 @@ describe('updateFile: modes and contents', () => {
   });
 
   it('passes edit undefined for a missing file and round-trips non-UTF-8 bytes', async () => {
+    // The store is byte-exact whatever the bytes (the INI layer refuses what botocore cannot read).
     const file = join(dir, 'credentials');
     const bytes = Buffer.from('# caf\xe9 \xff\r\n[a]\r\nk = 1', 'latin1');
     writeFileSync(file, bytes);
+    const added = Buffer.from('\r\nj = \xe9t\xe9\r\n', 'latin1');
     await updateFile(file, (current) => {
       expect(Buffer.from(current!, 'latin1').equals(bytes)).toBe(true);
-      const doc = IniDocument.parse(current!);
-      doc.set('a', { j: 'été' });
-      return doc.toString();
+      return current + added.toString('latin1');
     });
-    expect(readFileSync(file).equals(Buffer.concat([bytes, Buffer.from('\r\nj = été\r\n', 'utf8')]))).toBe(true);
+    expect(readFileSync(file).equals(Buffer.concat([bytes, added]))).toBe(true);
+    // What botocore cannot read, the INI layer refuses (exit 8) instead of editing.
+    expect(() => IniDocument.parse(bytes.toString('latin1'))).toThrow(/not UTF-8/);
   });
 
   it('passes what edit throws through unchanged, writes nothing and releases the lock', async () => {

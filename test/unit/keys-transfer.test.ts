@@ -42,8 +42,8 @@ const CREDENTIALS = [
   'region = eu-west-1',
   '',
   '[dev]',
-  '# the long-term key of dev',
-  `aws_access_key_id = ${ID}   ; rotated 2026-01`,
+  '# the long-term key of dev; rotated 2026-01',
+  `aws_access_key_id = ${ID}   `,
   'region = us-east-1',
   `aws_secret_access_key=${SECRET}`,
   'output = json',
@@ -54,7 +54,7 @@ const CREDENTIALS = [
   'aws_session_token = token',
   '',
 ].join('\n');
-const WITHOUT_KEYS = CREDENTIALS.replace(`aws_access_key_id = ${ID}   ; rotated 2026-01\n`, '').replace(
+const WITHOUT_KEYS = CREDENTIALS.replace(`aws_access_key_id = ${ID}   \n`, '').replace(
   `aws_secret_access_key=${SECRET}\n`,
   '',
 );
