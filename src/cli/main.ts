@@ -45,7 +45,8 @@ export function buildProgram(): Command {
 Examples:
   $ aws-mfa-refresh                                   # the morning refresh (asks only when needed)
   $ alias awsmfa='aws-mfa-refresh -q'                 # morning alias
-  $ ${dotfilesLine().padEnd(49)} # dotfiles line: refresh at login, only in a terminal
+  $ aws-mfa-refresh init zsh --install                # the shell hook: prints its line for ~/.zshrc
+  $ ${dotfilesLine().padEnd(49)} # dotfiles line without the hook: refresh at login, only in a terminal
   $ aws-mfa-refresh exec -- aws s3 ls                 # run one command with the session
   $ eval "$(aws-mfa-refresh env)"                     # put the session into this shell
   $ aws-mfa-refresh roles --fix                       # role profiles: one code a day for every account

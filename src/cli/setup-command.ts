@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
-import { longTermProfileOf } from '../defaults.js';
+import { DEFAULT_PROFILE, longTermProfileOf } from '../defaults.js';
+import { VERSION } from '../version.js';
 import { checkSerialNumber } from '../config/values.js';
 import { dotfilesLine } from '../config/hints.js';
 import { addFlags, flagValues } from './options.js';
@@ -120,9 +121,14 @@ Examples:
 
       const { currentPlatform } = await import('../platform/platform.js');
       const rc = currentPlatform().rcFile(process.env.SHELL ?? '');
-      const line = dotfilesLine(profile);
+      const hook = await installShellHook(profile, deps.env);
+      const line = hook ?? dotfilesLine(profile);
       out('');
-      out(`Add this line to ${rc} to refresh at login only when needed:`);
+      out(
+        hook
+          ? `Add this line to ${rc}: the shell hook refreshes at login in a terminal, and starts no process while the session is usable:`
+          : `Add this line to ${rc} to refresh at login only when needed:`,
+      );
       out(`  ${line}`);
       if (flags.json) {
         process.stdout.write(
@@ -182,4 +188,28 @@ async function offerKeyStore(
   await applyImport(plan, store, true);
   out(`${paint(human, 32, '✔')} The long-term keys of [${longTermProfile}] are now in ${store.location} only.`);
   return kind;
+}
+
+/**
+ * The shell hook for the user's shell (bash, zsh, fish; PowerShell on Windows), installed under the
+ * XDG data directory: its `source` line is the dotfiles line. Undefined for another shell, or when
+ * the hook cannot be written: the caller prints the --if-interactive line instead.
+ */
+async function installShellHook(profile: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const name = (env.SHELL ?? '').split(/[\\/]/).pop() ?? '';
+  const { currentPlatform } = await import('../platform/platform.js');
+  const shell =
+    name === 'bash' || name === 'zsh' || name === 'fish'
+      ? name
+      : !name && currentPlatform().kind === 'win32'
+        ? 'powershell'
+        : undefined;
+  if (!shell) return undefined;
+  const { installHook } = await import('../shell/install.js');
+  try {
+    const opts = profile === DEFAULT_PROFILE ? {} : { profile };
+    return (await installHook(shell, opts, VERSION, env)).line;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
 import { sectionOf } from './harness.js';
@@ -35,9 +37,11 @@ describe('setup', () => {
     await term.waitFor('Choose an MFA device');
     term.type(KEY.down);
     term.type(KEY.enter);
-    await term.waitFor('aws-mfa-refresh --if-interactive -q');
+    // The dotfiles line is the shell hook's: installed for $SHELL (zsh here), and its source line printed.
+    await term.waitFor('source ~/.local/share/aws-mfa-refresh/hook.zsh');
     const { exitCode } = await term.exit;
     expect(exitCode).toBe(0);
+    expect(await readFile(join(s.home, '.local/share/aws-mfa-refresh/hook.zsh'), 'utf8')).toContain('aws_mfa_prompt');
     expect(term.screen()).toContain('Add this line to ~/.zshrc');
 
     const after = await s.readCredentials();
@@ -67,17 +71,10 @@ describe('setup', () => {
     const user = newUser(emulator);
     await s.writeCredentials(longTermSection('work', user));
     const serial = user.devices![0]!.serialNumber;
-    const r = await s.run([
-      'setup',
-      '--profile',
-      'work',
-      '--long-term-profile',
-      'work-keys',
-      '--yes',
-      '--serial-number',
-      serial,
-      '--json',
-    ]);
+    const r = await s.run(
+      ['setup', '--profile', 'work', '--long-term-profile', 'work-keys', '--yes', '--serial-number', serial, '--json'],
+      { env: { SHELL: '/bin/bash' } },
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       profile: 'work',
@@ -86,8 +83,10 @@ describe('setup', () => {
       confirmed: true,
       mfaSerial: serial,
       shellRc: '~/.bashrc',
-      shellLine: 'aws-mfa-refresh --if-interactive -q --profile work',
+      shellLine: 'source ~/.local/share/aws-mfa-refresh/hook.bash',
     });
+    // The hook keeps the profile setup was run for.
+    expect(await readFile(join(s.home, '.local/share/aws-mfa-refresh/hook.bash'), 'utf8')).toMatch(/work/);
     expect(r.stderr).toContain('+ [work-keys]'); // the diff still shows, on stderr
     expect(r.stdout + r.stderr).not.toContain(user.secretAccessKey);
     expect(await s.readCredentials()).toBe(longTermSection('work-keys', user));
