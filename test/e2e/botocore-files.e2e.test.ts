@@ -182,5 +182,13 @@ describe('files as botocore reads them (issue 10, item 4)', () => {
     expect(lines[0]).toMatch(/mfa_serial at .*config:3: .*read it differently\. .*mfa_serial = /);
     const after = await botocoreReads(s, 'work');
     expect((after.config['profile work'] as Record<string, string>).mfa_serial).toBe(serial);
+    // doctor warns the same in its files check.
+    const d = await s.run(['doctor', '--profile', 'work', '--source-profile', 'work-long-term', '--json']);
+    const files = (
+      JSON.parse(d.stdout) as { checks: { id: string; status: string; message: string; hint?: string }[] }
+    ).checks.find((c) => c.id === 'files')!;
+    expect(files.status).toBe('warn');
+    expect(files.message).toMatch(/mfa_serial of "work" at ~\/\.aws\/config:3: .*read it differently/);
+    expect(files.hint).toMatch(/mfa_serial = /);
   });
 });

@@ -14,7 +14,7 @@ import { resolveProfile, type ProfileFlags, type ProfileRequest } from '../../co
 import type { Deps } from '../deps.js';
 import { sourceConnection } from '../source-keys.js';
 import { fromError, result, type CheckId, type CheckResult, type DoctorReport } from './check.js';
-import { checkFiles } from './checks/files.js';
+import { checkFiles, withDivergences } from './checks/files.js';
 import { checkProfiles, profileNames, type ProfileNames } from './checks/profiles.js';
 import { checkKeys } from './checks/keys.js';
 import { checkKeyStore, type KeyStoreOutcome } from './checks/key-store.js';
@@ -47,6 +47,7 @@ export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<Doctor
   if (filesCheck.loadable) {
     try {
       files = await loadAwsFiles(paths);
+      filesCheck.result = withDivergences(filesCheck.result, files.divergences);
     } catch (error) {
       filesCheck.result = fromError('files', error);
     }

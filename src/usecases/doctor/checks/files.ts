@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UserError } from '../../../errors.js';
-import type { AwsFilePaths } from '../../../profiles/aws-files.js';
+import type { AwsFilePaths, Divergence } from '../../../profiles/aws-files.js';
 import { IniDocument, IniParseError } from '../../../profiles/ini-document.js';
 import { readFileText } from '../../../profiles/file-store.js';
 import { displayPath, octal, shellQuote } from '../../../platform/paths.js';
@@ -94,4 +94,22 @@ export async function checkFiles(
     result: result('files', status, problems.map((p) => p.message.replace(/\.$/, '')).join('; '), hints.join(' ')),
     loadable,
   };
+}
+
+/**
+ * Keys this tool uses that the JS SDK reads differently from the AWS CLI (botocore): the same lines a
+ * refresh warns with, as a warning of the files check (a pass becomes a warning; a failure stays one).
+ */
+export function withDivergences(check: CheckResult, divergences: readonly Divergence[]): CheckResult {
+  if (divergences.length === 0 || check.status === 'fail' || check.status === 'skip') return check;
+  const lines = divergences.map(
+    (d) =>
+      `${d.key} of "${d.profile}" at ${displayPath(d.file)}:${d.line}: ${d.reason}; ${d.readers} read it differently`,
+  );
+  const hints = [...new Set([check.hint, ...divergences.map((d) => d.fix)].filter(Boolean))];
+  const found =
+    check.status === 'pass'
+      ? check.message.replace(/: readable, well-formed, private$/, ': readable, well-formed')
+      : check.message;
+  return result('files', 'warn', [found, ...lines].join('; '), hints.join(' '));
 }
