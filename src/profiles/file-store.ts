@@ -56,6 +56,12 @@ export interface UpdateOptions {
   platform?: Platform;
 }
 
+/**
+ * The empty files that probe whether we may create a file next to the target: write-only for the
+ * owner, so not even an empty file is ever more readable than a 0200 target.
+ */
+const PROBE_MODE = 0o200;
+
 const defaultFs: FileStoreFs = {
   open: fsp.open,
   lstat: fsp.lstat,
@@ -187,7 +193,7 @@ export async function assertReplaceable(path: string, opts: { platform?: Platfor
   while (!(await fs.stat(dir).catch(() => undefined)) && dirname(dir) !== dir) dir = dirname(dir);
   const probe = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fh = await fs.open(probe, 'wx', 0o600);
+    const fh = await fs.open(probe, 'wx', PROBE_MODE);
     await fh.close();
     await fs.unlink(probe);
   } catch (error) {
@@ -214,7 +220,7 @@ async function probeWrites(fs: FileStoreFs, target: string, shown: string, exist
   const probe = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     if (exists) await (await fs.open(target, 'r+')).close();
-    await (await fs.open(probe, 'wx', 0o600)).close();
+    await (await fs.open(probe, 'wx', PROBE_MODE)).close();
     await fs.unlink(probe);
   } catch (error) {
     await fs.unlink(probe).catch(() => {});
