@@ -9,7 +9,7 @@
  *
  * Text is a latin1 byte string (see ini-document.ts): every byte round-trips.
  */
-import { constants, type Stats } from 'node:fs';
+import { close, constants, fstat, open, readFile, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +32,8 @@ export interface UpdateResult {
 
 /** The file system calls the store makes; tests replace some to inject failures. */
 export interface FileStoreFs {
+  /** Reads a file whole: its stats, and its bytes when it is a regular file. */
+  readRegular: (path: string) => Promise<{ stats: Stats; bytes?: Buffer }>;
   open: typeof fsp.open;
   lstat: typeof fsp.lstat;
   stat: typeof fsp.stat;
@@ -62,7 +64,28 @@ export interface UpdateOptions {
  */
 const PROBE_MODE = 0o200;
 
+/**
+ * open → fstat → read → close through the callback API of fs: a FileHandle would load fs/promises
+ * and, with it, the streams and readline (some 30 internal modules) on every `status`.
+ */
+function readRegular(path: string): Promise<{ stats: Stats; bytes?: Buffer }> {
+  return new Promise((resolvePromise, reject) => {
+    // O_NONBLOCK: opening a FIFO must not hang; it is refused by the caller.
+    open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0), (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: Error | null, value?: { stats: Stats; bytes?: Buffer }) =>
+        close(fd, () => (error ? reject(error) : resolvePromise(value!)));
+      fstat(fd, (statError, stats) => {
+        if (statError) return finish(statError);
+        if (!stats.isFile()) return finish(null, { stats });
+        readFile(fd, (readError, bytes) => finish(readError, { stats, bytes }));
+      });
+    });
+  });
+}
+
 const defaultFs: FileStoreFs = {
+  readRegular,
   open: fsp.open,
   lstat: fsp.lstat,
   stat: fsp.stat,
@@ -295,31 +318,22 @@ async function readWithStats(
   target: string,
   shown: string,
 ): Promise<{ text?: string; stats?: Stats }> {
-  let fh: FileHandle;
+  let read: { stats: Stats; bytes?: Buffer };
   try {
-    // O_NONBLOCK: opening a FIFO must not hang; it is refused below.
-    fh = await fs.open(target, constants.O_RDONLY | constants.O_NONBLOCK);
+    read = await fs.readRegular(target);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return {};
     throw fsError('read', shown, error);
   }
-  try {
-    const stats = await fh.stat();
-    if (stats.isDirectory())
-      throw fsError('read', shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
-    if (!stats.isFile()) {
-      throw new FileStoreError(
-        `Cannot read ${shown}: it is not a regular file.`,
-        'Point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at a regular file, then run again.',
-      );
-    }
-    const text = (await fh.readFile()).toString('latin1');
-    return { text, stats };
-  } catch (error) {
-    throw fsError('read', shown, error);
-  } finally {
-    await fh.close().catch(() => {});
+  const { stats, bytes } = read;
+  if (stats.isDirectory()) throw fsError('read', shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+  if (!bytes) {
+    throw new FileStoreError(
+      `Cannot read ${shown}: it is not a regular file.`,
+      'Point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE at a regular file, then run again.',
+    );
   }
+  return { text: bytes.toString('latin1'), stats };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -97,16 +97,27 @@ export async function writeStamp(input: StampInput): Promise<string | undefined>
   if (!file || /[\n\0]/.test(input.credentialsFile)) return undefined;
   try {
     // Read after the credentials were written, so the stamp file (written next) is the newer one.
-    const credentials = await stat(input.credentialsFile);
+    const [credentials, existing] = await Promise.all([
+      stat(input.credentialsFile, { bigint: true }),
+      stat(file, { bigint: true }).catch(() => undefined),
+    ]);
     const until = Math.floor(input.usableUntil.getTime() / 1000);
     const text = formatStamp({
       okUntil: Math.max(0, until - Math.ceil(input.marginSeconds)),
       usableUntil: Math.max(0, until),
-      credentialsMtime: Math.floor(credentials.mtimeMs / 1000),
+      credentialsMtime: Number(credentials.mtimeNs / 1_000_000_000n),
       credentialsFile: input.credentialsFile,
     });
-    await makeDirs(env);
     await unlink(join(skipDir(env), input.profile)).catch(() => {});
+    // `status` runs often: a stamp that says the same and is not older than the credentials file
+    // (the hook's `-nt` test) is left as it is.
+    if (
+      existing &&
+      existing.mtimeNs >= credentials.mtimeNs &&
+      (await readFile(file, 'latin1').catch(() => '')) === text
+    )
+      return file;
+    await makeDirs(env);
     const temp = `${file}.${process.pid}.tmp`;
     await writeFile(temp, text, { mode: 0o600 });
     await rename(temp, file);

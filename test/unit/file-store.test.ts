@@ -88,9 +88,9 @@ describe('readFileText', () => {
   it('maps EACCES to a one-line FileStoreError', async () => {
     writeFileSync(join(dir, 'f'), 'x');
     const fs: Partial<FileStoreFs> = {
-      open: (async () => {
+      readRegular: async () => {
         throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
-      }) as unknown as FileStoreFs['open'],
+      },
     };
     const error = (await rejection(readFileText(join(dir, 'f'), { fs }))) as FileStoreError;
     expect(error).toBeInstanceOf(FileStoreError);

@@ -170,6 +170,31 @@ describe('stamps', () => {
       }),
     ).toBeUndefined();
   });
+
+  it("are rewritten only when their line changes or the credentials file became newer (the hook's -nt test)", async () => {
+    const home = await mkdtemp(join(tmpdir(), 'amr-stamp-'));
+    dirs.push(home);
+    const env = { HOME: home, XDG_STATE_HOME: '' };
+    const credentials = join(home, 'credentials');
+    await writeFile(credentials, '[x]\n');
+    const input = { profile: 'work', usableUntil: new Date(Date.UTC(2030, 0, 1)), marginSeconds: 600 };
+    const file = (await writeStamp({ ...input, credentialsFile: credentials, env }))!;
+    const first = await stat(file, { bigint: true });
+    // The same judgement again (`status` in every prompt): the file is left alone.
+    expect(await writeStamp({ ...input, credentialsFile: credentials, env })).toBe(file);
+    expect((await stat(file, { bigint: true })).ino).toBe(first.ino);
+    // Another line: replaced.
+    await writeStamp({ ...input, marginSeconds: 300, credentialsFile: credentials, env });
+    const second = await stat(file, { bigint: true });
+    expect(second.ino).not.toBe(first.ino);
+    // Same line, but the credentials file is now newer than the stamp: replaced, so the hook trusts it again.
+    await new Promise((r) => setTimeout(r, 20));
+    await writeFile(credentials, '[x]\n');
+    await writeStamp({ ...input, marginSeconds: 300, credentialsFile: credentials, env });
+    const third = await stat(file, { bigint: true });
+    expect(third.ino).not.toBe(second.ino);
+    expect(third.mtimeNs >= (await stat(credentials, { bigint: true })).mtimeNs).toBe(true);
+  });
 });
 
 describe('install helpers', () => {
