@@ -1,8 +1,32 @@
 /** How the CLI speaks: results on stdout, everything else on stderr, one line per failure. */
+import { writeSync } from 'node:fs';
 import { ExitCode, QuietExit, UserError } from '../errors.js';
 
 export { PROGRAM } from '../config/hints.js';
 import { PROGRAM } from '../config/hints.js';
+
+/**
+ * A result for a program to read (credential-process, env, --json): one write(2) to fd 1, without
+ * creating process.stdout, whose stream machinery (and net, for a pipe) costs more than the rest of
+ * the command. Windows consoles need the stream's UTF-16 conversion; a non-blocking pipe that is
+ * full (EAGAIN) gets the rest through the stream, which waits.
+ */
+export function writeResult(text: string): void {
+  if (process.platform === 'win32') {
+    process.stdout.write(text);
+    return;
+  }
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') process.exit(0); // the reader is gone: see closed-output.ts
+    if (code !== 'EAGAIN') throw error;
+    process.stdout.write(bytes.subarray(offset));
+  }
+}
 
 export function useColour(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';

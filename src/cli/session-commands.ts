@@ -7,7 +7,7 @@ import { refreshCommand } from '../config/hints.js';
 import type { FlagValues } from './flags.js';
 import { CREDENTIAL_PROCESS_COMMAND, ENV_COMMAND, EXEC_COMMAND } from './command-flags.js';
 import { addCommandFlags, parsedArgs, type ParsedArgs } from './options.js';
-import { makeDebug, notice, warn } from './output.js';
+import { makeDebug, notice, warn, writeResult } from './output.js';
 import { SHELL_FORMATS, defaultFormat, renderEnv, type ShellFormat } from './shell-env.js';
 import type { PromptStreams } from '../mfa/terminal.js';
 
@@ -91,7 +91,7 @@ export async function runEnv({ flags, own }: ParsedArgs): Promise<void> {
     );
   }
   const handed = await handOutFor(flags, Boolean(own.refresh), refresherOnTerminal(flags));
-  process.stdout.write(
+  writeResult(
     renderEnv(format, sessionVariables(handed), format === 'json' || format === 'dotenv' ? [] : ['AWS_PROFILE']),
   );
 }
@@ -214,7 +214,7 @@ export async function runCredentialProcess({ flags }: ParsedArgs): Promise<void>
       await refresher({ ...flags, profile, quiet: true }, () => streams)();
     });
     const vars = sessionVariables(handed);
-    process.stdout.write(
+    writeResult(
       `${JSON.stringify({
         Version: 1,
         AccessKeyId: vars.AWS_ACCESS_KEY_ID,

@@ -4,7 +4,7 @@ import type { ProfileSession } from '../profiles/session-state.js';
 import { formatDuration, formatLocalTime, formatTimestamp } from '../profiles/session.js';
 import { STATUS_COMMAND } from './command-flags.js';
 import { addCommandFlags, parsedArgs, type ParsedArgs } from './options.js';
-import { paint } from './output.js';
+import { paint, writeResult } from './output.js';
 
 export function addStatusCommand(program: Command): void {
   const command = addCommandFlags(
@@ -64,7 +64,7 @@ export async function runStatus({ flags, own }: ParsedArgs): Promise<void> {
         })),
       }),
     }));
-    process.stdout.write(`${JSON.stringify(own.all ? rows : rows[0])}\n`);
+    writeResult(`${JSON.stringify(own.all ? rows : rows[0])}\n`);
   } else if (!flags.quiet) {
     if (states.length === 0) process.stdout.write('No profile holds an MFA session.\n');
     for (const s of states) {

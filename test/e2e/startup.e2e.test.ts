@@ -3,9 +3,10 @@
  * packages and source files each built file holds) and the files the process really loaded.
  */
 import { describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, makeSandbox, modulesLoadedBy, type Sandbox } from './harness.js';
+import { CLI, NODE, ROOT, makeSandbox, modulesLoadedBy, type Sandbox } from './harness.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -24,6 +25,24 @@ async function loads(args: string[], s: Sandbox): Promise<{ files: string[]; pac
     .filter((m) => m.includes('/dist/'))
     .map((m) => m.replace(/.*\/dist\//, ''));
   return { files, packages: new Set(files.flatMap((f) => contents[f] ?? [])) };
+}
+
+/** Node's own modules the CLI process loaded (without the ES module hook, which loads its own). */
+function builtinsLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  return new Promise((resolvePromise) => {
+    const probe = join(ROOT, 'test', 'e2e', 'loaded-modules.cjs');
+    const child = spawn(NODE, ['--require', probe, CLI, ...args], { env });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', () =>
+      resolvePromise(
+        stderr
+          .split('\n')
+          .filter((l) => l.startsWith('LOADED node:'))
+          .map((l) => l.slice(7)),
+      ),
+    );
+  });
 }
 
 describe('start-up', () => {
@@ -45,6 +64,86 @@ describe('start-up', () => {
       // Positive control: help is commander's.
       const help = await loads(['status', '--help'], s);
       expect(help.packages).toContain('commander');
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it("status -q, status --json, env and credential-process answer without Node's streams, fs/promises or net", async () => {
+    const s = await usableSandbox();
+    const heavy = /^node:(net|stream|fs\/promises|internal\/streams\/writable|internal\/readline\/interface)$/;
+    try {
+      for (const args of [['status', '-q'], ['status', '--json'], ['env'], ['credential-process']]) {
+        const loaded = await builtinsLoadedBy(args, s.env);
+        expect(loaded, args.join(' ')).toContain('node:internal/modules/cjs/loader'); // the probe sees built-ins
+        expect(
+          loaded.filter((m) => heavy.test(m)),
+          args.join(' '),
+        ).toEqual([]);
+      }
+      // Positive control: status for a person, into a pipe, prints through process.stdout.
+      expect(await builtinsLoadedBy(['status'], s.env)).toContain('node:net');
+    } finally {
+      await s.cleanup();
+    }
+  });
+});
+
+describe('the compiled-code cache', () => {
+  const filesIn = async (dir: string): Promise<string[]> =>
+    (await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
+
+  it('lives in a directory of the user alone (0700), and is not used when others could write there', async () => {
+    const s = await usableSandbox();
+    const dir = join(s.home, '.cache', 'aws-mfa-refresh', 'compile-cache');
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await s.run(['status']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/^✔ default: usable until/);
+      }
+      expect((await stat(dir)).mode & 0o777).toBe(0o700);
+      expect((await filesIn(dir)).length).toBeGreaterThan(0);
+
+      // Group- and world-writable: another user could plant code there.
+      await rm(dir, { recursive: true });
+      await mkdir(dir, { recursive: true });
+      await chmod(dir, 0o777);
+      const r = await s.run(['status']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await filesIn(dir)).toEqual([]);
+
+      // XDG_CACHE_HOME is honoured; a relative one is not trusted.
+      const xdg = join(s.home, 'xdg-cache');
+      expect((await s.run(['status'], { env: { XDG_CACHE_HOME: xdg } })).code).toBe(0);
+      expect((await filesIn(join(xdg, 'aws-mfa-refresh', 'compile-cache'))).length).toBeGreaterThan(0);
+      expect((await s.run(['status'], { env: { XDG_CACHE_HOME: 'rel' } })).code).toBe(0);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('a damaged cache (Node 20, where the CLI keeps it itself) is rejected, the command works, and it is replaced', async () => {
+    const s = await usableSandbox();
+    const dir = join(s.home, '.cache', 'aws-mfa-refresh', 'compile-cache');
+    try {
+      expect((await s.run(['status'])).code).toBe(0);
+      const ours = (await filesIn(dir)).filter((f) => /\/cli-v[\d.]+-\w+-\d+-\d+\.v8$/.test(f));
+      const major = Number(execFileSync(NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).split('.')[0]);
+      if (major >= 22) {
+        expect(ours).toEqual([]); // Node keeps its own cache there
+        return;
+      }
+      expect(ours).toHaveLength(1);
+      const garbage = Buffer.alloc(4096, 0x41);
+      await writeFile(ours[0]!, garbage);
+      const r = await s.run(['status', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ profile: 'default', usable: true });
+      expect((await readFile(ours[0]!)).equals(garbage)).toBe(false);
+      expect((await stat(ours[0]!)).mode & 0o777).toBe(0o600);
     } finally {
       await s.cleanup();
     }
