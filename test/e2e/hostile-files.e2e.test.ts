@@ -175,7 +175,8 @@ async function runCase(c: HostileCase): Promise<Outcome> {
       '--code',
       emulator.freshCode(serial),
     ],
-    { env },
+    // A 5 MB file is parsed several times: on a loaded machine that takes far longer than the default.
+    { env, timeoutMs: 120_000 },
   );
   const ms = Date.now() - started;
   const after = isFile(real) ? readFileSync(real) : undefined;
@@ -218,7 +219,7 @@ beforeAll(async () => {
   ]);
   if (hasBotocore) botocore = await readWithBotocore(jobs);
   totalMs = Date.now() - started;
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   const runs = [...outcomes.values()].map((o) => o.ms).sort((a, b) => a - b);
@@ -301,6 +302,7 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
       const o = outcomes.get(c.name)!;
       expect(o, 'ran').toBeDefined();
       const { run } = o;
+      expect(run.signal, `killed after ${o.ms} ms: ${run.stderr}`).toBeNull();
       expect(readFileSync(o.config.path, 'latin1'), 'config file untouched').toBe(o.config.before);
       for (const dir of new Set([dirname(o.path), dirname(o.real), o.real]))
         expect(leftovers(dir), `leftovers in ${dir}`).toEqual([]);

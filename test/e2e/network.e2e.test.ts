@@ -119,7 +119,7 @@ describe('proxies from the environment', () => {
     await s.writeCredentials(longTermSection('default-long-term', user));
 
     const viaHttps = await s.run(
-      ['--force', '--serial-number', serial, '--code', emulator.freshCode(serial), '--endpoint-url', tls.url],
+      ['--force', '--serial-number', serial, '--code', emulator.lastingCode(serial), '--endpoint-url', tls.url],
       {
         env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: tls.ca },
       },
@@ -128,13 +128,13 @@ describe('proxies from the environment', () => {
     expect(viaHttps.code).toBe(0);
     expect(proxy.seen).toEqual([`CONNECT 127.0.0.1:${new URL(tls.url).port}`]);
 
-    const viaHttp = await s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial)], {
+    const viaHttp = await s.run(['--force', '--serial-number', serial, '--code', emulator.lastingCode(serial)], {
       env: { HTTP_PROXY: proxy.url },
     });
     expect(viaHttp.code).toBe(0);
     expect(proxy.seen[1]).toBe(`POST ${emulator.url}/`);
 
-    const direct = await s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial)], {
+    const direct = await s.run(['--force', '--serial-number', serial, '--code', emulator.lastingCode(serial)], {
       env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' },
     });
     expect(direct.code).toBe(0);

@@ -92,6 +92,8 @@ export interface Emulator {
   setFaults(f: Faults): void;
   /** A valid code (steps t-1, t, t+1 of the server clock) not used yet; throws if none left. */
   freshCode(serialNumber: string): string;
+  /** Like freshCode, but the unused code that stays accepted longest (the next step's first). */
+  lastingCode(serialNumber: string): string;
   /** Server clock in ms. */
   now(): number;
   close(): Promise<void>;
@@ -397,6 +399,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
       world.faults = structuredClone(f); // counters count down on the copy, not on the caller's object
     },
     freshCode: (serial) => world.freshCode(serial),
+    lastingCode: (serial) => world.lastingCode(serial),
     now: () => world.now(),
     close() {
       if (closed) return Promise.resolve();
