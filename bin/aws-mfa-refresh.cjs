@@ -21,48 +21,59 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 }
 
 /**
- * Compiling the 200 KB bundle is most of what a `status` costs beyond Node's own start, so the
- * compiled code is cached between runs, privately: V8 trusts a code cache as it trusts code, so it
- * lives in a directory of the user's own that nobody else can write. Node >= 22.1 does the caching
- * itself (module.enableCompileCache); on Node 20 we hand V8 the cache through vm.Script, as Node does.
- * Any trouble with the cache means compiling as if there were none.
+ * Compiling the bundles is most of what a `status` costs beyond Node's own start (and a good part of
+ * a refresh: the AWS SDK is 300 KB), so compiled code is cached between runs, privately: V8 trusts a
+ * code cache as it trusts code, so it lives in a directory of the user's own that nobody else can
+ * write. Node >= 22.1 does the caching itself (module.enableCompileCache); on Node 20 we compile our
+ * dist/ files through vm.Script with V8's cached data, as Node 22 does. Any trouble with the cache
+ * means compiling as if there were none.
  */
 function loadCli() {
   const fs = require('node:fs');
   const path = require('node:path');
   const Module = require('node:module');
-  const file = path.join(__dirname, '..', 'dist', 'cli.cjs');
+  const dist = path.join(__dirname, '..', 'dist');
   const dir = process.env.AWS_MFA_REFRESH_NO_COMPILE_CACHE ? undefined : privateCacheDir(fs, path);
   if (Module.enableCompileCache) {
     if (dir) Module.enableCompileCache(dir);
-    return require(file);
+  } else if (dir) {
+    const unsaved = cacheCompiledCode(fs, path, Module, dist, dir);
+    const cli = require(path.join(dist, 'cli.cjs'));
+    return { run: cli.run, saveCompileCache: () => unsaved.forEach((save) => save()) };
   }
-  if (!dir) return require(file);
+  return require(path.join(dist, 'cli.cjs'));
+}
 
-  const stats = fs.statSync(file);
-  // V8 checks its own version, flags and the source's length; the name adds the build's identity.
-  const cacheFile = path.join(
-    dir,
-    `cli-${process.version}-${process.arch}-${stats.size}-${Math.floor(stats.mtimeMs)}.v8`,
-  );
-  let cached;
-  try {
-    cached = fs.readFileSync(cacheFile);
-  } catch {
-    // none yet
-  }
+/**
+ * Compiles every file of dist/ that is required from now on with its cached data, when there is
+ * some. Returns what was compiled without (or with rejected) cached data: functions that write it,
+ * to be called after the command ran, so the functions it compiled on the way are in the cache too.
+ */
+function cacheCompiledCode(fs, path, Module, dist, dir) {
   const vm = require('node:vm');
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: cached });
-  const mod = new Module(file, module);
-  mod.filename = file;
-  mod.paths = Module._nodeModulePaths(path.dirname(file));
-  Module._cache[file] = mod; // as require() would: one instance, and visible to tools that list modules
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-  mod.loaded = true;
-  const cli = mod.exports;
-  if (cached && !script.cachedDataRejected) return cli;
-  // Written after the command ran, so the functions it compiled on the way are in the cache too.
-  return { run: cli.run, saveCompileCache: () => writeCache(fs, path, dir, cacheFile, script.createCachedData()) };
+  const unsaved = [];
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename, ...rest) {
+    if (path.dirname(filename) !== dist && path.dirname(path.dirname(filename)) !== dist)
+      return compile.call(this, content, filename, ...rest);
+    const stats = fs.statSync(filename);
+    // V8 checks its own version, flags and the source's length; the name adds the build's identity.
+    const name = path.relative(dist, filename).replace(/[\\/]/g, '-');
+    const key = `${process.version}-${process.arch}-${stats.size}-${Math.floor(stats.mtimeMs)}`;
+    const cacheFile = path.join(dir, `${name}@${key}.v8`);
+    let cached;
+    try {
+      cached = fs.readFileSync(cacheFile);
+    } catch {
+      // none yet
+    }
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData: cached });
+    if (!cached || script.cachedDataRejected)
+      unsaved.push(() => writeCache(fs, path, dir, cacheFile, `${name}@`, () => script.createCachedData()));
+    const require = Module.createRequire(filename);
+    return script.runInThisContext().call(this.exports, this.exports, require, this, filename, path.dirname(filename));
+  };
+  return unsaved;
 }
 
 /** The cache directory when it is ours alone (created 0700 when missing); otherwise undefined. */
@@ -89,14 +100,14 @@ function privateCacheDir(fs, path) {
   }
 }
 
-/** Replaces the cache atomically and removes the caches of other builds. Best effort. */
-function writeCache(fs, path, dir, cacheFile, data) {
+/** Replaces a cache file atomically and removes those of the file's other builds. Best effort. */
+function writeCache(fs, path, dir, cacheFile, prefix, data) {
   try {
     const temp = `${cacheFile}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, data, { mode: 0o600 });
+    fs.writeFileSync(temp, data(), { mode: 0o600 });
     fs.renameSync(temp, cacheFile);
     for (const name of fs.readdirSync(dir)) {
-      if (name.startsWith('cli-') && name !== path.basename(cacheFile))
+      if (name.startsWith(prefix) && name !== path.basename(cacheFile))
         fs.rmSync(path.join(dir, name), { force: true });
     }
   } catch {

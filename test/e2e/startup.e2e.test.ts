@@ -125,12 +125,12 @@ describe('the compiled-code cache', () => {
     }
   });
 
-  it('a damaged cache (Node 20, where the CLI keeps it itself) is rejected, the command works, and it is replaced', async () => {
+  it('a damaged cache (Node 20, where the CLI keeps it itself) is rejected, the command works, and it is replaced; the SDK is cached too', async () => {
     const s = await usableSandbox();
     const dir = join(s.home, '.cache', 'aws-mfa-refresh', 'compile-cache');
     try {
       expect((await s.run(['status'])).code).toBe(0);
-      const ours = (await filesIn(dir)).filter((f) => /\/cli-v[\d.]+-\w+-\d+-\d+\.v8$/.test(f));
+      const ours = (await filesIn(dir)).filter((f) => /\/cli\.cjs@v[\d.]+-\w+-\d+-\d+\.v8$/.test(f));
       const major = Number(execFileSync(NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).split('.')[0]);
       if (major >= 22) {
         expect(ours).toEqual([]); // Node keeps its own cache there
@@ -144,6 +144,11 @@ describe('the compiled-code cache', () => {
       expect(JSON.parse(r.stdout)).toMatchObject({ profile: 'default', usable: true });
       expect((await readFile(ours[0]!)).equals(garbage)).toBe(false);
       expect((await stat(ours[0]!)).mode & 0o777).toBe(0o600);
+      // The bundles loaded on demand are cached too: the AWS SDK's, by a command that calls AWS.
+      await s.writeCredentials('[default-long-term]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n');
+      const offline = await s.run(['devices', '--endpoint-url', 'http://127.0.0.1:9', '--timeout', '1s']);
+      expect(offline.stderr).toMatch(/connection refused/); // it got as far as calling AWS
+      expect((await filesIn(dir)).map((f) => f.replace(/@.*/, '').replace(/.*\//, ''))).toContain('vendor-aws-sdk.cjs');
     } finally {
       await s.cleanup();
     }
