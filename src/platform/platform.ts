@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir, hostname, release, uptime } from 'node:os';
 import { posix as posixPath, win32 as win32Path } from 'node:path';
 import type { TreeKillDeps } from './kill-tree.js';
+import { aclFixCommands, otherReaders, parseIcacls, windowsUser, type Runner } from './win32-acl.js';
 import { resolveWin32Command, type SpawnPlan } from './win32-spawn.js';
 
 export type PlatformKind = 'linux' | 'darwin' | 'win32' | 'wsl';
@@ -28,6 +29,8 @@ export interface PlatformFacts {
   /** Whether a path exists as a file (command lookup on Windows). */
   isFile: (path: string) => boolean;
   killTree?: Partial<TreeKillDeps>;
+  /** Runs a program without a shell (Windows: icacls to read an ACL). */
+  run?: Runner;
 }
 
 /** The parsed content of a lock file: who holds it. */
@@ -52,6 +55,14 @@ export interface Platform {
   privacyWarning(mode: number, shown: string, target: string): string | undefined;
   /** What to tell someone whose key file is read-only. */
   readOnlyHint(target: string): string;
+  /**
+   * Windows: who other than you, SYSTEM and Administrators may read the file (its ACL, as icacls
+   * lists it), and the commands that make it private. Undefined where file modes decide, when only
+   * those three may read it, or when the ACL cannot be read.
+   */
+  othersWhoCanRead(target: string, env?: NodeJS.ProcessEnv): Promise<{ readers: string[]; fix: string[] } | undefined>;
+  /** The command that deletes a file, for hints, in the shell the user most likely has. */
+  removeCommand(target: string, env?: NodeJS.ProcessEnv): string;
   /** Whether "can I write it" needs a real open/create probe (Windows ACLs pass access(W_OK)). */
   readonly probeWritesByOpening: boolean;
   /** Errors of a rename caused by another process holding the file open, and how long to retry them. */
@@ -141,6 +152,27 @@ function posixQuoted(s: string): string {
   return /^[\w@%+=:,./~-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A PowerShell verbatim string: ' and the typographic quotes U+2018–U+201B (which also end one) doubled. */
+function powershellQuoted(s: string): string {
+  return `'${s.replace(/['\u2018-\u201B]/g, (q) => q + q)}'`;
+}
+
+/** icacls, by its full path (not whatever PATH finds first). */
+function icaclsPath(env: NodeJS.ProcessEnv): string {
+  return win32Path.join(env.SystemRoot || env.windir || 'C:\\Windows', 'System32', 'icacls.exe');
+}
+
+/** Loaded when needed: only doctor on Windows runs a program through here. */
+const runProgram: Runner = async (file, args) => {
+  const { execFile } = await import('node:child_process');
+  return new Promise((done) => {
+    execFile(file, args, { windowsHide: true, timeout: 10_000 }, (error, stdout) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      done({ code, stdout: String(stdout) });
+    });
+  });
+};
+
 function shellName(shell: string | undefined): string {
   return (shell ?? '')
     .split(/[\\/]/)
@@ -186,6 +218,30 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
       return win
         ? `Clear its read-only attribute with: attrib -R "${target}", then run again.`
         : `Make it writable with: chmod 600 ${posixQuoted(target)}, then run again.`;
+    },
+    async othersWhoCanRead(target, env = facts.env) {
+      if (!win) return undefined;
+      let listed;
+      try {
+        listed = await (facts.run ?? runProgram)(icaclsPath(env), [target]);
+      } catch {
+        return undefined; // no icacls: nothing to tell
+      }
+      const entries = listed.code === 0 ? parseIcacls(listed.stdout, target) : undefined;
+      if (!entries) return undefined;
+      const user = windowsUser(env);
+      const readers = otherReaders(entries, user);
+      if (readers.length === 0) return undefined;
+      const account = user ?? { name: '%USERNAME%' };
+      return { readers, fix: aclFixCommands(target, path.dirname(target), account) };
+    },
+    removeCommand(target, env = facts.env) {
+      if (!win) return `rm ${posixQuoted(target)}`;
+      // Git Bash and MSYS set SHELL: their rm takes C:\ paths; else PowerShell, or cmd when that is the shell.
+      const format = this.defaultEnvFormat(env);
+      if (format === 'cmd') return `del "${target}"`;
+      if (format === 'powershell') return `Remove-Item -LiteralPath ${powershellQuoted(target)}`;
+      return `rm ${posixQuoted(target)}`;
     },
     probeWritesByOpening: win || kind === 'wsl',
     renameRetry: win ? { codes: ['EPERM', 'EACCES', 'EBUSY'], forMs: 10_000 } : { codes: [], forMs: 0 },
