@@ -7,7 +7,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { homedir, hostname, release, uptime } from 'node:os';
-import { posix as posixPath, win32 as win32Path } from 'node:path';
+import { posix as posixPath, win32 as win32Path, type PlatformPath } from 'node:path';
 import type { TreeKillDeps } from './kill-tree.js';
 import { aclFixCommands, otherReaders, parseIcacls, windowsUser, type Runner } from './win32-acl.js';
 import { resolveWin32Command, type SpawnPlan } from './win32-spawn.js';
@@ -49,6 +49,10 @@ export interface Platform {
   home(env?: NodeJS.ProcessEnv): string;
   /** This tool's own state (used codes). */
   stateDir(env?: NodeJS.ProcessEnv): string;
+  /** This tool's own data (installed shell hooks). */
+  dataDir(env?: NodeJS.ProcessEnv): string;
+  /** Path rules of the platform (separators, joining). */
+  readonly path: PlatformPath;
   /** Whether a file's mode bits say who may read it (not on Windows, nor on WSL's DrvFs without `metadata`). */
   modesMeanPrivacy(target: string): boolean;
   /** The warning for a key file others may read, or undefined (no file modes on Windows). */
@@ -202,6 +206,11 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
       if (win) return path.join(env.LOCALAPPDATA || path.join(home(env), 'AppData', 'Local'), 'aws-mfa-refresh');
       return path.join(env.XDG_STATE_HOME || path.join(home(env), '.local', 'state'), 'aws-mfa-refresh');
     },
+    dataDir(env = facts.env) {
+      if (win) return path.join(env.LOCALAPPDATA || path.join(home(env), 'AppData', 'Local'), 'aws-mfa-refresh');
+      return path.join(env.XDG_DATA_HOME || path.join(home(env), '.local', 'share'), 'aws-mfa-refresh');
+    },
+    path,
     modesMeanPrivacy(target) {
       if (win) return false; // ACLs decide there; mode bits are made up
       // DrvFs (/mnt/c) without the `metadata` mount option shows every file as 0777.
