@@ -1,0 +1,78 @@
+/**
+ * `completion powershell` from the built CLI, and (where PowerShell is installed: the CI matrix's
+ * runners, not this machine) evaluated by pwsh / Windows PowerShell and asked through TabExpansion2,
+ * which is what Tab calls: commands, flags, profile names from the files, formats.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, NODE, makeSandbox, type Sandbox } from './harness.js';
+
+const windows = process.platform === 'win32';
+/** PowerShell 7, else Windows PowerShell 5.1; undefined where neither runs. */
+const POWERSHELLS = ['pwsh', ...(windows ? ['powershell'] : [])].filter(
+  (exe) => spawnSync(exe, ['-NoProfile', '-Command', 'exit 0'], { stdio: 'ignore' }).status === 0,
+);
+
+let s: Sandbox;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  s = await makeSandbox();
+  await s.writeCredentials('[alpha-long-term]\naws_access_key_id = AKIA1\naws_secret_access_key = x\n');
+  await s.writeConfig("[profile beta]\nregion = eu-west-1\n[profile it's mine]\nregion = eu-west-1\n[default]\n");
+  const bin = join(s.home, 'bin');
+  await mkdir(bin);
+  // What npm puts on PATH: a .cmd shim on Windows, a link to the script elsewhere.
+  if (windows) await writeFile(join(bin, 'aws-mfa-refresh.cmd'), `@"${NODE}" "${CLI}" %*\r\n`);
+  else await symlink(CLI, join(bin, 'aws-mfa-refresh'));
+  env = { ...s.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
+});
+afterAll(() => s.cleanup());
+
+describe('completion powershell', () => {
+  it('prints the Register-ArgumentCompleter script', async () => {
+    const r = await s.run(['completion', 'powershell']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Register-ArgumentCompleter -Native -CommandName 'aws-mfa-refresh'");
+  });
+
+  // Shown as skipped where no PowerShell runs (this machine); the CI matrix runs it.
+  for (const exe of POWERSHELLS.length > 0 ? POWERSHELLS : ['pwsh']) {
+    it.skipIf(!POWERSHELLS.includes(exe))(`[${exe}] completes commands, flags, profile names and formats`, async () => {
+      const script = `$ErrorActionPreference = 'Stop'
+aws-mfa-refresh completion powershell | Out-String | Invoke-Expression
+function t([string]$line) {
+  $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+  "$line=> " + (($r.CompletionMatches | ForEach-Object { $_.CompletionText }) -join ' ')
+}
+t 'aws-mfa-refresh st'
+t 'aws-mfa-refresh --profile '
+t 'aws-mfa-refresh exec -p b'
+t 'aws-mfa-refresh status --al'
+t 'aws-mfa-refresh env --format p'
+t 'aws-mfa-refresh policy --format t'
+t 'aws-mfa-refresh --profile it'`;
+      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        const c = spawn(exe, ['-NoProfile', '-NonInteractive', '-Command', '-'], { env });
+        let stdout = '';
+        let stderr = '';
+        c.stdout.on('data', (d) => (stdout += d));
+        c.stderr.on('data', (d) => (stderr += d));
+        c.on('close', (code) => done({ code, stdout, stderr }));
+        c.stdin.end(script);
+      });
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.split(/\r?\n/);
+      expect(lines).toContain('aws-mfa-refresh st=> status');
+      expect(lines).toContain("aws-mfa-refresh --profile => alpha-long-term beta default 'it''s mine'");
+      expect(lines).toContain('aws-mfa-refresh exec -p b=> beta');
+      expect(lines).toContain('aws-mfa-refresh status --al=> --all');
+      expect(lines).toContain('aws-mfa-refresh env --format p=> powershell');
+      expect(lines).toContain('aws-mfa-refresh policy --format t=> terraform');
+      expect(lines).toContain("aws-mfa-refresh --profile it=> 'it''s mine'");
+      expect(r.code).toBe(0);
+    });
+  }
+});
