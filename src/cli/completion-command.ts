@@ -261,7 +261,9 @@ ${formats}
     $candidates = $commands
   } else {
     $kind = 'ParameterName'
-    $candidates = if ($command -and $flags.ContainsKey($command)) { $flags[$command] } else { $flags['refresh'] }
+    # Assigned directly: an if's output is unrolled, and a one-row table (keys: --help) would become its two strings.
+    $key = if ($command -and $flags.ContainsKey($command)) { $command } else { 'refresh' }
+    $candidates = $flags[$key]
   }
   foreach ($candidate in $candidates) {
     $text = $candidate[0]

@@ -51,6 +51,7 @@ t 'aws-mfa-refresh st'
 t 'aws-mfa-refresh --profile '
 t 'aws-mfa-refresh exec -p b'
 t 'aws-mfa-refresh status --al'
+t 'aws-mfa-refresh keys --h'
 t 'aws-mfa-refresh env --format p'
 t 'aws-mfa-refresh policy --format t'
 t 'aws-mfa-refresh --profile it'`;
@@ -69,6 +70,7 @@ t 'aws-mfa-refresh --profile it'`;
       expect(lines).toContain("aws-mfa-refresh --profile => alpha-long-term beta default 'it''s mine'");
       expect(lines).toContain('aws-mfa-refresh exec -p b=> beta');
       expect(lines).toContain('aws-mfa-refresh status --al=> --all');
+      expect(lines).toContain('aws-mfa-refresh keys --h=> --help'); // a one-row table stays a row
       expect(lines).toContain('aws-mfa-refresh env --format p=> powershell');
       expect(lines).toContain('aws-mfa-refresh policy --format t=> terraform');
       expect(lines).toContain("aws-mfa-refresh --profile it=> 'it''s mine'");

@@ -137,6 +137,9 @@ describe('completion powershell', () => {
     expect(script).toContain("$profileFlags = @('--profile', '-p', '--source-profile', '-s')");
     // Flags compared case-sensitively (-p is not -P); a value with spaces or quotes goes back quoted.
     expect(script).toContain('if ($profileFlags -ccontains $prev) {');
+    // A table of one row (keys: --help) is assigned, not unrolled through an if's output.
+    expect(flagTable(script, 'keys')).toEqual([['--help', 'display help for command']]);
+    expect(script).toContain('    $candidates = $flags[$key]\n');
     expect(script).toContain(
       `$typed = if ($text -match '[^\\w./:@+=,-]') { "'" + ($text -replace '[''\\u2018-\\u201B]', '$0$0') + "'" } else { $text }`,
     );
