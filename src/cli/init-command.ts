@@ -21,7 +21,7 @@ export function addInitCommand(program: Command): void {
     .argument('[shell]', 'bash | zsh | fish | powershell')
     .option(
       '--install',
-      'write the hook to ~/.local/share/aws-mfa-refresh/hook.SHELL and print the line for your rc file',
+      'write the hook to ~/.local/share/aws-mfa-refresh/hook.SHELL (Windows: %LOCALAPPDATA%\\aws-mfa-refresh) and print the line for your rc file',
     )
     .option(
       '-p, --profile <name>',
