@@ -67,6 +67,14 @@ export interface Platform {
   othersWhoCanRead(target: string, env?: NodeJS.ProcessEnv): Promise<{ readers: string[]; fix: string[] } | undefined>;
   /** The command that deletes a file, for hints, in the shell the user most likely has. */
   removeCommand(target: string, env?: NodeJS.ProcessEnv): string;
+  /** Hints: removing environment variables from this shell (`unset A B`; PowerShell, cmd on Windows). */
+  unsetCommand(names: readonly string[], env?: NodeJS.ProcessEnv): string;
+  /** Hints: setting one (`export K=V`; PowerShell, cmd on Windows). */
+  exportCommand(name: string, value: string, env?: NodeJS.ProcessEnv): string;
+  /** Hints: commands one after the other on one line (`a; b`; cmd: `a & b`). */
+  sequence(commands: readonly string[], env?: NodeJS.ProcessEnv): string;
+  /** Hints: putting `aws-mfa-refresh env` into this shell (`eval "$(…)"`; PowerShell, cmd on Windows). */
+  envLoadLine(env?: NodeJS.ProcessEnv): string;
   /** Whether "can I write it" needs a real open/create probe (Windows ACLs pass access(W_OK)). */
   readonly probeWritesByOpening: boolean;
   /** Errors of a rename caused by another process holding the file open, and how long to retry them. */
@@ -251,6 +259,33 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
       if (format === 'cmd') return `del "${target}"`;
       if (format === 'powershell') return `Remove-Item -LiteralPath ${powershellQuoted(target)}`;
       return `rm ${posixQuoted(target)}`;
+    },
+    // Windows only: POSIX hints stay `unset`/`export`/`eval`, as they always were.
+    unsetCommand(names, env = facts.env) {
+      const format = win ? this.defaultEnvFormat(env) : 'bash';
+      if (format === 'powershell') return `Remove-Item ${names.map((n) => `Env:${n}`).join(', ')}`;
+      if (format === 'cmd')
+        return this.sequence(
+          names.map((n) => `set "${n}="`),
+          env,
+        );
+      return `unset ${names.join(' ')}`;
+    },
+    exportCommand(name, value, env = facts.env) {
+      const format = win ? this.defaultEnvFormat(env) : 'bash';
+      if (format === 'powershell') return `$Env:${name} = ${powershellQuoted(value)}`;
+      // Quoted: what follows the closing quote (a full stop ending the hint) is not part of the value.
+      if (format === 'cmd') return `set "${name}=${value}"`;
+      return `export ${name}=${posixQuoted(value)}`;
+    },
+    sequence(commands, env = facts.env) {
+      return commands.join(win && this.defaultEnvFormat(env) === 'cmd' ? ' & ' : '; ');
+    },
+    envLoadLine(env = facts.env) {
+      const format = win ? this.defaultEnvFormat(env) : 'bash';
+      if (format === 'powershell') return 'aws-mfa-refresh env | Out-String | Invoke-Expression';
+      if (format === 'cmd') return `for /f "delims=" %i in ('aws-mfa-refresh env --format cmd') do @%i`;
+      return 'eval "$(aws-mfa-refresh env)"';
     },
     probeWritesByOpening: win || kind === 'wsl',
     renameRetry: win ? { codes: ['EPERM', 'EACCES', 'EBUSY'], forMs: 10_000 } : { codes: [], forMs: 0 },

@@ -232,3 +232,45 @@ describe('hints that name a command, on Windows', () => {
     }
   });
 });
+
+describe('environment hints on Windows: PowerShell by default, cmd when it is the shell, POSIX in Git Bash', () => {
+  const ps = {};
+  const cmd = { SHELL: 'C:\\Windows\\System32\\cmd.exe' };
+  const gitBash = { SHELL: '/usr/bin/bash' };
+
+  it('unset, set, one after the other, and loading `env`', () => {
+    expect(win().unsetCommand(['AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN'], ps)).toBe(
+      'Remove-Item Env:AWS_ACCESS_KEY_ID, Env:AWS_SESSION_TOKEN',
+    );
+    expect(win().exportCommand('AWS_PROFILE', "o'k", ps)).toBe("$Env:AWS_PROFILE = 'o''k'");
+    expect(win().sequence(['a', 'b'], ps)).toBe('a; b');
+    expect(win().envLoadLine(ps)).toBe('aws-mfa-refresh env | Out-String | Invoke-Expression');
+
+    expect(win().unsetCommand(['A', 'B'], cmd)).toBe('set "A=" & set "B="');
+    expect(win().exportCommand('AWS_PROFILE', 'work', cmd)).toBe('set "AWS_PROFILE=work"');
+    expect(win().sequence(['a', 'b'], cmd)).toBe('a & b');
+    expect(win().envLoadLine(cmd)).toBe(`for /f "delims=" %i in ('aws-mfa-refresh env --format cmd') do @%i`);
+
+    expect(win().unsetCommand(['A'], gitBash)).toBe('unset A');
+    expect(win().exportCommand('AWS_PROFILE', 'work', gitBash)).toBe('export AWS_PROFILE=work');
+    // POSIX systems keep the POSIX forms whatever $SHELL says.
+    const linux = makePlatform('linux', systemFacts());
+    expect(linux.unsetCommand(['A', 'B'], { SHELL: '/usr/bin/pwsh' })).toBe('unset A B');
+    expect(linux.envLoadLine({ SHELL: '/usr/bin/pwsh' })).toBe('eval "$(aws-mfa-refresh env)"');
+  });
+
+  it('doctor environment check names them', async () => {
+    const { checkEnvironment } = await import('../../src/usecases/doctor/checks/environment.js');
+    const env = { AWS_ACCESS_KEY_ID: 'AKIA1', AWS_DEFAULT_PROFILE: 'other' };
+    expect(checkEnvironment(env, { target: 'default' }, undefined, win()).hint).toBe(
+      "Run: Remove-Item Env:AWS_ACCESS_KEY_ID. Run: $Env:AWS_PROFILE = 'other'; Remove-Item Env:AWS_DEFAULT_PROFILE (every tool reads AWS_PROFILE).",
+    );
+    expect(checkEnvironment({ ...env, ...cmd }, { target: 'default' }, undefined, win()).hint).toBe(
+      'Run: set "AWS_ACCESS_KEY_ID=". Run: set "AWS_PROFILE=other" & set "AWS_DEFAULT_PROFILE=" (every tool reads AWS_PROFILE).',
+    );
+    const linux = makePlatform('linux', systemFacts());
+    expect(checkEnvironment(env, { target: 'default' }, undefined, linux).hint).toBe(
+      'Run: unset AWS_ACCESS_KEY_ID. Run: export AWS_PROFILE=other; unset AWS_DEFAULT_PROFILE (every tool reads AWS_PROFILE).',
+    );
+  });
+});
