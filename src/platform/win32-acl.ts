@@ -79,11 +79,13 @@ export function windowsUser(env: NodeJS.ProcessEnv): { name: string; domain?: st
 
 /** Principals that may read the file other than the user, SYSTEM and Administrators, in ACL order. */
 export function otherReaders(entries: AclEntry[], user: { name: string; domain?: string } | undefined): string[] {
+  // icacls writes in the console's OEM code page: a non-ASCII letter arrives as one unknown character.
+  const loose = (text: string) => text.toLowerCase().replace(/[^\x00-\x7F]/g, '?');
   const isUser = (principal: string) => {
     if (!user) return false;
-    const p = principal.toLowerCase();
-    const name = user.name.toLowerCase();
-    return p === name || (user.domain !== undefined && p === `${user.domain.toLowerCase()}\\${name}`);
+    const p = loose(principal);
+    const name = loose(user.name);
+    return p === name || (user.domain !== undefined && p === `${loose(user.domain)}\\${name}`);
   };
   const readers = entries
     .filter((e) => grantsRead(e) && !isUser(e.principal) && !isSystemOrAdmins(e.principal))

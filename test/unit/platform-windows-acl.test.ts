@@ -96,6 +96,9 @@ describe('icacls output', () => {
       'PC\\jorg:(I)(F)',
     ]);
     expect(otherReaders(parseIcacls(out, german)!, { name: 'jorg', domain: 'PC' })).toEqual([]);
+    // A non-ASCII name as it arrives from icacls's OEM code page read as UTF-8 (one unknown character).
+    const oem = icacls(german, ['NT-AUTORIT\uFFFDT\\SYSTEM:(I)(F)', 'PC\\j\uFFFDrg:(I)(F)', 'PC\\jens:(I)(R)']);
+    expect(otherReaders(parseIcacls(oem, german)!, { name: 'jörg', domain: 'PC' })).toEqual(['PC\\jens']);
     const mixed = icacls(HOME_FILE, [
       'Everyone:(DENY)(W)',
       'Everyone:(R)',
