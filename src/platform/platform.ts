@@ -178,7 +178,8 @@ function icaclsPath(env: NodeJS.ProcessEnv): string {
 const runProgram: Runner = async (file, args) => {
   const { execFile } = await import('node:child_process');
   return new Promise((done) => {
-    execFile(file, args, { windowsHide: true, timeout: 10_000 }, (error, stdout) => {
+    // latin1: one character per byte of the OEM code page (see win32-acl.ts).
+    execFile(file, args, { windowsHide: true, timeout: 10_000, encoding: 'latin1' }, (error, stdout) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       done({ code, stdout: String(stdout) });
     });

@@ -18,10 +18,18 @@ export interface AclEntry {
 /** A command run without a shell: its exit code and standard output. */
 export type Runner = (file: string, args: string[]) => Promise<{ code: number | null; stdout: string }>;
 
+/**
+ * icacls writes in the console's OEM code page: a non-ASCII letter arrives as one byte (read as
+ * latin1) or one U+FFFD (read as UTF-8); compared as one unknown character, without case.
+ */
+function loose(text: string): string {
+  return text.toLowerCase().replace(/[^\x00-\x7F]/g, '?');
+}
+
 /** The entries of `icacls <path>` output; undefined when it is not that output (an error message). */
 export function parseIcacls(output: string, path: string): AclEntry[] | undefined {
   const lines = output.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const first = lines.findIndex((l) => l.toLowerCase().startsWith(`${path.toLowerCase()} `));
+  const first = lines.findIndex((l) => loose(l).startsWith(`${loose(path)} `));
   if (first < 0) return undefined;
   const entries: AclEntry[] = [];
   for (let i = first; i < lines.length; i++) {
@@ -79,8 +87,6 @@ export function windowsUser(env: NodeJS.ProcessEnv): { name: string; domain?: st
 
 /** Principals that may read the file other than the user, SYSTEM and Administrators, in ACL order. */
 export function otherReaders(entries: AclEntry[], user: { name: string; domain?: string } | undefined): string[] {
-  // icacls writes in the console's OEM code page: a non-ASCII letter arrives as one unknown character.
-  const loose = (text: string) => text.toLowerCase().replace(/[^\x00-\x7F]/g, '?');
   const isUser = (principal: string) => {
     if (!user) return false;
     const p = loose(principal);

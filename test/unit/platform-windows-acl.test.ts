@@ -99,6 +99,10 @@ describe('icacls output', () => {
     // A non-ASCII name as it arrives from icacls's OEM code page read as UTF-8 (one unknown character).
     const oem = icacls(german, ['NT-AUTORIT\uFFFDT\\SYSTEM:(I)(F)', 'PC\\j\uFFFDrg:(I)(F)', 'PC\\jens:(I)(R)']);
     expect(otherReaders(parseIcacls(oem, german)!, { name: 'jörg', domain: 'PC' })).toEqual(['PC\\jens']);
+    // The path itself with a non-ASCII letter, as icacls echoes it (CP850 "ö" read as latin1).
+    const home = 'C:\\Users\\jörg\\.aws\\credentials';
+    const echoed = icacls(home.replace('ö', '\u0094'), ['PC\\j\u0094rg:(I)(F)', 'Everyone:(R)']);
+    expect(otherReaders(parseIcacls(echoed, home)!, { name: 'jörg', domain: 'PC' })).toEqual(['Everyone']);
     const mixed = icacls(HOME_FILE, [
       'Everyone:(DENY)(W)',
       'Everyone:(R)',
