@@ -71,3 +71,20 @@ describe('installed hooks through the platform seam', () => {
     }
   });
 });
+
+describe('the per-device code lock lives in the platform state directory, next to the used codes', () => {
+  it('Windows: %LOCALAPPDATA% (HOME ignored); elsewhere $XDG_STATE_HOME or ~/.local/state', async () => {
+    const { codeLockFile } = await import('../../src/mfa/code-lock.js');
+    const device = 'arn:aws:iam::123456789012:mfa/alice';
+    const env = { HOME: '/c/msys64/home/u', USERPROFILE: 'C:\\Users\\u', LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' };
+    expect(codeLockFile(device, env, on('win32'))).toMatch(
+      /^C:\\Users\\u\\AppData\\Local\\aws-mfa-refresh\\locks\\[0-9a-f]{32}\.lock$/,
+    );
+    expect(codeLockFile(device, { HOME: '/home/me' }, on('linux'))).toMatch(
+      /^\/home\/me\/\.local\/state\/aws-mfa-refresh\/locks\/[0-9a-f]{32}\.lock$/,
+    );
+    expect(codeLockFile(device, { HOME: '/home/me', XDG_STATE_HOME: '/s' }, on('darwin'))).toMatch(
+      /^\/s\/aws-mfa-refresh\/locks\//,
+    );
+  });
+});
