@@ -16,17 +16,30 @@ const POWERSHELLS = ['pwsh', ...(windows ? ['powershell'] : [])].filter(
 );
 
 let s: Sandbox;
-let env: NodeJS.ProcessEnv;
+/** PATH variants: npm's .cmd shim alone, and with its .ps1 shim (which PowerShell runs first) on Windows. */
+const shims: Record<string, NodeJS.ProcessEnv> = {};
 beforeAll(async () => {
   s = await makeSandbox();
   await s.writeCredentials('[alpha-long-term]\naws_access_key_id = AKIA1\naws_secret_access_key = x\n');
   await s.writeConfig("[profile beta]\nregion = eu-west-1\n[profile it's mine]\nregion = eu-west-1\n[default]\n");
-  const bin = join(s.home, 'bin');
-  await mkdir(bin);
-  // What npm puts on PATH: a .cmd shim on Windows, a link to the script elsewhere.
-  if (windows) await writeFile(join(bin, 'aws-mfa-refresh.cmd'), `@"${NODE}" "${CLI}" %*\r\n`);
-  else await symlink(CLI, join(bin, 'aws-mfa-refresh'));
-  env = { ...s.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
+  const onPath = async (name: string, files: Record<string, string>) => {
+    const bin = join(s.home, name);
+    await mkdir(bin);
+    for (const [file, text] of Object.entries(files)) await writeFile(join(bin, file), text);
+    shims[name] = { ...s.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
+    return bin;
+  };
+  if (windows) {
+    // What npm puts on PATH on Windows.
+    const cmd = `@"${NODE}" "${CLI}" %*\r\n`;
+    await onPath('cmd-shim', { 'aws-mfa-refresh.cmd': cmd });
+    await onPath('ps1-shim', {
+      'aws-mfa-refresh.cmd': cmd,
+      'aws-mfa-refresh.ps1': `& "${NODE}" "${CLI}" $args\r\nexit $LASTEXITCODE\r\n`,
+    });
+  } else {
+    await symlink(CLI, join(await onPath('link', {}), 'aws-mfa-refresh'));
+  }
 });
 afterAll(() => s.cleanup());
 
@@ -39,10 +52,15 @@ describe('completion powershell', () => {
   });
 
   // Shown as skipped where no PowerShell runs (this machine); the CI matrix runs it.
+  const variants = windows ? ['cmd-shim', 'ps1-shim'] : ['link'];
   for (const exe of POWERSHELLS.length > 0 ? POWERSHELLS : ['pwsh']) {
-    it.skipIf(!POWERSHELLS.includes(exe))(`[${exe}] completes commands, flags, profile names and formats`, async () => {
-      const script = `$ErrorActionPreference = 'Stop'
-aws-mfa-refresh completion powershell | Out-String | Invoke-Expression
+    for (const shim of variants) {
+      it.skipIf(!POWERSHELLS.includes(exe))(
+        `[${exe}, ${shim}] completes commands, flags, profile names and formats`,
+        async () => {
+          const env = shims[shim]!;
+          // Errors (loading or completing) go to stderr, which must stay empty.
+          const script = `aws-mfa-refresh completion powershell | Out-String | Invoke-Expression
 function t([string]$line) {
   $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
   "$line=> " + (($r.CompletionMatches | ForEach-Object { $_.CompletionText }) -join ' ')
@@ -55,26 +73,28 @@ t 'aws-mfa-refresh keys --h'
 t 'aws-mfa-refresh env --format p'
 t 'aws-mfa-refresh policy --format t'
 t 'aws-mfa-refresh --profile it'`;
-      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-        const c = spawn(exe, ['-NoProfile', '-NonInteractive', '-Command', '-'], { env });
-        let stdout = '';
-        let stderr = '';
-        c.stdout.on('data', (d) => (stdout += d));
-        c.stderr.on('data', (d) => (stderr += d));
-        c.on('close', (code) => done({ code, stdout, stderr }));
-        c.stdin.end(script);
-      });
-      expect(r.stderr).toBe('');
-      const lines = r.stdout.split(/\r?\n/);
-      expect(lines).toContain('aws-mfa-refresh st=> status');
-      expect(lines).toContain("aws-mfa-refresh --profile => alpha-long-term beta default 'it''s mine'");
-      expect(lines).toContain('aws-mfa-refresh exec -p b=> beta');
-      expect(lines).toContain('aws-mfa-refresh status --al=> --all');
-      expect(lines).toContain('aws-mfa-refresh keys --h=> --help'); // a one-row table stays a row
-      expect(lines).toContain('aws-mfa-refresh env --format p=> powershell');
-      expect(lines).toContain('aws-mfa-refresh policy --format t=> terraform');
-      expect(lines).toContain("aws-mfa-refresh --profile it=> 'it''s mine'");
-      expect(r.code).toBe(0);
-    });
+          const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+            const c = spawn(exe, ['-NoProfile', '-NonInteractive', '-Command', '-'], { env });
+            let stdout = '';
+            let stderr = '';
+            c.stdout.on('data', (d) => (stdout += d));
+            c.stderr.on('data', (d) => (stderr += d));
+            c.on('close', (code) => done({ code, stdout, stderr }));
+            c.stdin.end(script);
+          });
+          expect(r.stderr).toBe('');
+          const lines = r.stdout.split(/\r?\n/);
+          expect(lines).toContain('aws-mfa-refresh st=> status');
+          expect(lines).toContain("aws-mfa-refresh --profile => alpha-long-term beta default 'it''s mine'");
+          expect(lines).toContain('aws-mfa-refresh exec -p b=> beta');
+          expect(lines).toContain('aws-mfa-refresh status --al=> --all');
+          expect(lines).toContain('aws-mfa-refresh keys --h=> --help'); // a one-row table stays a row
+          expect(lines).toContain('aws-mfa-refresh env --format p=> powershell');
+          expect(lines).toContain('aws-mfa-refresh policy --format t=> terraform');
+          expect(lines).toContain("aws-mfa-refresh --profile it=> 'it''s mine'");
+          expect(r.code).toBe(0);
+        },
+      );
+    }
   }
 });
