@@ -74,13 +74,15 @@ t 'aws-mfa-refresh env --format p'
 t 'aws-mfa-refresh policy --format t'
 t 'aws-mfa-refresh --profile it'`;
           const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-            const c = spawn(exe, ['-NoProfile', '-NonInteractive', '-Command', '-'], { env });
+            // -EncodedCommand (UTF-16LE, base64): the script whole, no quoting, no execution policy for a file.
+            const encoded = Buffer.from(script, 'utf16le').toString('base64');
+            const c = spawn(exe, ['-NoProfile', '-NonInteractive', '-EncodedCommand', encoded], { env, stdio: 'pipe' });
             let stdout = '';
             let stderr = '';
             c.stdout.on('data', (d) => (stdout += d));
             c.stderr.on('data', (d) => (stderr += d));
             c.on('close', (code) => done({ code, stdout, stderr }));
-            c.stdin.end(script);
+            c.stdin.end();
           });
           expect(r.stderr).toBe('');
           const lines = r.stdout.split(/\r?\n/);
@@ -94,6 +96,7 @@ t 'aws-mfa-refresh --profile it'`;
           expect(lines).toContain("aws-mfa-refresh --profile it=> 'it''s mine'");
           expect(r.code).toBe(0);
         },
+        60_000,
       );
     }
   }
