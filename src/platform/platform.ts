@@ -248,10 +248,10 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
       const entries = listed.code === 0 ? parseIcacls(listed.stdout, target) : undefined;
       if (!entries) return undefined;
       const user = windowsUser(env);
+      if (!user) return undefined; // without USERNAME your own entry would look like someone else's
       const readers = otherReaders(entries, user);
       if (readers.length === 0) return undefined;
-      const account = user ?? { name: '%USERNAME%' };
-      return { readers, fix: aclFixCommands(target, path.dirname(target), account) };
+      return { readers, fix: aclFixCommands(target, path.dirname(target), user) };
     },
     removeCommand(target, env = facts.env) {
       if (!win) return `rm ${posixQuoted(target)}`;

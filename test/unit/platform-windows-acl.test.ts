@@ -151,6 +151,11 @@ describe('the win32 platform reads the ACL through its runner', () => {
     expect(await win({ run: async () => ({ code: 5, stdout: SHARED }) }).othersWhoCanRead(SHARED_PATH, env)).toBe(
       undefined,
     );
+    // No USERNAME: your own entry cannot be told from another's; no verdict rather than a false one.
+    const noUser = { SystemRoot: 'C:\\Windows' };
+    expect(await win({ run: async () => ({ code: 0, stdout: SHARED }) }).othersWhoCanRead(SHARED_PATH, noUser)).toBe(
+      undefined,
+    );
     const missing = win({ run: () => Promise.reject(Object.assign(new Error('spawn'), { code: 'ENOENT' })) });
     expect(await missing.othersWhoCanRead(SHARED_PATH, env)).toBeUndefined();
   });
