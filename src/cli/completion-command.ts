@@ -10,33 +10,47 @@ import { FORMATS as POLICY_FORMATS } from '../policy/options.js';
 /** Values of --format, per command. */
 const FORMAT_VALUES: Record<string, readonly string[]> = { env: SHELL_FORMATS, policy: POLICY_FORMATS };
 
-const SHELLS = ['bash', 'zsh', 'fish'] as const;
+const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
 const PROFILE_FLAGS = ['--profile', '-p', '--source-profile', '-s'];
 
-interface Spec {
+export interface Spec {
   name: string;
   flags: string[];
   description: string;
+  /** Each flag's help (PowerShell shows it as the tooltip). */
+  flagHelp: Record<string, string>;
 }
 
 function flagsOf(options: readonly Option[]): string[] {
   return options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
 }
 
-function specOf(program: Command): Spec[] {
+function helpOf(options: readonly Option[]): Record<string, string> {
+  const help: Record<string, string> = { '--help': 'display help for command' };
+  for (const o of options) for (const f of [o.long, o.short]) if (f) help[f] = o.description;
+  return help;
+}
+
+export function specOf(program: Command): Spec[] {
   return program.commands
     .filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
     .map((c) => ({
       name: c.name(),
       flags: [...flagsOf(c.options), '--help'],
       description: c.description(),
+      flagHelp: helpOf(c.options),
     }));
+}
+
+/** bash, zsh, fish and PowerShell scripts, all from the same spec (commander's commands and options). */
+export function completionScript(shell: (typeof SHELLS)[number], spec: Spec[]): string {
+  return { bash: bashScript, zsh: zshScript, fish: fishScript, powershell: powershellScript }[shell](spec);
 }
 
 export function addCompletionCommand(program: Command): void {
   program
     .command('completion')
-    .description('print a shell completion script (bash, zsh or fish)')
+    .description('print a shell completion script (bash, zsh, fish or powershell)')
     .argument('[shell]', SHELLS.join(' | '))
     .option('--list-profiles', 'print the profile names of your AWS files (used by the scripts)')
     .addHelpText(
@@ -45,7 +59,8 @@ export function addCompletionCommand(program: Command): void {
 Examples:
   $ eval "$(aws-mfa-refresh completion bash)"                     # in ~/.bashrc (macOS: ~/.bash_profile)
   $ source <(aws-mfa-refresh completion zsh)                      # in ~/.zshrc (after compinit)
-  $ aws-mfa-refresh completion fish > ~/.config/fish/completions/aws-mfa-refresh.fish`,
+  $ aws-mfa-refresh completion fish > ~/.config/fish/completions/aws-mfa-refresh.fish
+  PS> aws-mfa-refresh completion powershell | Out-String | Invoke-Expression   # in $PROFILE`,
     )
     .action(async (shell: string | undefined, flags: { listProfiles?: boolean }) => {
       if (flags.listProfiles) {
@@ -67,9 +82,7 @@ Examples:
           'Example: aws-mfa-refresh completion bash.',
         );
       }
-      const spec = specOf(program);
-      const render = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell as (typeof SHELLS)[number]];
-      process.stdout.write(render(spec));
+      process.stdout.write(completionScript(shell as (typeof SHELLS)[number], specOf(program)));
     });
 }
 
@@ -170,4 +183,95 @@ function fishScript(spec: Spec[]): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A PowerShell verbatim string: nothing inside is special ($, backticks, double quotes) except ' and
+ * the typographic quotes U+2018–U+201B, which also end one: doubled. One line (help never has two).
+ */
+export function powershellString(text: string): string {
+  return `'${text.replace(/\s+/g, ' ').replace(/['\u2018-\u201B]/g, (q) => q + q)}'`;
+}
+
+/**
+ * Help text in ASCII: Windows PowerShell 5.1 decodes a program's output with the console's code page,
+ * so the script carries no byte it could misread (a dash or a typographic quote in help becomes ASCII).
+ */
+export function asciiHelp(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[\u2010-\u2015]/g, '-')
+    .replace(/[\u2018-\u201B]/g, "'")
+    .replace(/[\u201C-\u201F]/g, '"')
+    .replace(/\u2026/g, '...')
+    .replace(/[^\x20-\x7E]/g, '?');
+}
+
+/** Rows of a table of pairs (name, help); the leading comma keeps a lone row a pair (PowerShell unrolls arrays). */
+function pairRows(rows: Array<[string, string]>, indent: string): string {
+  return rows.map(([a, b]) => `${indent},@(${powershellString(a)}, ${powershellString(asciiHelp(b || a))})`).join('\n');
+}
+
+function powershellScript(spec: Spec[]): string {
+  const flagTables = spec
+    .map(
+      (c) =>
+        `    ${powershellString(c.name)} = @(\n${pairRows(
+          c.flags.map((f) => [f, c.flagHelp[f] ?? f]),
+          '      ',
+        )}\n    )`,
+    )
+    .join('\n');
+  const formats = Object.entries(FORMAT_VALUES)
+    .map(([c, v]) => `    ${powershellString(c)} = @(${v.map(powershellString).join(', ')})`)
+    .join('\n');
+  return `# aws-mfa-refresh completion for PowerShell (5.1 and 7), in $PROFILE:
+#   aws-mfa-refresh completion powershell | Out-String | Invoke-Expression
+Register-ArgumentCompleter -Native -CommandName 'aws-mfa-refresh', 'aws-mfa-refresh.cmd', 'aws-mfa-refresh.ps1' -ScriptBlock {
+  param($wordToComplete, $commandAst, $cursorPosition)
+  $commands = @(
+${pairRows(
+  spec.map((c) => [c.name, c.description]),
+  '    ',
+)}
+  )
+  $flags = @{
+${flagTables}
+  }
+  $formats = @{
+${formats}
+  }
+  $profileFlags = @(${PROFILE_FLAGS.map(powershellString).join(', ')})
+  # The words before the one being completed, the program's name first; the command is the first
+  # word that is neither a flag nor a flag's value (as in the bash and zsh scripts).
+  $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition } | ForEach-Object { $_.Extent.Text })
+  $command = ''
+  for ($i = 1; $i -lt $words.Count; $i++) {
+    if (-not $words[$i].StartsWith('-') -and -not $words[$i - 1].StartsWith('-')) { $command = $words[$i]; break }
+  }
+  $prev = if ($words.Count -gt 0) { $words[-1] } else { '' }
+  $kind = 'ParameterValue'
+  if ($profileFlags -ccontains $prev) {
+    # Read from your AWS files at completion time, as the other shells do (no AWS call).
+    $candidates = @(aws-mfa-refresh completion --list-profiles 2>$null | Where-Object { $_ } | ForEach-Object { ,@($_, $_) })
+  } elseif ($prev -ceq '--format') {
+    if (-not $formats.ContainsKey($command)) { return }
+    $candidates = @($formats[$command] | ForEach-Object { ,@($_, $_) })
+  } elseif (-not $command -and -not $wordToComplete.StartsWith('-')) {
+    $candidates = $commands
+  } else {
+    $kind = 'ParameterName'
+    # Assigned directly: an if's output is unrolled, and a one-row table (keys: --help) would become its two strings.
+    $key = if ($command -and $flags.ContainsKey($command)) { $command } else { 'refresh' }
+    $candidates = $flags[$key]
+  }
+  foreach ($candidate in $candidates) {
+    $text = $candidate[0]
+    if (-not $text.StartsWith($wordToComplete, [System.StringComparison]::OrdinalIgnoreCase)) { continue }
+    # A profile name with spaces or quotes goes back on the line as a verbatim string.
+    $typed = if ($text -match '[^\\w./:@+=,-]') { "'" + ($text -replace '[''\\u2018-\\u201B]', '$0$0') + "'" } else { $text }
+    [System.Management.Automation.CompletionResult]::new($typed, $text, $kind, $candidate[1])
+  }
+}
+`;
 }

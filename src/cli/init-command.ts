@@ -21,7 +21,7 @@ export function addInitCommand(program: Command): void {
     .argument('[shell]', 'bash | zsh | fish | powershell')
     .option(
       '--install',
-      'write the hook to ~/.local/share/aws-mfa-refresh/hook.SHELL and print the line for your rc file',
+      'write the hook to ~/.local/share/aws-mfa-refresh/hook.SHELL (Windows: %LOCALAPPDATA%\\aws-mfa-refresh) and print the line for your rc file',
     )
     .option(
       '-p, --profile <name>',
@@ -61,7 +61,7 @@ Prompt: PS1='\${AWS_MFA_PROMPT:+[$AWS_MFA_PROMPT] }\\$ ' (bash), RPROMPT='\${AWS
         process.stdout.write(hookScript(shell, opts, VERSION));
         return;
       }
-      const { installHook, RC_FILE } = await import('../shell/install.js');
+      const { installHook, rcFileOf } = await import('../shell/install.js');
       let installed;
       try {
         installed = await installHook(shell, opts, VERSION);
@@ -74,7 +74,7 @@ Prompt: PS1='\${AWS_MFA_PROMPT:+[$AWS_MFA_PROMPT] }\\$ ' (bash), RPROMPT='\${AWS
         );
       }
       process.stderr.write(
-        `Wrote ${installed.file}. Add this line to ${RC_FILE[shell]} (later versions of aws-mfa-refresh keep the hook up to date):\n`,
+        `Wrote ${installed.file}. Add this line to ${rcFileOf(shell)} (later versions of aws-mfa-refresh keep the hook up to date):\n`,
       );
       process.stdout.write(`${installed.line}\n`);
     });

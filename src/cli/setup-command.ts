@@ -65,7 +65,7 @@ Examples:
       const human = flags.json ? process.stderr : process.stdout;
       const out = (line = '') => human.write(`${line}\n`);
 
-      const plan = await planSetup(profile, longTermProfile, deps.env);
+      const plan = await planSetup(profile, longTermProfile, deps.env, deps.platform);
       if (plan.alreadyDone) {
         out(`Long-term keys are already in [${longTermProfile}] and [${profile}] holds none: nothing to move.`);
       } else {
@@ -98,7 +98,7 @@ Examples:
 
       // Role profiles that source from this profile now work off its session: offer the same rewrite as roles --fix.
       const { planRoleFix, applyRoleFix } = await import('../usecases/roles.js');
-      const rolePlan = await planRoleFix(deps.env, profile);
+      const rolePlan = await planRoleFix(deps.env, profile, deps.platform);
       if (rolePlan.fixes.length && (own.yes || streams)) {
         const { offerRoleFix } = await import('./roles-command.js');
         await offerRoleFix(rolePlan, { yes: Boolean(own.yes), human, apply: applyRoleFix });
@@ -111,7 +111,7 @@ Examples:
           ? await chooseSetupDevice({ ...flags, sourceProfile: longTermProfile }, streams, deps, debug)
           : undefined);
       if (device) {
-        await updateConfigProfile(awsFilePaths(deps.env).config, profile, { mfa_serial: device });
+        await updateConfigProfile(awsFilePaths(deps.env, deps.platform).config, profile, { mfa_serial: device }, deps);
         out(`${paint(human, 32, '✔')} Remembered ${device} as mfa_serial of profile "${profile}".`);
       } else if (own.device) {
         out('No MFA device chosen: aws-mfa-refresh will find it on the first refresh.');

@@ -2,7 +2,8 @@
  * "A refresh is asking for a code for this MFA device": one lock per device, so several terminals
  * opened at once spend one code, not several (two target profiles on one device share it too).
  *
- * File: $XDG_STATE_HOME/aws-mfa-refresh/locks/<sha256(device)>.lock (default ~/.local/state/...),
+ * File: $XDG_STATE_HOME/aws-mfa-refresh/locks/<sha256(device)>.lock (default ~/.local/state/...;
+ * Windows: %LOCALAPPDATA%\aws-mfa-refresh\locks),
  * created whole (written under a private name, then hard-linked into place), holding one JSON line:
  * pid, host, boot id and the process's start time, and a nonce. It is stale only when its owner is
  * gone: its pid is not alive, or is alive but started at another time (reused), or the machine has
@@ -12,8 +13,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { homedir, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { currentPlatform, type Platform } from '../platform/platform.js';
 
 export interface LockOwner {
   pid: number;
@@ -31,10 +33,10 @@ export interface HeldCodeLock {
   release(): Promise<void>;
 }
 
-export function codeLockFile(device: string, env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+/** Next to the used codes, in the platform's state directory (Windows: %LOCALAPPDATA%). */
+export function codeLockFile(device: string, env: NodeJS.ProcessEnv, platform: Platform = currentPlatform()): string {
   const key = createHash('sha256').update(device).digest('hex').slice(0, 32);
-  return join(base, 'aws-mfa-refresh', 'locks', `${key}.lock`);
+  return platform.path.join(platform.stateDir(env), 'locks', `${key}.lock`);
 }
 
 function readProc(path: string): string | undefined {

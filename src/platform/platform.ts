@@ -7,8 +7,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { homedir, hostname, release, uptime } from 'node:os';
-import { posix as posixPath, win32 as win32Path } from 'node:path';
+import { posix as posixPath, win32 as win32Path, type PlatformPath } from 'node:path';
 import type { TreeKillDeps } from './kill-tree.js';
+import { aclFixCommands, otherReaders, parseIcacls, windowsUser, type Runner } from './win32-acl.js';
 import { resolveWin32Command, type SpawnPlan } from './win32-spawn.js';
 
 export type PlatformKind = 'linux' | 'darwin' | 'win32' | 'wsl';
@@ -28,6 +29,8 @@ export interface PlatformFacts {
   /** Whether a path exists as a file (command lookup on Windows). */
   isFile: (path: string) => boolean;
   killTree?: Partial<TreeKillDeps>;
+  /** Runs a program without a shell (Windows: icacls to read an ACL). */
+  run?: Runner;
 }
 
 /** The parsed content of a lock file: who holds it. */
@@ -46,12 +49,32 @@ export interface Platform {
   home(env?: NodeJS.ProcessEnv): string;
   /** This tool's own state (used codes). */
   stateDir(env?: NodeJS.ProcessEnv): string;
+  /** This tool's own data (installed shell hooks). */
+  dataDir(env?: NodeJS.ProcessEnv): string;
+  /** Path rules of the platform (separators, joining). */
+  readonly path: PlatformPath;
   /** Whether a file's mode bits say who may read it (not on Windows, nor on WSL's DrvFs without `metadata`). */
   modesMeanPrivacy(target: string): boolean;
   /** The warning for a key file others may read, or undefined (no file modes on Windows). */
   privacyWarning(mode: number, shown: string, target: string): string | undefined;
   /** What to tell someone whose key file is read-only. */
   readOnlyHint(target: string): string;
+  /**
+   * Windows: who other than you, SYSTEM and Administrators may read the file (its ACL, as icacls
+   * lists it), and the commands that make it private. Undefined where file modes decide, when only
+   * those three may read it, or when the ACL cannot be read.
+   */
+  othersWhoCanRead(target: string, env?: NodeJS.ProcessEnv): Promise<{ readers: string[]; fix: string[] } | undefined>;
+  /** The command that deletes a file, for hints, in the shell the user most likely has. */
+  removeCommand(target: string, env?: NodeJS.ProcessEnv): string;
+  /** Hints: removing environment variables from this shell (`unset A B`; PowerShell, cmd on Windows). */
+  unsetCommand(names: readonly string[], env?: NodeJS.ProcessEnv): string;
+  /** Hints: setting one (`export K=V`; PowerShell, cmd on Windows). */
+  exportCommand(name: string, value: string, env?: NodeJS.ProcessEnv): string;
+  /** Hints: commands one after the other on one line (`a; b`; cmd: `a & b`). */
+  sequence(commands: readonly string[], env?: NodeJS.ProcessEnv): string;
+  /** Hints: putting `aws-mfa-refresh env` into this shell (`eval "$(…)"`; PowerShell, cmd on Windows). */
+  envLoadLine(env?: NodeJS.ProcessEnv): string;
   /** Whether "can I write it" needs a real open/create probe (Windows ACLs pass access(W_OK)). */
   readonly probeWritesByOpening: boolean;
   /** Errors of a rename caused by another process holding the file open, and how long to retry them. */
@@ -141,6 +164,28 @@ function posixQuoted(s: string): string {
   return /^[\w@%+=:,./~-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A PowerShell verbatim string: ' and the typographic quotes U+2018–U+201B (which also end one) doubled. */
+function powershellQuoted(s: string): string {
+  return `'${s.replace(/['\u2018-\u201B]/g, (q) => q + q)}'`;
+}
+
+/** icacls, by its full path (not whatever PATH finds first). */
+function icaclsPath(env: NodeJS.ProcessEnv): string {
+  return win32Path.join(env.SystemRoot || env.windir || 'C:\\Windows', 'System32', 'icacls.exe');
+}
+
+/** Loaded when needed: only doctor on Windows runs a program through here. */
+const runProgram: Runner = async (file, args) => {
+  const { execFile } = await import('node:child_process');
+  return new Promise((done) => {
+    // latin1: one character per byte of the OEM code page (see win32-acl.ts).
+    execFile(file, args, { windowsHide: true, timeout: 10_000, encoding: 'latin1' }, (error, stdout) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      done({ code, stdout: String(stdout) });
+    });
+  });
+};
+
 function shellName(shell: string | undefined): string {
   return (shell ?? '')
     .split(/[\\/]/)
@@ -170,6 +215,11 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
       if (win) return path.join(env.LOCALAPPDATA || path.join(home(env), 'AppData', 'Local'), 'aws-mfa-refresh');
       return path.join(env.XDG_STATE_HOME || path.join(home(env), '.local', 'state'), 'aws-mfa-refresh');
     },
+    dataDir(env = facts.env) {
+      if (win) return path.join(env.LOCALAPPDATA || path.join(home(env), 'AppData', 'Local'), 'aws-mfa-refresh');
+      return path.join(env.XDG_DATA_HOME || path.join(home(env), '.local', 'share'), 'aws-mfa-refresh');
+    },
+    path,
     modesMeanPrivacy(target) {
       if (win) return false; // ACLs decide there; mode bits are made up
       // DrvFs (/mnt/c) without the `metadata` mount option shows every file as 0777.
@@ -186,6 +236,57 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
       return win
         ? `Clear its read-only attribute with: attrib -R "${target}", then run again.`
         : `Make it writable with: chmod 600 ${posixQuoted(target)}, then run again.`;
+    },
+    async othersWhoCanRead(target, env = facts.env) {
+      if (!win) return undefined;
+      let listed;
+      try {
+        listed = await (facts.run ?? runProgram)(icaclsPath(env), [target]);
+      } catch {
+        return undefined; // no icacls: nothing to tell
+      }
+      const entries = listed.code === 0 ? parseIcacls(listed.stdout, target) : undefined;
+      if (!entries) return undefined;
+      const user = windowsUser(env);
+      if (!user) return undefined; // without USERNAME your own entry would look like someone else's
+      const readers = otherReaders(entries, user);
+      if (readers.length === 0) return undefined;
+      return { readers, fix: aclFixCommands(target, path.dirname(target), user) };
+    },
+    removeCommand(target, env = facts.env) {
+      if (!win) return `rm ${posixQuoted(target)}`;
+      // Git Bash and MSYS set SHELL: their rm takes C:\ paths; else PowerShell, or cmd when that is the shell.
+      const format = this.defaultEnvFormat(env);
+      if (format === 'cmd') return `del "${target}"`;
+      if (format === 'powershell') return `Remove-Item -LiteralPath ${powershellQuoted(target)}`;
+      return `rm ${posixQuoted(target)}`;
+    },
+    // Windows only: POSIX hints stay `unset`/`export`/`eval`, as they always were.
+    unsetCommand(names, env = facts.env) {
+      const format = win ? this.defaultEnvFormat(env) : 'bash';
+      if (format === 'powershell') return `Remove-Item ${names.map((n) => `Env:${n}`).join(', ')}`;
+      if (format === 'cmd')
+        return this.sequence(
+          names.map((n) => `set "${n}="`),
+          env,
+        );
+      return `unset ${names.join(' ')}`;
+    },
+    exportCommand(name, value, env = facts.env) {
+      const format = win ? this.defaultEnvFormat(env) : 'bash';
+      if (format === 'powershell') return `$Env:${name} = ${powershellQuoted(value)}`;
+      // Quoted: what follows the closing quote (a full stop ending the hint) is not part of the value.
+      if (format === 'cmd') return `set "${name}=${value}"`;
+      return `export ${name}=${posixQuoted(value)}`;
+    },
+    sequence(commands, env = facts.env) {
+      return commands.join(win && this.defaultEnvFormat(env) === 'cmd' ? ' & ' : '; ');
+    },
+    envLoadLine(env = facts.env) {
+      const format = win ? this.defaultEnvFormat(env) : 'bash';
+      if (format === 'powershell') return 'aws-mfa-refresh env | Out-String | Invoke-Expression';
+      if (format === 'cmd') return `for /f "delims=" %i in ('aws-mfa-refresh env --format cmd') do @%i`;
+      return 'eval "$(aws-mfa-refresh env)"';
     },
     probeWritesByOpening: win || kind === 'wsl',
     renameRetry: win ? { codes: ['EPERM', 'EACCES', 'EBUSY'], forMs: 10_000 } : { codes: [], forMs: 0 },

@@ -28,7 +28,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
-import { shellQuote } from '../platform/paths.js';
 import { FileStoreError, errnoCode, fsError } from './fs-errors.js';
 import type { FileStoreFs } from './file-store.js';
 import { parseLockOwner, type Platform } from '../platform/platform.js';
@@ -225,7 +224,7 @@ export async function acquireLock(
       if (Date.now() >= deadline) {
         throw new FileStoreError(
           `another aws-mfa-refresh is writing ${shown} (waited ${(opts.timeoutMs / 1000).toFixed(1)} s for ${lockPath}).`,
-          `Wait for it to finish and run again; if none is running, delete ${shellQuote(lockPath)}.`,
+          `Wait for it to finish and run again; if none is running, delete the lock with: ${platform.removeCommand(lockPath)}, then run again.`,
           { code: 'ELOCKED' },
         );
       }

@@ -6,7 +6,7 @@ import { ExitCode, UserError } from '../errors.js';
 import type { SessionCredentials } from '../aws/types.js';
 import { stat } from 'node:fs/promises';
 import { IniDocument, newConfigSection } from './ini-document.js';
-import { updateFile, type UpdateResult } from './file-store.js';
+import { updateFile, type UpdateOptions, type UpdateResult } from './file-store.js';
 import { PROGRAM, profileFlag } from '../config/hints.js';
 import { longTermProfileOf } from '../defaults.js';
 import { FOREIGN_SESSION_KEYS, SESSION_KEYS, formatTimestamp, holdsLongTermKeys } from './session.js';
@@ -27,35 +27,44 @@ export interface SessionWrite {
   serialNumber: string;
 }
 
-export async function writeSession(file: string, session: SessionWrite): Promise<UpdateResult> {
-  return updateFile(file, (text) => {
-    const doc = text === undefined ? IniDocument.empty() : IniDocument.parse(text, { file });
-    // The section's own keys (lower-case, as botocore reads them), without [DEFAULT]'s: writing
-    // here overrides inherited keys, it destroys only the section's own.
-    const existing = doc.hasSection(session.profile) ? doc.entries(session.profile) : undefined;
-    // Checked again under the lock: another program may have put keys there since we looked.
-    if (holdsLongTermKeys(existing)) throw longTermOverwriteError(session.profile, file);
-    const c = session.credentials;
-    const values: Record<string, string> = {
-      [SESSION_KEYS.accessKeyId]: c.accessKeyId,
-      [SESSION_KEYS.secretAccessKey]: c.secretAccessKey,
-      [SESSION_KEYS.sessionToken]: c.sessionToken,
-      [SESSION_KEYS.expiration]: formatTimestamp(c.expiration),
-      [SESSION_KEYS.issued]: formatTimestamp(session.issued),
-      [SESSION_KEYS.device]: session.serialNumber,
-    };
-    // botocore takes aws_security_token before aws_session_token, and every section inherits
-    // [DEFAULT]'s: an old token there would win over ours unless the section has its own.
-    const inheritedToken = 'aws_security_token' in doc.defaults();
-    if (inheritedToken) values.aws_security_token = c.sessionToken;
-    doc.set(session.profile, values);
-    // Keys other tools write that describe the old session (any case: botocore folds it).
-    doc.delete(
-      session.profile,
-      FOREIGN_SESSION_KEYS.filter((key) => !(key in values)),
-    );
-    return doc.toString();
-  });
+/** `store`: the store's options (the platform whose rules it follows). */
+export async function writeSession(
+  file: string,
+  session: SessionWrite,
+  store: Pick<UpdateOptions, 'platform'> = {},
+): Promise<UpdateResult> {
+  return updateFile(
+    file,
+    (text) => {
+      const doc = text === undefined ? IniDocument.empty() : IniDocument.parse(text, { file });
+      // The section's own keys (lower-case, as botocore reads them), without [DEFAULT]'s: writing
+      // here overrides inherited keys, it destroys only the section's own.
+      const existing = doc.hasSection(session.profile) ? doc.entries(session.profile) : undefined;
+      // Checked again under the lock: another program may have put keys there since we looked.
+      if (holdsLongTermKeys(existing)) throw longTermOverwriteError(session.profile, file);
+      const c = session.credentials;
+      const values: Record<string, string> = {
+        [SESSION_KEYS.accessKeyId]: c.accessKeyId,
+        [SESSION_KEYS.secretAccessKey]: c.secretAccessKey,
+        [SESSION_KEYS.sessionToken]: c.sessionToken,
+        [SESSION_KEYS.expiration]: formatTimestamp(c.expiration),
+        [SESSION_KEYS.issued]: formatTimestamp(session.issued),
+        [SESSION_KEYS.device]: session.serialNumber,
+      };
+      // botocore takes aws_security_token before aws_session_token, and every section inherits
+      // [DEFAULT]'s: an old token there would win over ours unless the section has its own.
+      const inheritedToken = 'aws_security_token' in doc.defaults();
+      if (inheritedToken) values.aws_security_token = c.sessionToken;
+      doc.set(session.profile, values);
+      // Keys other tools write that describe the old session (any case: botocore folds it).
+      doc.delete(
+        session.profile,
+        FOREIGN_SESSION_KEYS.filter((key) => !(key in values)),
+      );
+      return doc.toString();
+    },
+    store,
+  );
 }
 
 export interface ConfigUpdateResult extends UpdateResult {
@@ -73,6 +82,7 @@ export async function updateConfigProfile(
   file: string,
   profile: string,
   values: Record<string, string>,
+  store: Pick<UpdateOptions, 'platform'> = {},
 ): Promise<ConfigUpdateResult> {
   if (await existsButNotAFile(file)) {
     return {
@@ -81,14 +91,18 @@ export async function updateConfigProfile(
       note: `${file} is not a regular file, so ${Object.keys(values).join(' and ')} for "${profile}" was not saved there.`,
     };
   }
-  return updateFile(file, (text) => {
-    const doc = text === undefined ? IniDocument.empty() : IniDocument.parse(text, { file });
-    const section = doc.configSectionOf(profile) ?? newConfigSection(profile);
-    if (doc.hasSection(section) && Object.entries(values).every(([k, v]) => doc.get(section, k) === v))
-      return undefined;
-    doc.set(section, values);
-    return doc.toString();
-  });
+  return updateFile(
+    file,
+    (text) => {
+      const doc = text === undefined ? IniDocument.empty() : IniDocument.parse(text, { file });
+      const section = doc.configSectionOf(profile) ?? newConfigSection(profile);
+      if (doc.hasSection(section) && Object.entries(values).every(([k, v]) => doc.get(section, k) === v))
+        return undefined;
+      doc.set(section, values);
+      return doc.toString();
+    },
+    store,
+  );
 }
 
 async function existsButNotAFile(path: string): Promise<boolean> {

@@ -1,11 +1,12 @@
 /**
- * Installed hooks: $XDG_DATA_HOME/aws-mfa-refresh/hook.<bash|zsh|fish|ps1> (default ~/.local/share),
- * sourced by one line in the rc file, so that no shell start runs `eval "$(aws-mfa-refresh init …)"`
- * (a Node start). Each refresh rewrites installed hooks older than the tool, with their own options.
+ * Installed hooks: $XDG_DATA_HOME/aws-mfa-refresh/hook.<bash|zsh|fish|ps1> (default ~/.local/share;
+ * Windows: %LOCALAPPDATA%\aws-mfa-refresh), sourced by one line in the rc file, so that no shell start
+ * runs `eval "$(aws-mfa-refresh init …)"` (a Node start). Each refresh rewrites installed hooks older
+ * than the tool, with their own options. Home, directories and rc files follow the platform seam.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
+import { currentPlatform, type Platform } from '../platform/platform.js';
 import {
   HOOK_FILE_EXT,
   HOOK_SHELLS,
@@ -18,30 +19,35 @@ import {
   type HookShell,
 } from './hook.js';
 
-function home(env: NodeJS.ProcessEnv): string {
-  return env.HOME || env.USERPROFILE || homedir();
+export function hooksDir(env: NodeJS.ProcessEnv = process.env, platform: Platform = currentPlatform()): string {
+  return platform.dataDir(env);
 }
 
-export function hooksDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_DATA_HOME || join(home(env), '.local', 'share'), 'aws-mfa-refresh');
+export function hookFile(
+  shell: HookShell,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: Platform = currentPlatform(),
+): string {
+  return platform.path.join(hooksDir(env, platform), `hook.${HOOK_FILE_EXT[shell]}`);
 }
 
-export function hookFile(shell: HookShell, env: NodeJS.ProcessEnv = process.env): string {
-  return join(hooksDir(env), `hook.${HOOK_FILE_EXT[shell]}`);
+/** The rc file the shell reads, for the message around the source line (macOS bash: ~/.bash_profile). */
+export function rcFileOf(shell: HookShell, platform: Platform = currentPlatform()): string {
+  return platform.rcFile(shell === 'powershell' ? 'pwsh' : shell);
 }
 
-/** The rc file each shell reads, for the message around the source line. */
-export const RC_FILE: Record<HookShell, string> = {
-  bash: '~/.bashrc',
-  zsh: '~/.zshrc',
-  fish: '~/.config/fish/config.fish',
-  powershell: '$PROFILE',
-};
-
-/** The one line for the rc file; `~/…` when the file is under HOME and needs no quoting. */
-export function sourceLine(shell: HookShell, file: string, env: NodeJS.ProcessEnv = process.env): string {
-  const h = home(env).replace(/\/+$/, '');
-  const rest = file.startsWith(`${h}/`) ? file.slice(h.length + 1) : undefined;
+/** The one line for the rc file; `~/…` when the file is under the home directory and needs no quoting. */
+export function sourceLine(
+  shell: HookShell,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: Platform = currentPlatform(),
+): string {
+  const h = platform.home(env).replace(/[\\/]+$/, '');
+  const win = platform.kind === 'win32';
+  const under = file.startsWith(`${h}/`) || (win && file.startsWith(`${h}\\`));
+  // PowerShell and Git Bash take / on Windows too; elsewhere a backslash is part of a name.
+  const rest = under ? (win ? file.slice(h.length + 1).replace(/\\/g, '/') : file.slice(h.length + 1)) : undefined;
   const plain = rest !== undefined && /^[\w./-]+$/.test(rest);
   if (shell === 'powershell') return `. ${plain ? `"$HOME/${rest}"` : quotePowerShell(file)}`;
   const quote = shell === 'fish' ? quoteFish : quotePosix;
@@ -49,7 +55,7 @@ export function sourceLine(shell: HookShell, file: string, env: NodeJS.ProcessEn
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, text, { mode: 0o644 });
   await rename(temp, file);
@@ -60,10 +66,11 @@ export async function installHook(
   opts: HookOptions,
   version: string,
   env: NodeJS.ProcessEnv = process.env,
+  platform: Platform = currentPlatform(),
 ): Promise<{ file: string; line: string }> {
-  const file = hookFile(shell, env);
+  const file = hookFile(shell, env, platform);
   await writeAtomic(file, hookScript(shell, opts, version));
-  return { file, line: sourceLine(shell, file, env) };
+  return { file, line: sourceLine(shell, file, env, platform) };
 }
 
 /** -1, 0, 1 as a is older than, the same as, newer than b (x.y.z, a pre-release sorts before its release). */
@@ -88,11 +95,15 @@ export function compareVersions(a: string, b: string): number {
  * Rewrites every installed hook written by an older version, keeping its options. Hand-edited hooks
  * (no header line) are left alone. Never throws: a refresh must not fail over it.
  */
-export async function refreshInstalledHooks(version: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export async function refreshInstalledHooks(
+  version: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: Platform = currentPlatform(),
+): Promise<string[]> {
   const rewritten: string[] = [];
   await Promise.all(
     HOOK_SHELLS.map(async (shell) => {
-      const file = hookFile(shell, env);
+      const file = hookFile(shell, env, platform);
       try {
         const header = parseHookHeader(await readFile(file, 'utf8'));
         if (!header || header.shell !== shell || compareVersions(header.version, version) >= 0) return;

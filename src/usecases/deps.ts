@@ -25,7 +25,7 @@ export function systemDeps(): Deps {
   };
 }
 
-/** Both AWS files, from where the environment says they are. */
-export function loadFiles(env: NodeJS.ProcessEnv): Promise<AwsFiles> {
-  return loadAwsFiles(awsFilePaths(env));
+/** Both AWS files, from where the environment (and the platform's home rule) says they are. */
+export function loadFiles(env: NodeJS.ProcessEnv, platform?: Platform): Promise<AwsFiles> {
+  return loadAwsFiles(awsFilePaths(env, platform));
 }

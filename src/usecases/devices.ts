@@ -19,7 +19,7 @@ export async function listProfileDevices(
   deps: Deps,
   debug: (line: string) => void,
 ): Promise<DevicesResult> {
-  const files = await loadFiles(deps.env);
+  const files = await loadFiles(deps.env, deps.platform);
   const req = resolveProfile({ flags, env: deps.env, files });
   const conn = await sourceConnection(req, { progress: true });
   debug(req.describeConnection(conn));

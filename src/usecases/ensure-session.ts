@@ -20,14 +20,20 @@ export type UsableSession = ProfileSession & { session: SessionInfo; values: Pro
 export async function ensureSession(
   opts: EnsureOptions,
   runRefresh: () => Promise<unknown>,
-  deps: Pick<Deps, 'env' | 'now'>,
+  deps: Pick<Deps, 'env' | 'now' | 'platform'>,
 ): Promise<UsableSession> {
   const req = resolveProfile({ flags: opts.flags, env: deps.env });
   const profile = req.target.value;
   const maxMfaAge = req.maxMfaAge.value;
   const minRemaining = req.minRemaining.value;
   const look = async () =>
-    judge(profile, (await loadFiles(deps.env)).credentials[profile], maxMfaAge, minRemaining, deps.now());
+    judge(
+      profile,
+      (await loadFiles(deps.env, deps.platform)).credentials[profile],
+      maxMfaAge,
+      minRemaining,
+      deps.now(),
+    );
   let judged = await look();
   if (judged.state !== 'usable' && opts.refresh) {
     await runRefresh();

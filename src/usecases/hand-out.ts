@@ -35,7 +35,7 @@ export async function handOut(
   runRefresh: (profile: string) => Promise<unknown>,
   deps: Deps,
 ): Promise<HandedOut> {
-  const files = await loadFiles(deps.env);
+  const files = await loadFiles(deps.env, deps.platform);
   const req = resolveProfile({ flags: opts.flags, env: deps.env, files });
   const profile = req.target.value;
   const region = req.region.origin.kind === 'config' ? req.region.value : undefined;

@@ -30,6 +30,7 @@ import { assertSessionTarget } from '../profiles/kinds.js';
 import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest } from '../config/resolve.js';
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
+import { currentPlatform, type Platform } from '../platform/platform.js';
 import { sourceConnection } from './source-keys.js';
 
 export interface RefreshOptions {
@@ -112,7 +113,9 @@ const SESSION_KEYS = new Set([
 
 export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): Promise<RefreshResult> {
   const { env } = deps;
-  const paths = awsFilePaths(env);
+  // Every store call follows the injected platform's rules (a win32 platform built in a test reaches the store).
+  const store = { platform: deps.platform ?? currentPlatform() };
+  const paths = awsFilePaths(env, store.platform);
   io.debug(`credentials file ${paths.credentials}; config file ${paths.config}`);
   const files = opts.files ?? (await loadAwsFiles(paths));
 
@@ -210,7 +213,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
       defaultConfig: files.config.default,
       ...(req.sourceToRemember !== undefined && { sourceProfile: req.sourceToRemember }),
     });
-  await checkWritable(paths, Object.keys(configPlan(chosen?.value ?? '')).length > 0);
+  await checkWritable(paths, Object.keys(configPlan(chosen?.value ?? '')).length > 0, store);
 
   const conn = await sourceConnection(req, {
     progress: !opts.quiet,
@@ -237,7 +240,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     const code = await obtainCodeFor(req, serialNumber, io);
     // Independently of the device lock (another device, another tool): a session written while the
     // code was typed makes the call needless, and the code stays unspent.
-    const underLock = usableNow(await readProfileLocked(paths.credentials, profile));
+    const underLock = usableNow(await readProfileLocked(paths.credentials, profile, store));
     if (underLock) {
       io.debug('the session was refreshed while the code was typed; the code was not used');
       return kept(underLock);
@@ -256,13 +259,13 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     // The server's view of the issue time, independent of the local clock.
     const issued = new Date(Math.min(deps.now(), credentials.expiration.getTime() - duration * 1000));
 
-    const written = await writeSession(paths.credentials, { profile, credentials, issued, serialNumber });
+    const written = await writeSession(paths.credentials, { profile, credentials, issued, serialNumber }, store);
     io.debug(`wrote profile "${profile}" to ${written.path}`);
     if (written.warning) io.warn(written.warning);
 
     const configValues = configPlan(serialNumber);
     if (Object.keys(configValues).length > 0) {
-      const result = await updateConfigProfile(paths.config, profile, configValues);
+      const result = await updateConfigProfile(paths.config, profile, configValues, store);
       io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
       if (result.note) io.warn(result.note);
     }
@@ -288,10 +291,14 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
 }
 
 /** Exit 9 before anything is asked: the credentials file (and the config file when it will change) can be replaced. */
-async function checkWritable(paths: AwsFilePaths, configChanges: boolean): Promise<void> {
+async function checkWritable(
+  paths: AwsFilePaths,
+  configChanges: boolean,
+  store: { platform: Platform },
+): Promise<void> {
   try {
-    await assertReplaceable(paths.credentials);
-    if (configChanges) await assertReplaceable(paths.config);
+    await assertReplaceable(paths.credentials, store);
+    if (configChanges) await assertReplaceable(paths.config, store);
   } catch (error) {
     if (!(error instanceof FileStoreError)) throw error;
     throw new UserError(error.message, ExitCode.NotWritable, `${error.hint ?? ''} No code was asked.`.trim());
@@ -332,8 +339,12 @@ async function lockDevice(
 }
 
 /** The profile as the credentials file holds it now, read under the file's lock (no write). */
-async function readProfileLocked(file: string, profile: string): Promise<Profile | undefined> {
-  const text = await readLocked(file);
+async function readProfileLocked(
+  file: string,
+  profile: string,
+  store: { platform: Platform },
+): Promise<Profile | undefined> {
+  const text = await readLocked(file, store);
   if (text === undefined) return undefined;
   const doc = IniDocument.parse(text, { file });
   return doc.hasSection(profile) ? doc.entries(profile) : undefined;

@@ -90,7 +90,7 @@ export function sessionNameFrom(arn: string): string {
 export async function roleSession(opts: RoleSessionOptions, deps: Deps): Promise<RoleSession> {
   const debug = opts.debug ?? (() => {});
   const env = deps.env;
-  let files = await loadFiles(env);
+  let files = await loadFiles(env, deps.platform);
   const req = resolveProfile({ flags: opts.flags, env, files });
   const profile = req.target.value;
   const chain = roleChain(files, profile);
@@ -101,7 +101,7 @@ export async function roleSession(opts: RoleSessionOptions, deps: Deps): Promise
   if (chain.chain.length > 2) debug('role chain: only the role next to the session is assumed by aws-mfa-refresh');
 
   const source = await opts.ensureSource(sourceProfile);
-  files = await loadFiles(env);
+  files = await loadFiles(env, deps.platform);
   const role = classifyProfile(files, profile).values;
   const key: RoleCacheKey = {
     roleArn: role.role_arn!,
@@ -176,7 +176,7 @@ export async function refreshRole(opts: RefreshOptions, io: RefreshIo, deps: Dep
         // The source's refresh reads the files afresh.
         const source = { ...opts, files: undefined, flags: { ...opts.flags, profile: sourceProfile } };
         const result = await refresh(source, io, deps);
-        const files = await loadFiles(deps.env);
+        const files = await loadFiles(deps.env, deps.platform);
         return {
           refreshed: result.refreshed,
           usableUntil: result.usableUntil,

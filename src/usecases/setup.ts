@@ -14,6 +14,7 @@ import { classifyProfile, profileKindError, writeBlockingKind } from '../profile
 import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
 import type { PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
+import type { Platform } from '../platform/platform.js';
 import { sourceConnection } from './source-keys.js';
 
 /** Keys that make up long-term credentials; other keys of the profile (region, output…) stay. */
@@ -22,6 +23,8 @@ const KEY_NAMES = ['aws_access_key_id', 'aws_secret_access_key'] as const;
 export interface SetupPlan {
   profile: string;
   longTermProfile: string;
+  /** The OS's rules the store follows when the plan is applied (default: this machine's). */
+  platform?: Platform;
   credentialsFile: string;
   configFile: string;
   credentialsBefore: string;
@@ -32,8 +35,13 @@ export interface SetupPlan {
   alreadyDone: boolean;
 }
 
-export async function planSetup(profile: string, longTermProfile: string, env: NodeJS.ProcessEnv): Promise<SetupPlan> {
-  const paths = awsFilePaths(env);
+export async function planSetup(
+  profile: string,
+  longTermProfile: string,
+  env: NodeJS.ProcessEnv,
+  platform?: Platform,
+): Promise<SetupPlan> {
+  const paths = awsFilePaths(env, platform);
   const files = await loadAwsFiles(paths);
   const blocking = writeBlockingKind(files, profile);
   if (blocking) throw profileKindError(classifyProfile(files, profile), blocking);
@@ -48,6 +56,7 @@ export async function planSetup(profile: string, longTermProfile: string, env: N
     configFile: paths.config,
     credentialsBefore,
     configBefore,
+    ...(platform && { platform }),
   };
   if (profile === longTermProfile) {
     throw new UserError(
@@ -104,15 +113,24 @@ export async function applySetup(plan: SetupPlan): Promise<void> {
       );
     }
   };
-  await updateFile(plan.credentialsFile, (current) => {
-    unchanged(plan.credentialsFile, plan.credentialsBefore)(current);
-    return plan.credentialsAfter === plan.credentialsBefore ? undefined : plan.credentialsAfter;
-  });
+  const store = { platform: plan.platform };
+  await updateFile(
+    plan.credentialsFile,
+    (current) => {
+      unchanged(plan.credentialsFile, plan.credentialsBefore)(current);
+      return plan.credentialsAfter === plan.credentialsBefore ? undefined : plan.credentialsAfter;
+    },
+    store,
+  );
   if (plan.configAfter !== plan.configBefore) {
-    await updateFile(plan.configFile, (current) => {
-      unchanged(plan.configFile, plan.configBefore)(current);
-      return plan.configAfter;
-    });
+    await updateFile(
+      plan.configFile,
+      (current) => {
+        unchanged(plan.configFile, plan.configBefore)(current);
+        return plan.configAfter;
+      },
+      store,
+    );
   }
 }
 
@@ -123,7 +141,7 @@ export async function chooseSetupDevice(
   deps: Deps,
   debug: (line: string) => void,
 ): Promise<string> {
-  const files = await loadAwsFiles(awsFilePaths(deps.env));
+  const files = await loadAwsFiles(awsFilePaths(deps.env, deps.platform));
   const req = resolveProfile({ flags, env: deps.env, files });
   const conn = await sourceConnection(req, { progress: true, promptStreams: () => streams });
   debug(req.describeConnection(conn));

@@ -36,13 +36,13 @@ export interface DoctorOptions {
 export async function runDoctor(opts: DoctorOptions, deps: Deps): Promise<DoctorReport> {
   const { env } = deps;
   const debug = opts.debug ?? (() => {});
-  const paths = awsFilePaths(env);
+  const paths = awsFilePaths(env, deps.platform);
   debug(`credentials file ${paths.credentials}; config file ${paths.config}`);
   const checks: CheckResult[] = [];
   const skip = (id: CheckId, why: string) => checks.push(result(id, 'skip', why));
 
   // 1. files
-  const filesCheck = await checkFiles(paths, env);
+  const filesCheck = await checkFiles(paths, env, deps.platform);
   let files: AwsFiles | undefined;
   if (filesCheck.loadable) {
     try {

@@ -30,13 +30,13 @@ export function checkEnvironment(
       problems.push({
         status: 'warn',
         message: `${these} ${verb} set in this shell, from the current session of profile "${target}": the AWS CLI and SDKs use ${keys.length === 1 ? 'it' : 'them'} before any profile, and ${keys.length === 1 ? 'it goes' : 'they go'} stale when that session is refreshed`,
-        hint: `After each refresh run eval "$(aws-mfa-refresh env)" again, or run: unset ${keys.join(' ')}`,
+        hint: `After each refresh run ${platform.envLoadLine(env)} again, or run: ${platform.unsetCommand(keys, env)}`,
       });
     } else {
       problems.push({
         status: 'fail',
         message: `${these} ${verb} set in this shell: the AWS CLI and SDKs use ${keys.length === 1 ? 'it' : 'them'} before any profile${target ? `, so profile "${target}" is ignored` : ''}`,
-        hint: `Run: unset ${keys.join(' ')}`,
+        hint: `Run: ${platform.unsetCommand(keys, env)}`,
       });
     }
   }
@@ -48,10 +48,10 @@ export function checkEnvironment(
     problems.push({
       status: 'warn',
       message: `AWS_PROFILE=${profileVar} but the target profile is "${target}": the AWS CLI and SDKs use "${profileVar}"${longTerm}`,
-      hint: `Run: export AWS_PROFILE=${target}${profileVar === source ? '' : ` (or aws-mfa-refresh --profile ${profileVar} if that is the profile you mean)`}.`,
+      hint: `Run: ${platform.exportCommand('AWS_PROFILE', target, env)}${profileVar === source ? '' : ` (or aws-mfa-refresh --profile ${profileVar} if that is the profile you mean)`}.`,
     });
   }
-  if (defaultVar && defaultVar !== profileVar) problems.push(readersDisagree(profileVar, defaultVar));
+  if (defaultVar && defaultVar !== profileVar) problems.push(readersDisagree(profileVar, defaultVar, env, platform));
   // Windows: botocore reads %USERPROFILE%\.aws and ignores HOME (set by Git Bash, MSYS, Cygwin).
   if (
     platform.kind === 'win32' &&
@@ -90,6 +90,8 @@ export function checkEnvironment(
 function readersDisagree(
   profileVar: string | undefined,
   defaultVar: string,
+  env: NodeJS.ProcessEnv,
+  platform: Platform,
 ): { status: 'warn'; message: string; hint: string } {
   const readers: [tool: string, profile: string][] = [
     ['the AWS CLI v2', profileVar || defaultVar],
@@ -108,6 +110,12 @@ function readersDisagree(
   return {
     status: 'warn',
     message: `${set}: tools disagree on the profile: ${who}`,
-    hint: `Run: ${profileVar ? '' : `export AWS_PROFILE=${defaultVar}; `}unset AWS_DEFAULT_PROFILE (every tool reads AWS_PROFILE)`,
+    hint: `Run: ${platform.sequence(
+      [
+        ...(profileVar ? [] : [platform.exportCommand('AWS_PROFILE', defaultVar, env)]),
+        platform.unsetCommand(['AWS_DEFAULT_PROFILE'], env),
+      ],
+      env,
+    )} (every tool reads AWS_PROFILE)`,
   };
 }

@@ -83,7 +83,16 @@ export async function checkFiles(
         hint: `Run: chmod 600 ${shellQuote(resolve(path))}`,
       });
     }
-    found.push(`${where}${mode !== undefined ? ` (${octal(mode)})` : ''}`);
+    // Windows: modes mean nothing; the ACL says who may read the keys.
+    const others = role === 'credentials' ? await platform.othersWhoCanRead(resolve(path), env) : undefined;
+    if (others) {
+      problems.push({
+        status: 'warn',
+        message: `the ${where} can be read by ${others.readers.join(', ')} (its ACL), not only by you`,
+        hint: `Run: ${others.fix.join(' then: ')}`,
+      });
+    }
+    found.push(`${where}${mode !== undefined && platform.modesMeanPrivacy(resolve(path)) ? ` (${octal(mode)})` : ''}`);
   }
   if (problems.length === 0) {
     return { result: result('files', 'pass', `${found.join(', ')}: readable, well-formed, private`), loadable };
