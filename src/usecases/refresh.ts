@@ -17,6 +17,7 @@ import {
   formatLocalTime,
   holdsLongTermKeys,
   readSession,
+  SESSION_PROFILE_KEYS,
   usableUntil,
   type Profile,
   type SessionInfo,
@@ -98,17 +99,6 @@ export function configUpdates(opts: {
   }
   return values;
 }
-
-const SESSION_KEYS = new Set([
-  'aws_access_key_id',
-  'aws_secret_access_key',
-  'aws_session_token',
-  'aws_security_token',
-  'expiration',
-  'mfa_issued',
-  'mfa_device',
-  'x_security_token_expires',
-]);
 
 export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): Promise<RefreshResult> {
   const { env } = deps;
@@ -192,7 +182,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   // Where the JS SDK reads a key we use differently from the AWS CLI: one line each, before a code is asked
   // (not for the target's session keys in the credentials file: they are about to be rewritten).
   for (const d of files.divergences) {
-    const rewritten = d.file === paths.credentials && d.profile === profile && SESSION_KEYS.has(d.key);
+    const rewritten = d.file === paths.credentials && d.profile === profile && SESSION_PROFILE_KEYS.has(d.key);
     if ((d.profile === profile || d.profile === sourceProfile) && !rewritten)
       io.warn(`${d.key} at ${d.file}:${d.line}: ${d.reason}; ${d.readers} read it differently. ${d.fix}`);
   }
