@@ -31,7 +31,7 @@ import { assertSessionTarget } from '../profiles/kinds.js';
 import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest } from '../config/resolve.js';
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
-import { sourceConnection } from './source-keys.js';
+import { sourceConnection, type StoredKey } from './source-keys.js';
 
 export interface RefreshOptions {
   flags: ProfileFlags;
@@ -41,6 +41,8 @@ export interface RefreshOptions {
   quiet?: boolean;
   /** Both files, when the caller has just loaded them (the CLI, to see the target's kind): not read twice. */
   files?: AwsFiles;
+  /** The source's key, when the caller has just read it from its key store: the store is not opened (asked) twice. */
+  storedKey?: StoredKey;
 }
 
 export interface RefreshResult {
@@ -205,6 +207,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   const conn = await sourceConnection(req, {
     progress: !opts.quiet,
     ...(io.promptStreams && { promptStreams: io.promptStreams }),
+    ...(opts.storedKey && { storedKey: opts.storedKey }),
   });
   io.debug(req.describeConnection(conn));
 
