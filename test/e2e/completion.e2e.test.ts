@@ -40,7 +40,12 @@ t aws-mfa-refresh --profile ""
 t aws-mfa-refresh status --al
 t aws-mfa-refresh env --format f
 t aws-mfa-refresh --for
-t aws-mfa-refresh policy --format cloud`,
+t aws-mfa-refresh policy --format cloud
+t aws-mfa-refresh keys ""
+t aws-mfa-refresh keys --profile x rot
+t aws-mfa-refresh keys rotate --code-
+t aws-mfa-refresh keys import --st
+t aws-mfa-refresh status ""`,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -51,6 +56,11 @@ t aws-mfa-refresh policy --format cloud`,
     expect(r.stdout).toContain('aws-mfa-refresh env --format f=> fish');
     expect(r.stdout).toContain('aws-mfa-refresh --for=> --force');
     expect(r.stdout).toContain('aws-mfa-refresh policy --format cloud=> cloudformation-yaml cloudformation-json');
+    expect(r.stdout).toContain('aws-mfa-refresh keys => import list export remove credential-process rotate');
+    expect(r.stdout).toContain('aws-mfa-refresh keys --profile x rot=> rotate');
+    expect(r.stdout).toContain('aws-mfa-refresh keys rotate --code-=> --code-command');
+    expect(r.stdout).toContain('aws-mfa-refresh keys import --st=> --store');
+    expect(r.stdout).toContain('aws-mfa-refresh status => --profile'); // a command without subcommands: its flags
   });
 
   it('zsh: loads after compinit without error and defines the completion function', async () => {
@@ -77,6 +87,24 @@ t aws-mfa-refresh policy --format cloud`,
       'default',
       'powershell',
       'terraform',
+    ]);
+  });
+
+  it('fish: completes the keys subcommands, then their flags', async () => {
+    const r = await shell('fish', [
+      '--no-config',
+      '-c',
+      'aws-mfa-refresh completion fish | source; complete -C "aws-mfa-refresh keys "; complete -C "aws-mfa-refresh keys rotate --code-"; complete -C "aws-mfa-refresh keys list "',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'credential-process',
+      'export',
+      'import',
+      'list',
+      'remove',
+      'rotate',
+      '--code-command',
     ]);
   });
 
