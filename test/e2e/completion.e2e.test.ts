@@ -74,11 +74,16 @@ t aws-mfa-refresh status ""`,
     expect(r.stdout).toBe('_aws_mfa_refresh: function\n_aws_mfa_refresh\n');
   });
 
-  it('fish: completes profile names and formats', async () => {
+  it('fish: completes profile names, formats, and the keys subcommands then their flags', async () => {
     const r = await shell('fish', [
       '--no-config',
       '-c',
-      'aws-mfa-refresh completion fish | source; complete -C "aws-mfa-refresh --profile "; complete -C "aws-mfa-refresh env --format p"; complete -C "aws-mfa-refresh policy --format t"',
+      [
+        'aws-mfa-refresh completion fish | source',
+        ...['--profile ', 'env --format p', 'policy --format t', 'keys ', 'keys rotate --code-'].map(
+          (line) => `complete -C "aws-mfa-refresh ${line}"`,
+        ),
+      ].join('; '),
     ]);
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
@@ -87,17 +92,6 @@ t aws-mfa-refresh status ""`,
       'default',
       'powershell',
       'terraform',
-    ]);
-  });
-
-  it('fish: completes the keys subcommands, then their flags', async () => {
-    const r = await shell('fish', [
-      '--no-config',
-      '-c',
-      'aws-mfa-refresh completion fish | source; complete -C "aws-mfa-refresh keys "; complete -C "aws-mfa-refresh keys rotate --code-"; complete -C "aws-mfa-refresh keys list "',
-    ]);
-    expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       'credential-process',
       'export',
       'import',
