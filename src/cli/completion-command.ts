@@ -19,6 +19,8 @@ export interface Spec {
   description: string;
   /** Each flag's help (PowerShell shows it as the tooltip). */
   flagHelp: Record<string, string>;
+  /** `keys import`, `keys list`…: completed after their command, with their own flags. */
+  subcommands?: Spec[];
 }
 
 function flagsOf(options: readonly Option[]): string[] {
@@ -39,12 +41,32 @@ export function specOf(program: Command): Spec[] {
       flags: [...flagsOf(c.options), '--help'],
       description: c.description(),
       flagHelp: helpOf(c.options),
+      ...(c.commands.length > 0 && { subcommands: specOf(c) }),
     }));
 }
 
 /** bash, zsh, fish and PowerShell scripts, all from the same spec (commander's commands and options). */
 export function completionScript(shell: (typeof SHELLS)[number], spec: Spec[]): string {
   return { bash: bashScript, zsh: zshScript, fish: fishScript, powershell: powershellScript }[shell](spec);
+}
+
+/** Every command and subcommand, named as typed (`keys import`), for the scripts' case tables. */
+function allCommands(spec: Spec[]): Spec[] {
+  return spec.flatMap((c) => [c, ...(c.subcommands ?? []).map((s) => ({ ...s, name: `${c.name} ${s.name}` }))]);
+}
+
+/** Words that complete after `cmd` ('' = the command itself), for the commands that take one. */
+function commandWords(spec: Spec[]): Array<[string, Spec[]]> {
+  return [
+    ['', spec],
+    ...spec.flatMap((c): Array<[string, Spec[]]> => (c.subcommands ? [[c.name, c.subcommands]] : [])),
+  ];
+}
+
+/** The shell's `case` line that keeps reading words while they name a command with subcommands. */
+function untilCommand(spec: Spec[], indent: string): string {
+  const parents = spec.filter((c) => c.subcommands).map((c) => c.name);
+  return parents.length ? `${indent}case $cmd in ${parents.join('|')}) ;; *) break ;; esac` : `${indent}break`;
 }
 
 export function addCompletionCommand(program: Command): void {
@@ -87,14 +109,24 @@ Examples:
 }
 
 function bashScript(spec: Spec[]): string {
-  const cases = spec.map((c) => `    ${c.name}) flags="${c.flags.join(' ')}" ;;`).join('\n');
+  const cases = allCommands(spec)
+    .map((c) => `    "${c.name}") flags="${c.flags.join(' ')}" ;;`)
+    .join('\n');
+  const words = commandWords(spec)
+    .map(
+      ([cmd, w]) =>
+        `      "${cmd}") COMPREPLY=($(compgen -W "${w.map((c) => c.name).join(' ')}" -- "$cur")); return ;;`,
+    )
+    .join('\n');
   const defaultFlags = spec.find((c) => c.name === 'refresh')!.flags.join(' ');
   return `# aws-mfa-refresh completion for bash: eval "$(aws-mfa-refresh completion bash)"  (bash 3.2 ignores source <(…))
 _aws_mfa_refresh() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" w i flags
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
-    case "$w" in -*) ;; *) case "\${COMP_WORDS[i-1]}" in -*) ;; *) cmd="$w"; break ;; esac ;; esac
+    [[ $w == -* || \${COMP_WORDS[i-1]} == -* ]] && continue
+    cmd="\${cmd:+$cmd }$w"
+${untilCommand(spec, '    ')}
   done
   case "$prev" in
     ${PROFILE_FLAGS.join('|')})
@@ -107,8 +139,10 @@ ${Object.entries(FORMAT_VALUES)
       esac
       return ;;
   esac
-  if [[ -z "$cmd" && "$cur" != -* ]]; then
-    COMPREPLY=($(compgen -W "${spec.map((c) => c.name).join(' ')}" -- "$cur")); return
+  if [[ "$cur" != -* ]]; then
+    case "$cmd" in
+${words}
+    esac
   fi
   case "$cmd" in
 ${cases}
@@ -126,16 +160,25 @@ function zshQuote(text: string): string {
 }
 
 function zshScript(spec: Spec[]): string {
-  const cases = spec.map((c) => `    ${c.name}) flags=(${c.flags.join(' ')}) ;;`).join('\n');
+  const cases = allCommands(spec)
+    .map((c) => `    ${zshQuote(c.name)}) flags=(${c.flags.join(' ')}) ;;`)
+    .join('\n');
+  const words = commandWords(spec)
+    .map(
+      ([cmd, w]) =>
+        `      ${zshQuote(cmd)}) commands=(${w.map((c) => zshQuote(`${c.name}:${c.description}`)).join(' ')}); _describe ${zshQuote(`${cmd || 'aws-mfa-refresh'} command`)} commands; return ;;`,
+    )
+    .join('\n');
   const defaultFlags = spec.find((c) => c.name === 'refresh')!.flags.join(' ');
   return `#compdef aws-mfa-refresh
 # aws-mfa-refresh completion for zsh: source <(aws-mfa-refresh completion zsh)  (after compinit)
 _aws_mfa_refresh() {
   local -a commands flags
   local cmd="" i
-  commands=(${spec.map((c) => zshQuote(`${c.name}:${c.description}`)).join(' ')})
   for ((i = 2; i < CURRENT; i++)); do
-    if [[ $words[i] != -* && $words[i-1] != -* ]]; then cmd=$words[i]; break; fi
+    [[ $words[i] == -* || $words[i-1] == -* ]] && continue
+    cmd=\${cmd:+$cmd }$words[i]
+${untilCommand(spec, '    ')}
   done
   case $words[CURRENT-1] in
     ${PROFILE_FLAGS.join('|')})
@@ -148,8 +191,10 @@ ${Object.entries(FORMAT_VALUES)
       esac
       return ;;
   esac
-  if [[ -z $cmd && $words[CURRENT] != -* ]]; then
-    _describe 'command' commands; return
+  if [[ $words[CURRENT] != -* ]]; then
+    case $cmd in
+${words}
+    esac
   fi
   case $cmd in
 ${cases}
@@ -167,11 +212,22 @@ function fishScript(spec: Spec[]): string {
     'complete -c aws-mfa-refresh -f',
     `complete -c aws-mfa-refresh -n __fish_use_subcommand -a '${spec.map((c) => c.name).join(' ')}'`,
   ];
-  for (const c of spec) {
-    const condition =
-      c.name === 'refresh'
-        ? `'__fish_use_subcommand; or __fish_seen_subcommand_from refresh'`
-        : `'__fish_seen_subcommand_from ${c.name}'`;
+  const withConditions = spec.flatMap((c) => {
+    const seen = `__fish_seen_subcommand_from ${c.name}`;
+    const own = c.name === 'refresh' ? `'__fish_use_subcommand; or ${seen}'` : `'${seen}'`;
+    const subs = c.subcommands ?? [];
+    if (subs.length) {
+      const names = subs.map((s) => s.name).join(' ');
+      lines.push(
+        `complete -c aws-mfa-refresh -n '${seen}; and not __fish_seen_subcommand_from ${names}' -a '${names}'`,
+      );
+    }
+    return [
+      { c, condition: own },
+      ...subs.map((s) => ({ c: s, condition: `'${seen}; and __fish_seen_subcommand_from ${s.name}'` })),
+    ];
+  });
+  for (const { c, condition } of withConditions) {
     for (const f of c.flags) {
       const flag = f.startsWith('--') ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`;
       const profiles = PROFILE_FLAGS.includes(f)

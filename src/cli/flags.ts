@@ -2,8 +2,9 @@
  * Every shared flag, declared once as plain data: name, value type, default and help. The commander
  * adapter (options.ts) registers them and turns what was typed into typed values (seconds,
  * milliseconds, booleans); a minimal parser for the hot offline commands can read the same table.
- * Imports nothing but the defaults: keep it that way.
+ * Imports nothing at run time but the defaults (the typed values are the resolver's type): keep it that way.
  */
+import type { ProfileFlags } from '../config/resolve.js';
 import { DEFAULT_INPUT_TIMEOUT, DEFAULT_MAX_MFA_AGE, DEFAULT_MIN_REMAINING, DEFAULT_TIMEOUT } from '../defaults.js';
 
 /** `seconds` and `milliseconds` take a duration (43200, 12h, 90m, 10s) and give a number. */
@@ -152,21 +153,12 @@ export const REFRESH_FLAGS = [
   'debug',
 ] as const satisfies readonly FlagName[];
 
-/** What the shared flags become at the edge: numbers and booleans; undefined when not given. */
-export interface FlagValues {
-  profile?: string;
-  sourceProfile?: string;
-  serialNumber?: string;
-  code?: string;
-  codeCommand?: string;
-  duration?: number;
-  maxMfaAge?: number;
-  minRemaining?: number;
-  region?: string;
-  endpointUrl?: string;
+/**
+ * What the flags become at the edge: the profile flags the resolver takes (durations in seconds, timeouts in ms),
+ * and the rest; undefined when not given.
+ */
+export interface FlagValues extends ProfileFlags {
   remember?: boolean;
-  timeout?: number;
-  inputTimeout?: number;
   debug?: boolean;
   quiet?: boolean;
   json?: boolean;

@@ -8,6 +8,8 @@ import { addFlags, flagValues } from './options.js';
 import { makeDebug, paint } from './output.js';
 import { Interrupted, isPromptAbort, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 
+const STORE_NAMES = { keychain: 'the OS keychain', file: 'the encrypted key file' } as const;
+
 interface SetupFlags {
   longTermProfile?: string;
   yes?: boolean;
@@ -66,7 +68,11 @@ Examples:
       const out = (line = '') => human.write(`${line}\n`);
 
       const plan = await planSetup(profile, longTermProfile, deps.env, deps.platform);
-      if (plan.alreadyDone) {
+      if (plan.keyStore) {
+        out(
+          `The long-term keys of [${longTermProfile}] are already in the key store (${STORE_NAMES[plan.keyStore]}; keys import) and [${profile}] holds none: nothing to move.`,
+        );
+      } else if (plan.alreadyDone) {
         out(`Long-term keys are already in [${longTermProfile}] and [${profile}] holds none: nothing to move.`);
       } else {
         out(`The long-term keys of [${profile}] move to [${longTermProfile}]:`);
@@ -117,7 +123,8 @@ Examples:
         out('No MFA device chosen: aws-mfa-refresh will find it on the first refresh.');
       }
 
-      const keyStore = await offerKeyStore(longTermProfile, own, flags.store, streams, human);
+      // Keys already in a store are not offered a move again.
+      const keyStore = plan.keyStore ?? (await offerKeyStore(longTermProfile, own, flags.store, streams, human));
 
       const { currentPlatform } = await import('../platform/platform.js');
       const rc = currentPlatform().rcFile(process.env.SHELL ?? '');

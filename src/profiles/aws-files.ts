@@ -13,7 +13,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { IniDocument } from './ini-document.js';
 import { readFileText } from './file-store.js';
 import { configProfileName, sdkSectionName } from './botocore-ini.js';
-import type { Profile } from './session.js';
+import { SESSION_PROFILE_KEYS, type Profile } from './session.js';
 import { currentPlatform, type Platform } from '../platform/platform.js';
 
 export interface AwsFilePaths {
@@ -67,16 +67,9 @@ export interface AwsFiles {
   where(kind: 'credentials' | 'config', profile: string, key: string): { file: string; line: number } | undefined;
 }
 
-/** Keys this tool reads or writes; divergences are reported for these only. */
-export const USED_KEYS = new Set([
-  'aws_access_key_id',
-  'aws_secret_access_key',
-  'aws_session_token',
-  'aws_security_token',
-  'expiration',
-  'mfa_issued',
-  'mfa_device',
-  'x_security_token_expires',
+/** Keys this tool reads or writes in a profile; divergences are reported for these only. */
+export const USED_KEYS: ReadonlySet<string> = new Set([
+  ...SESSION_PROFILE_KEYS,
   'mfa_serial',
   'aws_mfa_device',
   'source_profile',

@@ -16,14 +16,22 @@ export const SESSION_KEYS = {
   device: 'mfa_device',
 } as const;
 
+/** Keys other tools write for a session's token and its end, in place of ours. */
+const FOREIGN_TOKEN_KEYS = ['aws_security_token', 'x_security_token_expires'] as const;
+
 /** Keys other tools write that describe a session; stale once we write ours, so we remove them. */
 export const FOREIGN_SESSION_KEYS = [
-  'aws_security_token',
-  'x_security_token_expires',
+  ...FOREIGN_TOKEN_KEYS,
   // aws-mfa --assume-role marks its role sessions; a user session written over one is no role session.
   'assumed_role',
   'assumed_role_arn',
 ] as const;
+
+/** The session keys of a profile in the credentials file that this tool reads and rewrites. */
+export const SESSION_PROFILE_KEYS: ReadonlySet<string> = new Set([
+  ...Object.values(SESSION_KEYS),
+  ...FOREIGN_TOKEN_KEYS,
+]);
 
 export type Profile = Record<string, string | undefined>;
 

@@ -101,18 +101,37 @@ function fill(template: string, values: Record<string, string>): string {
     .replace(/^\n/, '');
 }
 
-const BASH = String.raw`
-# Shell hook of aws-mfa-refresh @@VERSION@@ for bash (written by: aws-mfa-refresh init bash --install;
-# rewritten by newer versions of the tool). Source it from ~/.bashrc.
-# While the session is usable it starts no process: it reads the stamp that every refresh writes
-# ($XDG_STATE_HOME/aws-mfa-refresh/stamps/PROFILE) and the clock with builtins only. bash >= 4.2 reads the
-# clock with printf '%(%s)T'; older bash (macOS's 3.2) has no clock builtin and runs one date +%s per shell.
-# Prompt: PS1='\${AWS_MFA_PROMPT:+[$AWS_MFA_PROMPT] }\$ ' (a variable, kept current before each prompt:
-# PS1='$(aws_mfa_prompt)' would fork a subshell at every prompt).
+/** What bash and zsh do differently; the rest of their hook is one template (posixHook). */
+interface PosixDialect {
+  shell: 'bash' | 'zsh';
+  rcFile: string;
+  /** Comment lines: how the shell reads the clock and the files without a process. */
+  builtins: string;
+  /** Comment lines: the prompt setting that shows AWS_MFA_PROMPT. */
+  prompt: string;
+  /** Prefix of the hook's globals (zsh: global even when sourced from a function). */
+  global: string;
+  /** Globals and modules only this shell needs, and _amr_clock (from a new line). */
+  setup: string;
+  /** First line of each function (zsh: its own options, whatever the user set). */
+  local: string;
+  /** Checks that the credentials file's mtime is still the stamp's (needs a stat builtin). */
+  mtimeCheck: string;
+  /** Adds _amr_precmd before each prompt and makes the session usable, in an interactive shell. */
+  start: string;
+}
 
-_amr_profile_flag=@@PROFILE@@
-_amr_warn_within=@@WARN@@
-_amr_warned=
+const BASH_DIALECT: PosixDialect = {
+  shell: 'bash',
+  rcFile: '~/.bashrc',
+  builtins: String.raw`
+# ($XDG_STATE_HOME/aws-mfa-refresh/stamps/PROFILE) and the clock with builtins only. bash >= 4.2 reads the
+# clock with printf '%(%s)T'; older bash (macOS's 3.2) has no clock builtin and runs one date +%s per shell.`,
+  prompt: String.raw`
+# Prompt: PS1='\${AWS_MFA_PROMPT:+[$AWS_MFA_PROMPT] }\$ ' (a variable, kept current before each prompt:
+# PS1='$(aws_mfa_prompt)' would fork a subshell at every prompt).`,
+  global: '',
+  setup: String.raw`
 
 if (( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2) )); then
   _amr_clock() { printf -v _amr_now '%(%s)T' -1; }
@@ -121,11 +140,72 @@ else
     [[ -n \${_amr_t0:-} ]] || _amr_t0=$(( $(date +%s) - SECONDS ))
     _amr_now=$(( _amr_t0 + SECONDS ))
   }
-fi
+fi`,
+  local: '',
+  mtimeCheck: '',
+  start: String.raw`
+if [[ $- == *i* ]]; then
+  # Appended (as another line of PROMPT_COMMAND, scalar or bash 5.1's array), never replacing it.
+  case "\${PROMPT_COMMAND[*]-}" in
+    *_amr_precmd*) ;;
+    *) PROMPT_COMMAND="\${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}_amr_precmd" ;;
+  esac
+  _amr_ensure
+fi`,
+};
+
+const ZSH_DIALECT: PosixDialect = {
+  shell: 'zsh',
+  rcFile: '~/.zshrc',
+  builtins: String.raw`
+# ($XDG_STATE_HOME/aws-mfa-refresh/stamps/PROFILE) with builtins, the clock from zsh/datetime and the
+# credentials file's mtime from zsh/stat (modules load into the shell; they are not processes).`,
+  prompt: String.raw`
+# Prompt: setopt prompt_subst; RPROMPT='\${AWS_MFA_PROMPT}' (a variable kept current by precmd;
+# RPROMPT='$(aws_mfa_prompt)' would fork a subshell at every prompt).`,
+  global: 'typeset -g ',
+  setup: String.raw`
+typeset -g _amr_p= _amr_left= _amr_t0= _amr_skip= _amr_now=
+zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
+zmodload -F zsh/stat b:zstat 2>/dev/null
+
+_amr_clock() {
+  if (( \${+EPOCHSECONDS} )); then
+    _amr_now=$EPOCHSECONDS
+  else
+    [[ -n $_amr_t0 ]] || _amr_t0=$(( $(date +%s) - SECONDS ))
+    _amr_now=$(( _amr_t0 + SECONDS ))
+  fi
+}`,
+  local: '\n  emulate -L zsh',
+  mtimeCheck: String.raw`
+  # A file put back with an older mtime is not newer than the stamp: its mtime must still be the stamp's.
+  local -a now_mtime
+  if (( \${+builtins[zstat]} )); then
+    zstat -A now_mtime +mtime -- "$creds" 2>/dev/null && [[ $now_mtime[1] == "$mtime" ]] || return 2
+  fi`,
+  start: String.raw`
+if [[ -o interactive ]]; then
+  typeset -ga precmd_functions
+  (( \${precmd_functions[(Ie)_amr_precmd]} )) || precmd_functions+=(_amr_precmd)
+  _amr_ensure
+fi`,
+};
+
+/** The bash or zsh hook: both read the same syntax, but for the lines of their dialect. */
+function posixHook(d: PosixDialect): string {
+  return String.raw`
+# Shell hook of aws-mfa-refresh @@VERSION@@ for ${d.shell} (written by: aws-mfa-refresh init ${d.shell} --install;
+# rewritten by newer versions of the tool). Source it from ${d.rcFile}.
+# While the session is usable it starts no process: it reads the stamp that every refresh writes${d.builtins}${d.prompt}
+
+${d.global}_amr_profile_flag=@@PROFILE@@
+${d.global}_amr_warn_within=@@WARN@@
+${d.global}_amr_warned=${d.setup}
 
 # Sets _amr_p (the profile) and _amr_left (seconds the session has left); returns 0 usable, 1 refresh due,
 # 2 unknown (no stamp, or the credentials file changed after it), 3 leave alone (see _amr_ensure).
-_amr_state() {
+_amr_state() {${d.local}
   _amr_p=\${_amr_profile_flag:-\${AWS_PROFILE:-default}}
   _amr_left=
   local creds=\${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}
@@ -144,30 +224,30 @@ _amr_state() {
   read -r v ok until mtime file < "$stamp" || return 2
   [[ $v == 1 && $file == "$creds" ]] || return 2
   case $ok in '' | *[!0-9]*) return 2 ;; esac
-  case $until in '' | *[!0-9]*) return 2 ;; esac
+  case $until in '' | *[!0-9]*) return 2 ;; esac${d.mtimeCheck}
   _amr_clock
   _amr_left=$(( until - _amr_now ))
-  if (( _amr_now < ok )); then return 0; fi
+  (( _amr_now < ok )) && return 0
   return 1
 }
 
 # In a terminal, makes the session usable: nothing when the stamp says it is, else status -q (when the
 # stamp cannot tell) and the refresh, which asks for the code. Without a terminal: nothing, silently.
-_amr_ensure() {
+_amr_ensure() {${d.local}
   _amr_state
   local s=$? rc
-  [[ $s == 0 || $s == 3 ]] && return 0
+  (( s == 0 || s == 3 )) && return 0
   [[ -t 0 && -t 2 ]] || return 0
   if ! command -v aws-mfa-refresh > /dev/null; then
     printf 'aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile "%s".\n' "$_amr_p" >&2
     return 0
   fi
-  if [[ $s == 2 ]]; then command aws-mfa-refresh status -q --profile "$_amr_p" && return 0; fi
+  if (( s == 2 )); then command aws-mfa-refresh status -q --profile "$_amr_p" && return 0; fi
   command aws-mfa-refresh --profile "$_amr_p"
   rc=$?
   # Exit 5 (no long-term keys) or 7 (a profile of another kind, SSO for one): this profile takes no session
   # from us. Say it once, not at every shell start: until an AWS file changes, leave it alone.
-  if [[ $rc == 5 || $rc == 7 ]]; then
+  if (( rc == 5 || rc == 7 )); then
     [[ -d \${_amr_skip%/*} ]] && : >| "$_amr_skip"
     return 0
   fi
@@ -177,19 +257,20 @@ _amr_ensure() {
 # Sets AWS_MFA_PROMPT ("default 3h12m", "default expired", "default ?" when only status can tell, empty when
 # the profile is left alone);
 # with an argument also prints, once per shell, a notice when less than the warn-within time is left.
-_amr_render() {
-  local h m hint
+_amr_render() {${d.local}
+  local h m left hint
   _amr_state
   case $? in
     2) AWS_MFA_PROMPT="$_amr_p ?"; return 0 ;;
     3) AWS_MFA_PROMPT=; return 0 ;;
   esac
   if (( _amr_left <= 0 )); then
-    AWS_MFA_PROMPT="$_amr_p expired"
+    left=expired
   else
     h=$(( _amr_left / 3600 )); m=$(( _amr_left % 3600 / 60 ))
-    if (( h > 0 )); then AWS_MFA_PROMPT="$_amr_p \${h}h\${m}m"; else AWS_MFA_PROMPT="$_amr_p \${m}m"; fi
+    if (( h > 0 )); then left=\${h}h\${m}m; else left=\${m}m; fi
   fi
+  AWS_MFA_PROMPT="$_amr_p $left"
   if (( _amr_left >= _amr_warn_within )); then _amr_warned=; return 0; fi
   [[ -n \${1:-} && -z $_amr_warned ]] || return 0
   _amr_warned=1
@@ -198,38 +279,34 @@ _amr_render() {
   if (( _amr_left <= 0 )); then
     printf 'aws-mfa-refresh: the session of profile "%s" has ended; run: %s\n' "$_amr_p" "$hint" >&2
   else
-    printf 'aws-mfa-refresh: the session of profile "%s" ends in %s; run: %s\n' "$_amr_p" "\${AWS_MFA_PROMPT#"$_amr_p "}" "$hint" >&2
+    printf 'aws-mfa-refresh: the session of profile "%s" ends in %s; run: %s\n' "$_amr_p" "$left" "$hint" >&2
   fi
 }
 
+# Keeps the last command's exit status for the prompt.
 _amr_precmd() {
   local rc=$?
   _amr_render notice
   return $rc
 }
 
-# For prompts that call a function; prefer the variable in PS1 (no subshell).
+# For prompts that call a function; prefer the variable in the prompt (no subshell).
 aws_mfa_prompt() {
   _amr_render
   printf '%s' "$AWS_MFA_PROMPT"
 }
 
 export AWS_MFA_PROMPT=
-
-if [[ $- == *i* ]]; then
-  # Appended (as another line of PROMPT_COMMAND, scalar or bash 5.1's array), never replacing it.
-  case "\${PROMPT_COMMAND[*]-}" in
-    *_amr_precmd*) ;;
-    *) PROMPT_COMMAND="\${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}_amr_precmd" ;;
-  esac
-  _amr_ensure
-fi
+${d.start}
 `;
+}
 
-const BASH_WRAP = String.raw`
+/** --wrap-aws for bash and zsh. */
+function posixWrap(d: PosixDialect): string {
+  return String.raw`
 # --wrap-aws: refresh first when needed (no process while the session is usable), then the real aws.
 # An explicit --profile naming another profile is left alone.
-function aws {
+function aws {${d.local}
   local a prev= named=
   for a in "$@"; do
     [[ $prev == --profile ]] && named=$a
@@ -241,151 +318,12 @@ function aws {
   command aws "$@"
 }
 `;
-
-const ZSH = String.raw`
-# Shell hook of aws-mfa-refresh @@VERSION@@ for zsh (written by: aws-mfa-refresh init zsh --install;
-# rewritten by newer versions of the tool). Source it from ~/.zshrc.
-# While the session is usable it starts no process: it reads the stamp that every refresh writes
-# ($XDG_STATE_HOME/aws-mfa-refresh/stamps/PROFILE) with builtins, the clock from zsh/datetime and the
-# credentials file's mtime from zsh/stat (modules load into the shell; they are not processes).
-# Prompt: setopt prompt_subst; RPROMPT='\${AWS_MFA_PROMPT}' (a variable kept current by precmd;
-# RPROMPT='$(aws_mfa_prompt)' would fork a subshell at every prompt).
-
-typeset -g _amr_profile_flag=@@PROFILE@@
-typeset -g _amr_warn_within=@@WARN@@
-typeset -g _amr_warned= _amr_p= _amr_left= _amr_t0= _amr_skip=
-zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
-zmodload -F zsh/stat b:zstat 2>/dev/null
-
-_amr_clock() {
-  if (( \${+EPOCHSECONDS} )); then
-    _amr_now=$EPOCHSECONDS
-  else
-    [[ -n $_amr_t0 ]] || _amr_t0=$(( $(date +%s) - SECONDS ))
-    _amr_now=$(( _amr_t0 + SECONDS ))
-  fi
 }
 
-# Sets _amr_p (the profile) and _amr_left (seconds the session has left); returns 0 usable, 1 refresh due,
-# 2 unknown (no stamp, or the credentials file changed after it), 3 leave alone (see _amr_ensure).
-_amr_state() {
-  emulate -L zsh
-  _amr_p=\${_amr_profile_flag:-\${AWS_PROFILE:-default}}
-  _amr_left=
-  local creds=\${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}
-  local config=\${AWS_CONFIG_FILE:-$HOME/.aws/config}
-  [[ $creds == '~/'* ]] && creds=$HOME/\${creds#'~/'}
-  [[ $config == '~/'* ]] && config=$HOME/\${config#'~/'}
-  local dir=\${XDG_STATE_HOME:-$HOME/.local/state}/aws-mfa-refresh
-  local stamp=$dir/stamps/$_amr_p
-  _amr_skip=$dir/skip/$_amr_p
-  [[ $_amr_p == */* || $_amr_p == . || $_amr_p == .. ]] && return 2
-  if ! [[ -f $stamp && -f $creds && ! $creds -nt $stamp ]]; then
-    [[ -f $_amr_skip && ! $creds -nt $_amr_skip && ! $config -nt $_amr_skip ]] && return 3
-    return 2
-  fi
-  local v ok until mtime file
-  local -a now_mtime
-  read -r v ok until mtime file < $stamp || return 2
-  [[ $v == 1 && $file == $creds && $ok == <-> && $until == <-> ]] || return 2
-  # A file put back with an older mtime is not newer than the stamp: its mtime must still be the stamp's.
-  if (( \${+builtins[zstat]} )); then
-    zstat -A now_mtime +mtime -- $creds 2>/dev/null && [[ $now_mtime[1] == $mtime ]] || return 2
-  fi
-  _amr_clock
-  _amr_left=$(( until - _amr_now ))
-  (( _amr_now < ok )) && return 0
-  return 1
-}
-
-# In a terminal, makes the session usable: nothing when the stamp says it is, else status -q (when the
-# stamp cannot tell) and the refresh, which asks for the code. Without a terminal: nothing, silently.
-_amr_ensure() {
-  emulate -L zsh
-  _amr_state
-  local s=$? rc
-  (( s == 0 || s == 3 )) && return 0
-  [[ -t 0 && -t 2 ]] || return 0
-  if (( ! \${+commands[aws-mfa-refresh]} )); then
-    print -ru2 -- "aws-mfa-refresh: not on PATH, so the shell hook cannot refresh profile \"$_amr_p\"."
-    return 0
-  fi
-  if (( s == 2 )); then command aws-mfa-refresh status -q --profile $_amr_p && return 0; fi
-  command aws-mfa-refresh --profile $_amr_p
-  rc=$?
-  # Exit 5 (no long-term keys) or 7 (a profile of another kind, SSO for one): this profile takes no session
-  # from us. Say it once, not at every shell start: until an AWS file changes, leave it alone.
-  if (( rc == 5 || rc == 7 )); then
-    [[ -d \${_amr_skip:h} ]] && : >| $_amr_skip
-    return 0
-  fi
-  return $rc
-}
-
-# Sets AWS_MFA_PROMPT ("default 3h12m", "default expired", "default ?" when only status can tell, empty when
-# the profile is left alone);
-# with an argument also prints, once per shell, a notice when less than the warn-within time is left.
-_amr_render() {
-  emulate -L zsh
-  local h m hint
-  _amr_state
-  case $? in
-    2) AWS_MFA_PROMPT="$_amr_p ?"; return 0 ;;
-    3) AWS_MFA_PROMPT=; return 0 ;;
-  esac
-  if (( _amr_left <= 0 )); then
-    AWS_MFA_PROMPT="$_amr_p expired"
-  else
-    h=$(( _amr_left / 3600 )); m=$(( _amr_left % 3600 / 60 ))
-    if (( h > 0 )); then AWS_MFA_PROMPT="$_amr_p \${h}h\${m}m"; else AWS_MFA_PROMPT="$_amr_p \${m}m"; fi
-  fi
-  if (( _amr_left >= _amr_warn_within )); then _amr_warned=; return 0; fi
-  [[ -n $1 && -z $_amr_warned ]] || return 0
-  _amr_warned=1
-  hint='aws-mfa-refresh'
-  [[ $_amr_p == default ]] || hint="$hint --profile $_amr_p"
-  if (( _amr_left <= 0 )); then
-    print -ru2 -- "aws-mfa-refresh: the session of profile \"$_amr_p\" has ended; run: $hint"
-  else
-    print -ru2 -- "aws-mfa-refresh: the session of profile \"$_amr_p\" ends in \${AWS_MFA_PROMPT#$_amr_p }; run: $hint"
-  fi
-}
-
-_amr_precmd() {
-  _amr_render notice
-}
-
-# For prompts that call a function; prefer the variable in the prompt (no subshell).
-aws_mfa_prompt() {
-  _amr_render
-  print -rn -- $AWS_MFA_PROMPT
-}
-
-export AWS_MFA_PROMPT=
-
-if [[ -o interactive ]]; then
-  typeset -ga precmd_functions
-  (( \${precmd_functions[(Ie)_amr_precmd]} )) || precmd_functions+=(_amr_precmd)
-  _amr_ensure
-fi
-`;
-
-const ZSH_WRAP = String.raw`
-# --wrap-aws: refresh first when needed (no process while the session is usable), then the real aws.
-# An explicit --profile naming another profile is left alone.
-function aws {
-  emulate -L zsh
-  local a prev= named=
-  for a in "$@"; do
-    [[ $prev == --profile ]] && named=$a
-    [[ $a == --profile=* ]] && named=\${a#--profile=}
-    prev=$a
-  done
-  _amr_p=\${_amr_profile_flag:-\${AWS_PROFILE:-default}}
-  if [[ -z $named || $named == $_amr_p ]]; then _amr_ensure || return; fi
-  command aws "$@"
-}
-`;
+const BASH = posixHook(BASH_DIALECT);
+const BASH_WRAP = posixWrap(BASH_DIALECT);
+const ZSH = posixHook(ZSH_DIALECT);
+const ZSH_WRAP = posixWrap(ZSH_DIALECT);
 
 const FISH = String.raw`
 # Shell hook of aws-mfa-refresh @@VERSION@@ for fish (written by: aws-mfa-refresh init fish --install;

@@ -17,6 +17,7 @@ import {
   formatLocalTime,
   holdsLongTermKeys,
   readSession,
+  SESSION_PROFILE_KEYS,
   usableUntil,
   type Profile,
   type SessionInfo,
@@ -31,7 +32,7 @@ import { describeOrigin, resolveProfile, type ProfileFlags, type ProfileRequest 
 import { needInput, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
 import type { Deps } from './deps.js';
 import { currentPlatform, type Platform } from '../platform/platform.js';
-import { sourceConnection } from './source-keys.js';
+import { sourceConnection, type StoredKey } from './source-keys.js';
 
 export interface RefreshOptions {
   flags: ProfileFlags;
@@ -41,6 +42,8 @@ export interface RefreshOptions {
   quiet?: boolean;
   /** Both files, when the caller has just loaded them (the CLI, to see the target's kind): not read twice. */
   files?: AwsFiles;
+  /** The source's key, when the caller has just read it from its key store: the store is not opened (asked) twice. */
+  storedKey?: StoredKey;
 }
 
 export interface RefreshResult {
@@ -99,17 +102,6 @@ export function configUpdates(opts: {
   }
   return values;
 }
-
-const SESSION_KEYS = new Set([
-  'aws_access_key_id',
-  'aws_secret_access_key',
-  'aws_session_token',
-  'aws_security_token',
-  'expiration',
-  'mfa_issued',
-  'mfa_device',
-  'x_security_token_expires',
-]);
 
 export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): Promise<RefreshResult> {
   const { env } = deps;
@@ -195,7 +187,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   // Where the JS SDK reads a key we use differently from the AWS CLI: one line each, before a code is asked
   // (not for the target's session keys in the credentials file: they are about to be rewritten).
   for (const d of files.divergences) {
-    const rewritten = d.file === paths.credentials && d.profile === profile && SESSION_KEYS.has(d.key);
+    const rewritten = d.file === paths.credentials && d.profile === profile && SESSION_PROFILE_KEYS.has(d.key);
     if ((d.profile === profile || d.profile === sourceProfile) && !rewritten)
       io.warn(`${d.key} at ${d.file}:${d.line}: ${d.reason}; ${d.readers} read it differently. ${d.fix}`);
   }
@@ -218,6 +210,7 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   const conn = await sourceConnection(req, {
     progress: !opts.quiet,
     ...(io.promptStreams && { promptStreams: io.promptStreams }),
+    ...(opts.storedKey && { storedKey: opts.storedKey }),
   });
   io.debug(req.describeConnection(conn));
 

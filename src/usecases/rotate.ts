@@ -90,13 +90,15 @@ export async function rotateKey(opts: RotateOptions, io: RotateIo, deps: Deps): 
     );
   }
   const store = kind ? await openStore(kind, env, io.promptStreams) : undefined;
-  const old = plain ? { accessKeyId: plain.id } : await store!.get(ref);
-  if (!old) throw new UserError(`${store!.location} holds no key for profile "${source}".`, ExitCode.Credentials);
-  const oldId = old.accessKeyId;
+  const stored = store && (await store.get(ref));
+  if (store && !stored)
+    throw new UserError(`${store.location} holds no key for profile "${source}".`, ExitCode.Credentials);
+  const oldId = plain?.id ?? stored!.accessKeyId;
   const location = store?.location ?? files.paths.credentials;
 
   // 1. A fresh MFA session (refreshed when needed: at most one code).
-  const session = await refresh({ flags, remember: true, quiet: true }, io, deps);
+  // With the key just read from the store: its passphrase is not asked again.
+  const session = await refresh({ flags, remember: true, quiet: true, ...(stored && { storedKey: stored }) }, io, deps);
   io.step(`MFA session of [${target}] ${session.refreshed ? 'refreshed' : 'still fresh'}.`);
   files = await loadFiles(env);
   req = resolveProfile({ flags, env, files });

@@ -6,13 +6,14 @@
  */
 import { ExitCode, UserError } from '../errors.js';
 import { longTermProfileOf } from '../defaults.js';
-import { awsFilePaths, configSectionName, loadAwsFiles } from '../profiles/aws-files.js';
+import { awsFilePaths, configSectionName, loadAwsFiles, type AwsFiles } from '../profiles/aws-files.js';
 import { readFileText, updateFile } from '../profiles/file-store.js';
 import { IniDocument } from '../profiles/ini-document.js';
 import { holdsLongTermKeys, type Profile } from '../profiles/session.js';
 import { classifyProfile, profileKindError, writeBlockingKind } from '../profiles/kinds.js';
 import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
 import type { PromptStreams } from '../mfa/terminal.js';
+import type { StoreKind } from '../keys/key-store.js';
 import type { Deps } from './deps.js';
 import type { Platform } from '../platform/platform.js';
 import { sourceConnection } from './source-keys.js';
@@ -33,6 +34,8 @@ export interface SetupPlan {
   configAfter: string;
   /** Nothing to do: the keys already live in the long-term profile. */
   alreadyDone: boolean;
+  /** Where they live when `keys import` moved them out of the credentials file. */
+  keyStore?: StoreKind;
 }
 
 export async function planSetup(
@@ -68,8 +71,10 @@ export async function planSetup(
   const target = creds.hasSection(profile) ? creds.entries(profile) : undefined;
   const dest = creds.hasSection(longTermProfile) ? creds.entries(longTermProfile) : undefined;
   if (!holdsLongTermKeys(target)) {
-    if (holdsLongTermKeys(dest))
-      return { ...base, credentialsAfter: credentialsBefore, configAfter: configBefore, alreadyDone: true };
+    const done = { ...base, credentialsAfter: credentialsBefore, configAfter: configBefore, alreadyDone: true };
+    if (holdsLongTermKeys(dest)) return done;
+    const keyStore = await storeHolding(longTermProfile, files, env);
+    if (keyStore) return { ...done, keyStore };
     throw new UserError(
       `Profile "${profile}" in ${paths.credentials} holds no long-term keys to move.`,
       ExitCode.Credentials,
@@ -95,6 +100,16 @@ export async function planSetup(
   if (!conventional && config.get(section, 'source_profile') !== longTermProfile)
     config.set(section, { source_profile: longTermProfile });
   return { ...base, credentialsAfter: creds.toString(), configAfter: config.toString(), alreadyDone: false };
+}
+
+/** The key store `keys import` moved the profile's keys to (found without opening it), if any. */
+async function storeHolding(profile: string, files: AwsFiles, env: NodeJS.ProcessEnv): Promise<StoreKind | undefined> {
+  const [{ locateStoredKeys }, { keyRef }] = await Promise.all([
+    import('../keys/locate.js'),
+    import('../keys/transfer.js'),
+  ]);
+  const credentialProcess = files.config[profile]?.credential_process;
+  return locateStoredKeys(keyRef(profile, files.paths), { env, credentialProcess });
 }
 
 /** The keys of `profile` that botocore reads as `key` (it compares names without case). */

@@ -12,12 +12,18 @@ export type StreamsSource = () => PromptStreams | undefined | Promise<PromptStre
 
 export async function sourceConnection(
   req: ProfileRequest,
-  opts: { progress: boolean; promptStreams?: StreamsSource },
+  opts: { progress: boolean; promptStreams?: StreamsSource; storedKey?: StoredKey },
 ): Promise<AwsConnection> {
   const plain = mergedProfile(req.files, req.source.value);
   if (plain?.aws_access_key_id && plain.aws_secret_access_key) return req.sourceConnection(opts);
-  const stored = await storedKey(req.source.value, req.files, req.env, opts.promptStreams);
+  const stored = opts.storedKey ?? (await storedKey(req.source.value, req.files, req.env, opts.promptStreams));
   return req.sourceConnection(stored ? { progress: opts.progress, keys: stored } : opts);
+}
+
+/** A long-term key read from a key store. */
+export interface StoredKey {
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 /** The stored long-term key of `profile` (undefined: no store holds one); opens the store, may ask a passphrase. */
@@ -26,7 +32,7 @@ export async function storedKey(
   files: AwsFiles,
   env: NodeJS.ProcessEnv,
   promptStreams: StreamsSource = terminalStreams,
-): Promise<{ accessKeyId: string; secretAccessKey: string; store: string } | undefined> {
+): Promise<(StoredKey & { store: string }) | undefined> {
   const [{ locateStoredKeys }, { keyRef }] = await Promise.all([
     import('../keys/locate.js'),
     import('../keys/transfer.js'),

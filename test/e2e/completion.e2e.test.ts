@@ -40,7 +40,12 @@ t aws-mfa-refresh --profile ""
 t aws-mfa-refresh status --al
 t aws-mfa-refresh env --format f
 t aws-mfa-refresh --for
-t aws-mfa-refresh policy --format cloud`,
+t aws-mfa-refresh policy --format cloud
+t aws-mfa-refresh keys ""
+t aws-mfa-refresh keys --profile x rot
+t aws-mfa-refresh keys rotate --code-
+t aws-mfa-refresh keys import --st
+t aws-mfa-refresh status ""`,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -51,6 +56,11 @@ t aws-mfa-refresh policy --format cloud`,
     expect(r.stdout).toContain('aws-mfa-refresh env --format f=> fish');
     expect(r.stdout).toContain('aws-mfa-refresh --for=> --force');
     expect(r.stdout).toContain('aws-mfa-refresh policy --format cloud=> cloudformation-yaml cloudformation-json');
+    expect(r.stdout).toContain('aws-mfa-refresh keys => import list export remove credential-process rotate');
+    expect(r.stdout).toContain('aws-mfa-refresh keys --profile x rot=> rotate');
+    expect(r.stdout).toContain('aws-mfa-refresh keys rotate --code-=> --code-command');
+    expect(r.stdout).toContain('aws-mfa-refresh keys import --st=> --store');
+    expect(r.stdout).toContain('aws-mfa-refresh status => --profile'); // a command without subcommands: its flags
   });
 
   it('zsh: loads after compinit without error and defines the completion function', async () => {
@@ -64,11 +74,16 @@ t aws-mfa-refresh policy --format cloud`,
     expect(r.stdout).toBe('_aws_mfa_refresh: function\n_aws_mfa_refresh\n');
   });
 
-  it('fish: completes profile names and formats', async () => {
+  it('fish: completes profile names, formats, and the keys subcommands then their flags', async () => {
     const r = await shell('fish', [
       '--no-config',
       '-c',
-      'aws-mfa-refresh completion fish | source; complete -C "aws-mfa-refresh --profile "; complete -C "aws-mfa-refresh env --format p"; complete -C "aws-mfa-refresh policy --format t"',
+      [
+        'aws-mfa-refresh completion fish | source',
+        ...['--profile ', 'env --format p', 'policy --format t', 'keys ', 'keys rotate --code-'].map(
+          (line) => `complete -C "aws-mfa-refresh ${line}"`,
+        ),
+      ].join('; '),
     ]);
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
@@ -77,6 +92,13 @@ t aws-mfa-refresh policy --format cloud`,
       'default',
       'powershell',
       'terraform',
+      'credential-process',
+      'export',
+      'import',
+      'list',
+      'remove',
+      'rotate',
+      '--code-command',
     ]);
   });
 

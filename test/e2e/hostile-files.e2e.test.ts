@@ -310,6 +310,8 @@ describe('hostile credentials files, refreshed by the real CLI', () => {
         expect(lstatSync(o.path).isSymbolicLink(), 'the link is still a link').toBe(true);
         expect(readlinkSync(o.path)).toBe(o.linkBefore);
       }
+      if (c.layout === 'symlink-chain')
+        expect(readlinkSync(join(dirname(o.path), 'hop')), 'the hop link kept').toBe(o.real);
 
       // What botocore makes of the original is what the manifest says.
       if (c.botocore !== 'absent') {

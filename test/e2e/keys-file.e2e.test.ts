@@ -199,6 +199,21 @@ describe('keys with the encrypted file store', () => {
     expect(JSON.parse((await s.run(['keys', 'list', '--json'])).stdout).keys).toEqual([]);
   }, 180_000);
 
+  it('setup after keys import: says the keys are already in the key store, writes nothing, offers no second move', async () => {
+    const { s } = await setUp();
+    expect((await s.run(['keys', 'import', '--store', 'file', '--yes'], { env, timeoutMs: 60_000 })).code).toBe(0);
+    const [credentials, config] = [await s.readCredentials(), await s.readConfig()];
+    const r = await s.run(['setup', '--yes', '--no-device', '--store', 'file', '--json'], { env, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^The long-term keys of \[default-long-term\] are already in the key store \(the encrypted key file; keys import\) and \[default\] holds none: nothing to move\.$/m,
+    );
+    expect(r.stderr).not.toMatch(/aws-mfa-refresh:|no long-term keys/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ moved: false, keyStore: 'file' });
+    expect(await s.readCredentials()).toBe(credentials);
+    expect(await s.readConfig()).toBe(config);
+  }, 180_000);
+
   it('doctor: stored keys readable → key-store passes and the keys check uses them; a wrong passphrase fails it', async () => {
     const { s, user } = await setUp();
     expect((await s.run(['keys', 'import', '--store', 'file', '--yes'], { env, timeoutMs: 60_000 })).code).toBe(0);

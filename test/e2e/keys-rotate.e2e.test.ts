@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
 import { sectionOf, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
+import { KEY, spawnCli } from './pty.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -64,6 +65,19 @@ describe('keys rotate', () => {
     expect(refreshed.code, refreshed.stderr).toBe(0);
     expect(emulator.countRequests('GetSessionToken', { status: 200, accessKeyId: now.AccessKeyId })).toBe(1);
     expect(sectionOf(await s.readCredentials(), 'default')?.aws_session_token).toBeTruthy();
+  }, 240_000);
+
+  it('in a terminal: asks the passphrase of the key file once, then the code', async () => {
+    const { s, user, serial } = await imported();
+    const term = spawnCli(['keys', 'rotate', '--profile', 'default-long-term'], { ...s.env, TERM: 'xterm-256color' });
+    await term.waitFor('Passphrase for', 30_000);
+    term.type(`${PASSPHRASE}${KEY.enter}`);
+    await term.waitFor('MFA code', 30_000);
+    term.type(`${emulator.freshCode(serial)}${KEY.enter}`);
+    expect((await term.exit).exitCode, term.screen()).toBe(0);
+    expect(term.screen().match(/✔ Passphrase for/g), 'passphrases answered').toHaveLength(1);
+    expect(term.screen()).not.toContain(PASSPHRASE);
+    expect(ids(user.userName)).toEqual([(await storedKey(s)).AccessKeyId]);
   }, 240_000);
 
   it('two keys already: says so and changes nothing', async () => {

@@ -2,20 +2,18 @@
  * The network around AWS: proxies from the environment, and a clock that is off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Emulator } from '../emulator/index.js';
 import { sectionOf, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
+import { startTlsFront, type TlsFront } from './tls.js';
 
 let emulator: Emulator;
 let s: Sandbox;
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
+const fronts: TlsFront[] = [];
 const { sandbox } = emulatorSuite((e) => (emulator = e));
 beforeAll(async () => {
   s = await sandbox();
@@ -23,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // The proxies and TLS front of this file; the emulator and sandbox go with the suite.
   for (const sock of sockets) sock.destroy();
-  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  await Promise.all([...servers.map((srv) => new Promise((r) => srv.close(r))), ...fronts.map((f) => f.close())]);
 });
 
 function listen(server: Server): Promise<number> {
@@ -68,52 +66,11 @@ async function startProxy() {
   return { url: `http://127.0.0.1:${port}`, seen };
 }
 
-/** An HTTPS front for the emulator with a throw-away certificate for 127.0.0.1. */
-async function startTlsFront() {
-  const dir = s.home;
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const upstream = new URL(emulator.url);
-  const front = createHttpsServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-    (req, res) => {
-      const up = httpRequest(
-        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode!, r.headers);
-          r.pipe(res);
-        },
-      );
-      req.pipe(up);
-    },
-  );
-  const port = await listen(front as unknown as Server);
-  return { url: `https://127.0.0.1:${port}`, ca: join(dir, 'cert.pem') };
-}
-
 describe('proxies from the environment', () => {
   it('sends HTTPS through HTTPS_PROXY (CONNECT), HTTP through HTTP_PROXY, and honours NO_PROXY', async () => {
     const proxy = await startProxy();
-    const tls = await startTlsFront();
+    const tls = await startTlsFront(emulator.url, s.home);
+    fronts.push(tls);
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
@@ -121,7 +78,7 @@ describe('proxies from the environment', () => {
     const viaHttps = await s.run(
       ['--force', '--serial-number', serial, '--code', emulator.lastingCode(serial), '--endpoint-url', tls.url],
       {
-        env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: tls.ca },
+        env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: tls.caFile },
       },
     );
     expect(viaHttps.stderr).toBe('');

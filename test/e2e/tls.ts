@@ -1,7 +1,7 @@
 /**
- * A loopback HTTPS front for the emulator whose certificate is signed by a throw-away CA (the
- * network tests' self-signed front, grown a CA): what a TLS-inspecting corporate proxy looks like
- * to a client. Made with openssl; nothing is trusted system-wide.
+ * A loopback HTTPS front for the emulator whose certificate is signed by a throw-away CA: what a
+ * TLS-inspecting corporate proxy looks like to a client (aws-cli-env), and the HTTPS endpoint behind
+ * an HTTPS_PROXY (network). Made with openssl; nothing is trusted system-wide.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
