@@ -269,7 +269,7 @@ function pairRows(rows: Array<[string, string]>, indent: string): string {
 }
 
 function powershellScript(spec: Spec[]): string {
-  const flagTables = spec
+  const flagTables = allCommands(spec)
     .map(
       (c) =>
         `    ${powershellString(c.name)} = @(\n${pairRows(
@@ -297,13 +297,28 @@ ${flagTables}
   $formats = @{
 ${formats}
   }
+  $subcommands = @{
+${spec
+  .filter((c) => c.subcommands)
+  .map(
+    (c) =>
+      `    ${powershellString(c.name)} = @(\n${pairRows(
+        c.subcommands!.map((sc) => [sc.name, sc.description]),
+        '      ',
+      )}\n    )`,
+  )
+  .join('\n')}
+  }
   $profileFlags = @(${PROFILE_FLAGS.map(powershellString).join(', ')})
   # The words before the one being completed, the program's name first; the command is the first
-  # word that is neither a flag nor a flag's value (as in the bash and zsh scripts).
+  # word that is neither a flag nor a flag's value (as in the bash and zsh scripts), and with its
+  # subcommand when it has them (\`keys import\`).
   $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition } | ForEach-Object { $_.Extent.Text })
   $command = ''
   for ($i = 1; $i -lt $words.Count; $i++) {
-    if (-not $words[$i].StartsWith('-') -and -not $words[$i - 1].StartsWith('-')) { $command = $words[$i]; break }
+    if ($words[$i].StartsWith('-') -or $words[$i - 1].StartsWith('-')) { continue }
+    $command = if ($command) { "$command $($words[$i])" } else { $words[$i] }
+    if (-not $subcommands.ContainsKey($command)) { break }
   }
   $prev = if ($words.Count -gt 0) { $words[-1] } else { '' }
   $kind = 'ParameterValue'
@@ -315,6 +330,8 @@ ${formats}
     $candidates = @($formats[$command] | ForEach-Object { ,@($_, $_) })
   } elseif (-not $command -and -not $wordToComplete.StartsWith('-')) {
     $candidates = $commands
+  } elseif ($subcommands.ContainsKey($command) -and -not $wordToComplete.StartsWith('-')) {
+    $candidates = $subcommands[$command]
   } else {
     $kind = 'ParameterName'
     # Assigned directly: an if's output is unrolled, and a one-row table (keys: --help) would become its two strings.

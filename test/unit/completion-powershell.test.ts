@@ -124,9 +124,14 @@ describe('completion powershell', () => {
 
   it('holds the same flags per command as the bash script (one spec for every shell)', () => {
     const bash = completionScript('bash', spec);
-    for (const c of spec) {
-      const line = bash.split('\n').find((l) => l.startsWith(`    ${c.name}) flags="`))!;
-      const bashFlags = line.slice(line.indexOf('"') + 1, line.lastIndexOf('"')).split(' ');
+    const withSubcommands = spec.flatMap((c) => [
+      c,
+      ...(c.subcommands ?? []).map((sc) => ({ ...sc, name: `${c.name} ${sc.name}` })),
+    ]);
+    expect(withSubcommands.map((c) => c.name)).toContain('keys import');
+    for (const c of withSubcommands) {
+      const line = bash.split('\n').find((l) => l.startsWith(`    "${c.name}") flags="`))!;
+      const bashFlags = line.slice(line.indexOf('flags="') + 7, line.lastIndexOf('"')).split(' ');
       expect([c.name, flagTable(script, c.name).map(([f]) => f)]).toEqual([c.name, bashFlags]);
     }
   });
@@ -139,6 +144,10 @@ describe('completion powershell', () => {
     expect(script).toContain('if ($profileFlags -ccontains $prev) {');
     // A table of one row (keys: --help) is assigned, not unrolled through an if's output.
     expect(flagTable(script, 'keys')).toEqual([['--help', 'display help for command']]);
+    // keys' subcommands complete after it, then their own flags (`keys import --store`).
+    expect(script).toContain("    'keys' = @(\n      ,@('import', ");
+    expect(flagTable(script, 'keys import').map(([f]) => f)).toContain('--store');
+    expect(script).toContain('if (-not $subcommands.ContainsKey($command)) { break }');
     expect(script).toContain('    $candidates = $flags[$key]\n');
     expect(script).toContain(
       `$typed = if ($text -match '[^\\w./:@+=,-]') { "'" + ($text -replace '[''\\u2018-\\u201B]', '$0$0') + "'" } else { $text }`,
