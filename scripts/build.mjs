@@ -131,9 +131,10 @@ const lazyBuiltins = {
       const names = Object.keys(mod).filter((k) => k !== 'default' && typeof mod[k] === 'function' && /^[a-z]/.test(k));
       const id = JSON.stringify(`node:${args.path}`);
       const viaFs = args.path === 'fs/promises' ? PROMISIFIED_FS : [];
+      // Promisified on first call too: twenty promisify() calls at start-up cost a millisecond.
       const lines = names.map((n) =>
         viaFs.includes(n)
-          ? `export const ${n}=require("node:util").promisify(require("node:fs").${n});`
+          ? `let p_${n};export function ${n}(...a){return (p_${n}??=require("node:util").promisify(require("node:fs").${n}))(...a);}`
           : `export function ${n}(...a){return load().${n}(...a);}`,
       );
       return {

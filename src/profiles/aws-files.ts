@@ -102,11 +102,19 @@ async function readDocument(path: string): Promise<IniDocument | undefined> {
 }
 
 export async function loadAwsFiles(paths: AwsFilePaths): Promise<AwsFiles> {
-  const configNotAFile = await notAFile(paths.config);
-  const [credDoc, configDoc] = await Promise.all([
+  // All three at once (each is a round trip through libuv's thread pool); a config that is not a
+  // regular file (AWS_CONFIG_FILE=/dev/null) is no config, and what reading it said does not count.
+  const configRead = readDocument(paths.config).then(
+    (doc) => ({ doc }),
+    (error: unknown) => ({ error }),
+  );
+  const [configNotAFile, credDoc, configResult] = await Promise.all([
+    notAFile(paths.config),
     readDocument(paths.credentials),
-    configNotAFile ? Promise.resolve(undefined) : readDocument(paths.config),
+    configRead,
   ]);
+  if (!configNotAFile && 'error' in configResult) throw configResult.error;
+  const configDoc = configNotAFile || 'error' in configResult ? undefined : configResult.doc;
   const credentials: Record<string, Profile> = Object.create(null);
   const config: Record<string, Profile> = Object.create(null);
   const configSection = new Map<string, string>();
