@@ -222,9 +222,13 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
   io.debug(`MFA device ${serialNumber}${chosen ? ` (${describeOrigin(chosen.origin)})` : ''}`);
 
   // One run at a time asks for a code for this device; the others wait and use its session.
-  const lock = await lockDevice(serialNumber, req.inputTimeoutMs.value, io, env);
+  const { lock, waited } = await lockDevice(serialNumber, req.inputTimeoutMs.value, io, env);
   try {
-    const meanwhile = usableNow((await loadAwsFiles(paths)).credentials[profile]);
+    // After waiting for another run, its session may be ours; and a session written since we looked
+    // spares a person the prompt or a code command its work. A code given with --code costs nothing
+    // to get: the check under the file lock below keeps it from being spent needlessly.
+    const codeIsAtHand = req.codeSource.value.kind === 'code';
+    const meanwhile = (waited || !codeIsAtHand) && usableNow((await loadAwsFiles(paths)).credentials[profile]);
     if (meanwhile) {
       io.debug('another run refreshed the session meanwhile; nothing to do');
       return kept(meanwhile);
@@ -246,28 +250,31 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     } catch (error) {
       throw await explainReusedCode(error, serialNumber, code, deps);
     }
-    const { recordUsedCode } = await import('../mfa/used-codes.js');
-    await recordUsedCode(serialNumber, code, new Date(deps.now()), env);
-    io.debug('recorded the used code');
     // The server's view of the issue time, independent of the local clock.
     const issued = new Date(Math.min(deps.now(), credentials.expiration.getTime() - duration * 1000));
-
-    const written = await writeSession(paths.credentials, { profile, credentials, issued, serialNumber }, store);
+    const { recordUsedCode } = await import('../mfa/used-codes.js');
+    // Independent files, written at once (the used code only improves a later message; it never fails).
+    const [written] = await Promise.all([
+      writeSession(paths.credentials, { profile, credentials, issued, serialNumber }, store),
+      recordUsedCode(serialNumber, code, new Date(deps.now()), env).then(() => io.debug('recorded the used code')),
+    ]);
     io.debug(`wrote profile "${profile}" to ${written.path}`);
     if (written.warning) io.warn(written.warning);
 
+    // The config and the hook's stamp (which vouches for the credentials file just written): at once too.
     const configValues = configPlan(serialNumber);
-    if (Object.keys(configValues).length > 0) {
-      const result = await updateConfigProfile(paths.config, profile, configValues, store);
-      io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
-      if (result.note) io.warn(result.note);
-    }
-
     const until = usableUntil(credentials.expiration, issued, maxMfaAge);
-    await recordSessionForHook(
-      { profile, usableUntil: until, expiration: credentials.expiration, issued, credentialsFile: paths.credentials },
-      minRemaining,
-    );
+    await Promise.all([
+      Object.keys(configValues).length > 0 &&
+        updateConfigProfile(paths.config, profile, configValues, store).then((result) => {
+          io.debug(`config ${result.written ? 'updated' : 'unchanged'}: ${Object.keys(configValues).join(', ')}`);
+          if (result.note) io.warn(result.note);
+        }),
+      recordSessionForHook(
+        { profile, usableUntil: until, expiration: credentials.expiration, issued, credentialsFile: paths.credentials },
+        minRemaining,
+      ),
+    ]);
     return {
       profile,
       sourceProfile,
@@ -304,7 +311,7 @@ async function lockDevice(
   timeoutMs: number,
   io: RefreshIo,
   env: NodeJS.ProcessEnv,
-): Promise<HeldCodeLock> {
+): Promise<{ lock: HeldCodeLock; waited: boolean }> {
   const { tryTakeCodeLock, waitForCodeLock } = await import('../mfa/code-lock.js');
   const deadline = Date.now() + timeoutMs; // real time: this waits for real
   let told = false;
@@ -315,9 +322,9 @@ async function lockDevice(
     } catch (error) {
       // A state directory we cannot write (read-only HOME) must not stop the refresh itself.
       io.debug(`no code lock: ${(error as Error).message}`);
-      return { path: '', release: async () => {} };
+      return { lock: { path: '', release: async () => {} }, waited: told };
     }
-    if ('lock' in taken) return taken.lock;
+    if ('lock' in taken) return { lock: taken.lock, waited: told };
     const { pid } = taken.holder;
     if (!told) (io.notice ?? io.warn)(`another aws-mfa-refresh is asking for a code (pid ${pid}); waiting…`);
     told = true;
