@@ -234,6 +234,8 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
       return kept(meanwhile);
     }
 
+    // While a person types, the STS call gets ready, so that Enter sends at once (nothing is sent).
+    if (req.codeSource.value.kind === 'prompt') void awsPromise.then((aws) => aws.warmUp?.()).catch(() => {});
     const code = await obtainCodeFor(req, serialNumber, io);
     // Independently of the device lock (another device, another tool): a session written while the
     // code was typed makes the call needless, and the code stays unspent.

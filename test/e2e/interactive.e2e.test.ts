@@ -41,6 +41,25 @@ describe('interactive refresh in a real terminal', () => {
     expect(sectionOf(await s.readConfig(), 'default')?.mfa_serial).toBe(second!.serialNumber);
   });
 
+  it('gets the STS call ready while the code is typed, sending nothing: Enter makes the only request', async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    const serial = user.devices![0]!.serialNumber;
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    await s.writeConfig(`[default]\nmfa_serial = ${serial}\n`);
+    const term = spawnCli([], s.env);
+    await term.waitFor(`MFA code for ${user.userName}-phone:`);
+    await new Promise((r) => setTimeout(r, 500)); // the warm-up runs meanwhile
+    const mine = () => emulator.requests.filter((r) => r.accessKeyId === user.accessKeyId);
+    expect(mine()).toEqual([]);
+    for (const digit of emulator.freshCode(serial)) term.type(digit);
+    term.type(KEY.enter);
+    const { exitCode } = await term.exit;
+    expect(exitCode, term.screen()).toBe(0);
+    expect(mine().map((r) => r.action)).toEqual(['GetSessionToken']);
+    expect(sectionOf(await s.readCredentials(), 'default')?.aws_access_key_id).toMatch(/^ASIA/);
+  });
+
   it('prompts for the code of a remembered device and stops cleanly on Ctrl+C without writing', async () => {
     const s = await sandbox();
     const user = newUser(emulator);
