@@ -74,6 +74,7 @@ export async function openAws(
         ...(conn.useGlobalEndpoint && { useGlobalEndpoint: true }),
       }),
   );
+  debug(`STS client ready (${stsUrl})`);
   const serverDates: ServerDate[] = [];
   // Innermost (right around the HTTP call): sees every attempt's raw answer, before retries and skew correction.
   stsClient.middlewareStack.add(
