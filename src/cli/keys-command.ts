@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { addFlags, flagValues } from './options.js';
 import { paint, warn } from './output.js';
-import { Interrupted, isPromptAbort, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
+import { terminalStreams } from '../mfa/terminal.js';
+import { confirm as confirmOnTerminal } from './confirm.js';
 import type { FlagValues } from './flags.js';
 
 const SRC_HELP = 'the profile holding the long-term keys (default: the source profile of $AWS_PROFILE or "default")';
@@ -105,17 +106,7 @@ async function confirm(message: string, byDefault: boolean, flags: FlagValues, w
       ExitCode.InputNeeded,
       'Run it in a terminal, or pass --yes.',
     );
-  return ask(message, byDefault, streams);
-}
-
-export async function ask(message: string, byDefault: boolean, streams: PromptStreams): Promise<boolean> {
-  const { default: prompt } = await import('@inquirer/confirm');
-  try {
-    return await prompt({ message, default: byDefault }, streams);
-  } catch (error) {
-    if (isPromptAbort(error)) throw new Interrupted();
-    throw error;
-  }
+  return confirmOnTerminal(message, streams, byDefault);
 }
 
 async function runImport(flags: FlagValues): Promise<void> {

@@ -6,7 +6,8 @@ import { checkSerialNumber } from '../config/values.js';
 import { dotfilesLine } from '../config/hints.js';
 import { addFlags, flagValues } from './options.js';
 import { makeDebug, paint } from './output.js';
-import { Interrupted, isPromptAbort, terminalStreams, type PromptStreams } from '../mfa/terminal.js';
+import { terminalStreams, type PromptStreams } from '../mfa/terminal.js';
+import { confirm } from './confirm.js';
 
 const STORE_NAMES = { keychain: 'the OS keychain', file: 'the encrypted key file' } as const;
 
@@ -143,16 +144,6 @@ Examples:
         );
       }
     });
-}
-
-async function confirm(message: string, streams: PromptStreams): Promise<boolean> {
-  const { default: ask } = await import('@inquirer/confirm');
-  try {
-    return await ask({ message, default: true }, streams);
-  } catch (error) {
-    if (isPromptAbort(error)) throw new Interrupted();
-    throw error;
-  }
 }
 
 /**
