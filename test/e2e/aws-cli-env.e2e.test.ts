@@ -8,10 +8,9 @@
  * botocore against the real programs.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Emulator } from '../emulator/index.js';
-import { ROOT, sectionOf, type Sandbox } from './harness.js';
+import { ROOT, runProcess, sectionOf, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { startTlsFront, type TlsFront } from './tls.js';
 
@@ -22,20 +21,8 @@ afterAll(async () => {
   await Promise.all(fronts.map((f) => f.close()));
 });
 
-function run(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const c = spawn(file, args, { env, cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('error', rej);
-    c.on('close', (code) => res({ code, stdout, stderr }));
-  });
+function run(file: string, args: string[], env: NodeJS.ProcessEnv) {
+  return runProcess(file, args, { env, cwd: ROOT, stdin: 'open' });
 }
 
 /** The AWS CLI (v1 here), with the sandbox's files and the emulator as its endpoint. */

@@ -3,11 +3,11 @@
  * runners, not this machine) evaluated by pwsh / Windows PowerShell and asked through TabExpansion2,
  * which is what Tab calls: commands, flags, profile names from the files, formats.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, NODE, makeSandbox, type Sandbox } from './harness.js';
+import { CLI, NODE, makeSandbox, runProcess, type Sandbox } from './harness.js';
 
 const windows = process.platform === 'win32';
 /** PowerShell 7, else Windows PowerShell 5.1; undefined where neither runs. */
@@ -73,16 +73,11 @@ t 'aws-mfa-refresh keys --h'
 t 'aws-mfa-refresh env --format p'
 t 'aws-mfa-refresh policy --format t'
 t 'aws-mfa-refresh --profile it'`;
-          const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-            // -EncodedCommand (UTF-16LE, base64): the script whole, no quoting, no execution policy for a file.
-            const encoded = Buffer.from(script, 'utf16le').toString('base64');
-            const c = spawn(exe, ['-NoProfile', '-NonInteractive', '-EncodedCommand', encoded], { env, stdio: 'pipe' });
-            let stdout = '';
-            let stderr = '';
-            c.stdout.on('data', (d) => (stdout += d));
-            c.stderr.on('data', (d) => (stderr += d));
-            c.on('close', (code) => done({ code, stdout, stderr }));
-            c.stdin.end();
+          // -EncodedCommand (UTF-16LE, base64): the script whole, no quoting, no execution policy for a file.
+          const encoded = Buffer.from(script, 'utf16le').toString('base64');
+          const r = await runProcess(exe, ['-NoProfile', '-NonInteractive', '-EncodedCommand', encoded], {
+            env,
+            timeoutMs: 120_000,
           });
           expect(r.stderr).toBe('');
           const lines = r.stdout.split(/\r?\n/);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { CLI, makeSandbox, type Sandbox } from './harness.js';
+import { CLI, makeSandbox, runProcess, type Sandbox } from './harness.js';
 
 let s: Sandbox;
 let env: NodeJS.ProcessEnv;
@@ -17,15 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => s.cleanup());
 
-function shell(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const c = spawn(cmd, args, { env });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', (code) => res({ code, stdout, stderr }));
-  });
+function shell(cmd: string, args: string[]) {
+  return runProcess(cmd, args, { env, stdin: 'open' });
 }
 
 describe('completion scripts', () => {

@@ -87,20 +87,43 @@ export function runCli(
   args: string[],
   opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
 ): Promise<RunResult> {
+  return runProcess(NODE, [CLI, ...args], { ...opts, timeoutMs: opts.timeoutMs ?? 20_000 });
+}
+
+export interface ProcessOptions {
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Written to stdin, which is then closed. */
+  input?: string;
+  /** Without input: 'close' (default) ends stdin at once, 'open' leaves the pipe open, 'ignore' gives none. */
+  stdin?: 'close' | 'open' | 'ignore';
+  /** A new session: the child has no controlling terminal. */
+  detached?: boolean;
+  /** SIGKILL after this long (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** Any program as a child process: its exit and all it printed. */
+export function runProcess(file: string, args: string[], opts: ProcessOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(NODE, [CLI, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      env: opts.env,
+      ...(opts.cwd && { cwd: opts.cwd }),
+      ...(opts.detached && { detached: true }),
+      stdio: [opts.stdin === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20000);
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolvePromise({ code, signal, stdout, stderr });
     });
-    if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    else if (opts.stdin === undefined || opts.stdin === 'close') child.stdin!.end();
   });
 }
 
@@ -138,22 +161,23 @@ export function withoutSection(text: string, name: string): string {
 }
 
 /**
- * Module files the CLI loads for these args: CommonJS files from a preloaded probe that lists
- * require.cache at exit, ES modules from a loader hook registered before the CLI starts.
+ * Module files the CLI loads for these args: CommonJS files and Node's own modules (`node:…`) from
+ * a preloaded probe that lists them at exit, ES modules from a loader hook registered before the CLI
+ * starts. `esm: false` leaves the hook out: it runs on a thread of its own that loads Node modules too.
  */
-export async function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+export async function modulesLoadedBy(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { esm?: boolean } = {},
+): Promise<string[]> {
   const hook = `data:text/javascript,${encodeURIComponent(
     `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`,
   )}`;
   const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
-  const out = await new Promise<string>((res) => {
-    const probe = join(ROOT, 'test', 'e2e', 'loaded-modules.cjs');
-    const c = spawn(NODE, ['--require', probe, '--import', register, CLI, ...args], { env });
-    let stderr = '';
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', () => res(stderr));
-  });
-  return out
+  const probe = join(ROOT, 'test', 'e2e', 'loaded-modules.cjs');
+  const esm = opts.esm === false ? [] : ['--import', register];
+  const { stderr } = await runProcess(NODE, ['--require', probe, ...esm, CLI, ...args], { env });
+  return stderr
     .split('\n')
     .filter((l) => l.startsWith('LOADED '))
     .map((l) => l.slice(7));

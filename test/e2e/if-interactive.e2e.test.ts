@@ -3,12 +3,11 @@
  * terminal prints nothing, reads nothing and exits 0 at once (no AWS call); in a terminal it asks as
  * a plain refresh does. The line `--help` prints is run as a login shell would run it.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
-import { CLI, NODE, sectionOf, type Sandbox } from './harness.js';
+import { CLI, NODE, runProcess, sectionOf, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { spawnCli } from './pty.js';
 
@@ -32,20 +31,8 @@ async function expired() {
   return { s, user, serial, env };
 }
 
-function sh(file: string, args: string[], env: NodeJS.ProcessEnv, stdin: 'close' | 'keep-open' = 'close') {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    if (stdin === 'close') child.stdin.end();
-  });
+function sh(file: string, args: string[], env: NodeJS.ProcessEnv, stdin: 'close' | 'open' = 'close') {
+  return runProcess(file, args, { env, stdin });
 }
 
 async function dotfilesLineFromHelp(s: Sandbox): Promise<string> {
@@ -73,8 +60,8 @@ describe('--if-interactive', { timeout: 120_000 }, () => {
   it('reads nothing: with --code - and a stdin that never ends, it exits 0 at once, the file untouched', async () => {
     const { s, env } = await expired();
     const credentials = await s.readCredentials();
-    const r = await sh(NODE, [CLI, '--if-interactive', '--code', '-'], env, 'keep-open');
-    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    const r = await sh(NODE, [CLI, '--if-interactive', '--code', '-'], env, 'open');
+    expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
     expect(await s.readCredentials()).toBe(credentials);
   });
 

@@ -3,11 +3,10 @@
  * the cause as `doctor` would name it, the documented exit code, and the next step.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emulator } from '../emulator/index.js';
-import { CLI, type Sandbox } from './harness.js';
+import { CLI, runProcess, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 
 let emulator: Emulator;
@@ -204,13 +203,9 @@ _describe() { print -rl -- \${(P)2} }
 words=(aws-mfa-refresh ''); CURRENT=2; _aws_mfa_refresh
 compadd() { shift; print -r -- "flags: $*" }
 words=(aws-mfa-refresh devices -); CURRENT=3; _aws_mfa_refresh`;
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
-      const c = spawn('zsh', ['-f', '-c', script], { env: { ...s.env, PATH: `${bin}:${process.env.PATH}` } });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d) => (stdout += d));
-      c.stderr.on('data', (d) => (stderr += d));
-      c.on('close', (code) => res({ code, stdout, stderr }));
+    const out = await runProcess('zsh', ['-f', '-c', script], {
+      env: { ...s.env, PATH: `${bin}:${process.env.PATH}` },
+      stdin: 'open',
     });
     expect(out.stderr).toBe('');
     const lines = out.stdout.split('\n');

@@ -6,12 +6,12 @@
  * Root ignores directory modes, and the tests run as root in CI: there the CLI runs as nobody
  * (setpriv, uid 65534) in a HOME that nobody owns; as any other user it runs as that user.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
-import { CLI, NODE, type Sandbox } from './harness.js';
+import { CLI, NODE, runProcess, type Sandbox } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 
 let emulator: Emulator;
@@ -38,18 +38,7 @@ function runAsUser(s: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}) {
   const argv = root
     ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', NODE, CLI, ...args]
     : [NODE, CLI, ...args];
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env: { ...s.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(argv[0]!, argv.slice(1), { env: { ...s.env, ...env }, stdin: 'ignore' });
 }
 
 describe.skipIf(root && !hasSetpriv)('nothing is asked when the result cannot be saved', { timeout: 120_000 }, () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type { Emulator } from '../emulator/index.js';
-import { CLI, NODE, ROOT, modulesLoadedBy, sectionOf } from './harness.js';
+import { CLI, NODE, ROOT, modulesLoadedBy, runProcess, sectionOf } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { spawnCli } from './pty.js';
 import { REFERENCE_PYTHON } from '../reference-python.js';
@@ -314,19 +314,8 @@ describe('credential-process', () => {
     const user = newUser(emulator);
     await s.writeCredentials(longTermSection('default-long-term', user));
     await s.writeConfig(`[default]\nmfa_serial = ${user.devices![0]!.serialNumber}\n`);
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
-      // detached: a new session, so the child has no controlling terminal, as under an SDK in CI.
-      const c = spawn(NODE, [CLI, 'credential-process'], {
-        env: s.env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d) => (stdout += d));
-      c.stderr.on('data', (d) => (stderr += d));
-      c.on('close', (code) => res({ code, stdout, stderr }));
-    });
+    // detached: a new session, so the child has no controlling terminal, as under an SDK in CI.
+    const r = await runProcess(NODE, [CLI, 'credential-process'], { env: s.env, detached: true, stdin: 'ignore' });
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(

@@ -3,10 +3,10 @@
  * packages and source files each built file holds) and the files the process really loaded.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLI, NODE, ROOT, makeSandbox, modulesLoadedBy, type Sandbox } from './harness.js';
+import { NODE, ROOT, makeSandbox, modulesLoadedBy, type Sandbox } from './harness.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -27,22 +27,9 @@ async function loads(args: string[], s: Sandbox): Promise<{ files: string[]; pac
   return { files, packages: new Set(files.flatMap((f) => contents[f] ?? [])) };
 }
 
-/** Node's own modules the CLI process loaded (without the ES module hook, which loads its own). */
-function builtinsLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
-  return new Promise((resolvePromise) => {
-    const probe = join(ROOT, 'test', 'e2e', 'loaded-modules.cjs');
-    const child = spawn(NODE, ['--require', probe, CLI, ...args], { env });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', () =>
-      resolvePromise(
-        stderr
-          .split('\n')
-          .filter((l) => l.startsWith('LOADED node:'))
-          .map((l) => l.slice(7)),
-      ),
-    );
-  });
+/** Node's own modules the CLI process loaded. */
+async function builtinsLoadedBy(args: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  return (await modulesLoadedBy(args, env, { esm: false })).filter((m) => m.startsWith('node:'));
 }
 
 describe('start-up', () => {
