@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
+import { watchChild } from '../support/watched-child.js';
 import { CLI, NODE, sectionOf } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { KEY, spawnCli } from './pty.js';
@@ -26,30 +27,16 @@ async function setup() {
 
 /** The CLI without a terminal, its stderr readable while it runs. */
 function start(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(NODE, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const seen: (() => void)[] = [];
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    seen.splice(0).forEach((f) => f());
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  let closed = false;
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      closed = true;
-      seen.splice(0).forEach((f) => f());
-      resolve({ code, stdout, stderr });
-    }),
-  );
+  const child = watchChild(spawn(NODE, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 120_000);
   return {
-    done,
+    done: child.exited.then(({ code }) => {
+      clearTimeout(timer);
+      return { code, stdout: child.stdout, stderr: child.stderr };
+    }),
     async stderrShows(text: string) {
-      while (!stderr.includes(text) && !closed) await new Promise<void>((r) => seen.push(r));
-      expect(stderr).toContain(text);
+      await child.waitFor('stderr', text).catch(() => {}); // an early exit is reported by the line below
+      expect(child.stderr).toContain(text);
     },
   };
 }

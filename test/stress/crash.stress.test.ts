@@ -135,9 +135,9 @@ async function crashRun(mode: Mode, index: number): Promise<Run> {
   const child = spawnCli(args(killedCode), { ...env, ...pauseEnv });
   let finished = false;
   void child.exited.then(() => (finished = true));
-  if (mode.kind === 'pause') await child.waitFor('stderr', `paused:${mode.step}\n`, 20_000);
+  if (mode.kind === 'pause') await child.waitFor('stderr', `paused:${mode.step}\n`, { timeoutMs: 20_000 });
   else if (mode.kind === 'in-write') {
-    await child.waitFor('stderr', 'paused:locked\n', 20_000).catch(() => {}); // it may fail before locking: checked below
+    await child.waitFor('stderr', 'paused:locked\n', { timeoutMs: 20_000 }).catch(() => {}); // it may fail before locking: checked below
     await sleep(mode.delayMs);
   } else await Promise.race([sleep(mode.delayMs), child.exited]);
   if (!finished) child.proc.kill('SIGKILL');

@@ -6,24 +6,17 @@
  * The INI helpers here are deliberately independent of src/profiles: they split Buffers into
  * lines and sections with their own rules, so they can catch the engine's mistakes.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { CLI, NODE } from '../e2e/harness.js';
 import { REFERENCE_PYTHON } from '../reference-python.js';
+import { watchChild, type WatchedChild } from '../support/watched-child.js';
 
 // ---------------------------------------------------------------------------------------------
 // Children
 
-export interface Child {
-  proc: ChildProcess;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Resolves when `text` has appeared on the stream; rejects if the child exits first or after timeoutMs. */
-  waitFor(stream: 'stdout' | 'stderr', text: string, timeoutMs?: number): Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  startedAt: number;
-}
+export type Child = WatchedChild & { startedAt: number };
 
 /** The built CLI as a child process (stdin closed), killable at any moment. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv, opts: { shellPrefix?: string } = {}): Child {
@@ -34,54 +27,14 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, opts: { shellPr
       })
     : spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   proc.stdin!.end();
-  const out = { stdout: '', stderr: '' };
-  const listeners = new Set<() => void>();
-  const notify = () => listeners.forEach((l) => l());
-  proc.stdout!.on('data', (d: Buffer) => ((out.stdout += d.toString()), notify()));
-  proc.stderr!.on('data', (d: Buffer) => ((out.stderr += d.toString()), notify()));
-  let hasExited = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => {
-      hasExited = true;
-      notify();
-      resolve({ code, signal });
-    });
-  });
-  return {
-    proc,
-    get stdout() {
-      return out.stdout;
-    },
-    get stderr() {
-      return out.stderr;
-    },
+  const child = watchChild(proc);
+  const waitFor = child.waitFor;
+  return Object.assign(child, {
     startedAt: Date.now(),
-    exited,
-    waitFor(stream, text, timeoutMs = 15_000) {
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => finish(new Error(`timed out waiting for ${JSON.stringify(text)} on ${stream}; stderr: ${out.stderr}`)),
-          timeoutMs,
-        );
-        const finish = (error?: Error) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          if (error) reject(error);
-          else resolve();
-        };
-        const check = () => {
-          if (out[stream].includes(text)) finish();
-          else if (hasExited)
-            finish(
-              new Error(`child exited before ${JSON.stringify(text)} appeared on ${stream}; stderr: ${out.stderr}`),
-            );
-        };
-        listeners.add(check);
-        check();
-      });
-    },
-  };
+    // A pause point not reached in 15 s is a failure, not a hang.
+    waitFor: (...[stream, text, more]: Parameters<WatchedChild['waitFor']>) =>
+      waitFor(stream, text, { timeoutMs: 15_000, ...more }),
+  });
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; results in input order. */

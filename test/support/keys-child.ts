@@ -7,13 +7,13 @@
  * file store's passphrase from AWS_MFA_REFRESH_PASSPHRASE like the CLI will, prints one JSON line
  * (no secrets: a SHA-256 of the secret at most) and exits with the error's exit code.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { watchChild, type WatchedChild } from './watched-child.js';
+import { REPO, transpileSrc } from './transpile.js';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(REPO, 'node_modules', '.cache', `amr-keys-test-${process.pid}`);
 
 export type Job =
@@ -82,29 +82,10 @@ try {
 }
 `;
 
-function transpileTree(dir: string): void {
-  for (const entry of readdirSync(join(REPO, dir), { withFileTypes: true })) {
-    const rel = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      transpileTree(rel);
-      continue;
-    }
-    if (!entry.name.endsWith('.ts')) continue;
-    const { outputText } = ts.transpileModule(readFileSync(join(REPO, rel), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-    });
-    const out = join(OUT, rel.replace(/\.ts$/, '.js'));
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, outputText);
-  }
-}
-
 function build(): string {
   const script = join(OUT, 'runner.mjs');
   if (existsSync(script)) return script;
-  // The whole of src: what the stores import changes as the code base moves (a fixed list went stale twice).
-  transpileTree('src');
-  writeFileSync(join(OUT, 'package.json'), '{"type":"module"}');
+  transpileSrc(OUT);
   writeFileSync(script, RUNNER);
   return script;
 }
@@ -119,13 +100,7 @@ export function keysChildCommand(): string[] {
   return [process.execPath, build(), pathToFileURL(join(OUT, 'src')).href];
 }
 
-export interface KeysChild {
-  proc: ChildProcess;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Resolves when `text` has appeared `times` times on stderr; rejects when the child exits first. */
-  waitForStderr(text: string, times?: number): Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+export interface KeysChild extends WatchedChild {
   /** The parsed JSON line, once exited normally. */
   result(): Promise<{
     ok?: boolean;
@@ -147,49 +122,11 @@ export function startKeysChild(job: Job, env: NodeJS.ProcessEnv): KeysChild {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   proc.stdin!.end(JSON.stringify(job));
-  const out = { stdout: '', stderr: '' };
-  const listeners = new Set<() => void>();
-  proc.stdout!.on('data', (d: Buffer) => ((out.stdout += d.toString()), listeners.forEach((l) => l())));
-  proc.stderr!.on('data', (d: Buffer) => ((out.stderr += d.toString()), listeners.forEach((l) => l())));
-  let done = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('close', (code, signal) => {
-      done = true;
-      listeners.forEach((l) => l());
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    proc,
-    get stdout() {
-      return out.stdout;
-    },
-    get stderr() {
-      return out.stderr;
-    },
-    exited,
-    waitForStderr(text, times = 1) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (out.stderr.split(text).length - 1 >= times) {
-            listeners.delete(check);
-            resolve();
-          } else if (done) {
-            listeners.delete(check);
-            reject(
-              new Error(
-                `child exited before ${times}× ${JSON.stringify(text)}; stderr: ${out.stderr}; stdout: ${out.stdout}`,
-              ),
-            );
-          }
-        };
-        listeners.add(check);
-        check();
-      });
-    },
+  const child = watchChild(proc);
+  return Object.assign(child, {
     async result() {
-      await exited;
-      return JSON.parse(out.stdout.trim().split('\n').pop() || '{}');
+      await child.exited;
+      return JSON.parse(child.stdout.trim().split('\n').pop() || '{}');
     },
-  };
+  });
 }

@@ -19,14 +19,13 @@ import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { FileStoreError, readFileText, updateFile, type FileStoreFs } from '../../src/profiles/file-store.js';
 import { IniDocument, IniParseError } from '../../src/profiles/ini-document.js';
+import { REPO, transpileSrc } from '../support/transpile.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'file-store-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -530,22 +529,7 @@ function childScript(): string {
   const out = join(root, 'js');
   const script = join(out, 'child.mjs');
   if (existsSync(script)) return script;
-  // The store, the INI engine and every module they import (relative imports, followed).
-  const todo = ['src/profiles/ini-document.ts', 'src/profiles/file-store.ts'];
-  const done = new Set<string>();
-  for (let rel = todo.pop(); rel !== undefined; rel = todo.pop()) {
-    if (done.has(rel)) continue;
-    done.add(rel);
-    for (const { fileName } of ts.preProcessFile(readFileSync(join(REPO, rel), 'utf8'), true, true).importedFiles) {
-      if (fileName.startsWith('.')) todo.push(join(rel, '..', fileName).replace(/\.js$/, '.ts'));
-    }
-    const { outputText } = ts.transpileModule(readFileSync(join(REPO, rel), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    });
-    mkdirSync(join(out, rel, '..'), { recursive: true });
-    writeFileSync(join(out, rel.replace(/\.ts$/, '.js')), outputText);
-  }
-  writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+  transpileSrc(out);
   writeFileSync(script, CHILD_SCRIPT);
   return script;
 }

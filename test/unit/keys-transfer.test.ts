@@ -306,7 +306,7 @@ describe('SIGKILL in the middle (child processes, file store)', () => {
 
   async function killAt(op: 'import' | 'export', pause: number): Promise<string> {
     const child = startKeysChild(job(op), env(60));
-    await child.waitForStderr('paused:', pause);
+    await child.waitFor('stderr', 'paused:', { times: pause });
     // No secret in the command line (the passphrase is in the environment: the documented risk of PASSPHRASE_ENV).
     const cmdline = readFileSync(`/proc/${child.proc.pid}/cmdline`, 'latin1');
     expect(cmdline).not.toContain(SECRET);
@@ -427,7 +427,7 @@ describe.skipIf(missing !== undefined)(
         writeFileSync(files.credentials, CREDENTIALS, { mode: 0o600 });
         writeFileSync(files.config, CONFIG, { mode: 0o600 });
         const child = startKeysChild(job, childEnv(60));
-        await child.waitForStderr('paused:', k).catch((error: Error) => {
+        await child.waitFor('stderr', 'paused:', { times: k }).catch((error: Error) => {
           throw new Error(`${error.message} [${bus.state()}]`);
         });
         child.proc.kill('SIGKILL');
