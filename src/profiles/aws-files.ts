@@ -7,11 +7,10 @@
  * botocore, and is flagged so that writers leave it alone.
  * Where the JS SDK would read a key we use differently, `divergences` says so (a warning, not an error).
  */
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { IniDocument } from './ini-document.js';
-import { readFileText } from './file-store.js';
+import { NOT_A_FILE, readFileIfRegular, readFileText } from './file-store.js';
 import { configProfileName, sdkSectionName } from './botocore-ini.js';
 import { SESSION_PROFILE_KEYS, type Profile } from './session.js';
 import { currentPlatform, type Platform } from '../platform/platform.js';
@@ -87,34 +86,19 @@ export const USED_KEYS: ReadonlySet<string> = new Set([
 
 const SDK_READERS = 'the JS SDK (and tools built on it, like the AWS CDK)';
 
-/** Whether the path exists but is not a regular file (following symlinks). */
-async function notAFile(path: string): Promise<boolean> {
-  try {
-    return !(await stat(path)).isFile();
-  } catch {
-    return false; // missing, or an error the reader reports with its own message
-  }
-}
-
-async function readDocument(path: string): Promise<IniDocument | undefined> {
-  const text = await readFileText(path);
-  return text === undefined ? undefined : IniDocument.parse(text, { file: path });
-}
+const parsed = (path: string, text: string | undefined) =>
+  text === undefined ? undefined : IniDocument.parse(text, { file: path });
 
 export async function loadAwsFiles(paths: AwsFilePaths): Promise<AwsFiles> {
-  // All three at once (each is a round trip through libuv's thread pool); a config that is not a
-  // regular file (AWS_CONFIG_FILE=/dev/null) is no config, and what reading it said does not count.
-  const configRead = readDocument(paths.config).then(
-    (doc) => ({ doc }),
-    (error: unknown) => ({ error }),
-  );
-  const [configNotAFile, credDoc, configResult] = await Promise.all([
-    notAFile(paths.config),
-    readDocument(paths.credentials),
-    configRead,
+  // Both at once (each read is a round trip through libuv's thread pool). A config that is not a
+  // regular file (AWS_CONFIG_FILE=/dev/null) is no config.
+  const [credentialsText, configText] = await Promise.all([
+    readFileText(paths.credentials),
+    readFileIfRegular(paths.config),
   ]);
-  if (!configNotAFile && 'error' in configResult) throw configResult.error;
-  const configDoc = configNotAFile || 'error' in configResult ? undefined : configResult.doc;
+  const configNotAFile = configText === NOT_A_FILE;
+  const credDoc = parsed(paths.credentials, credentialsText);
+  const configDoc = configNotAFile ? undefined : parsed(paths.config, configText);
   const credentials: Record<string, Profile> = Object.create(null);
   const config: Record<string, Profile> = Object.create(null);
   const configSection = new Map<string, string>();

@@ -99,6 +99,15 @@ const defaultFs: FileStoreFs = {
   readdir: fsp.readdir,
 };
 
+/** What readFileIfRegular gives for a path that is something else: /dev/null, a directory, a FIFO. */
+export const NOT_A_FILE = Symbol('not a regular file');
+
+/** As readFileText, but a path that exists and is not a regular file is NOT_A_FILE, not a failure. */
+export async function readFileIfRegular(path: string): Promise<string | undefined | typeof NOT_A_FILE> {
+  const read = await readWithStats(defaultFs, resolve(path), displayPath(path), 'report');
+  return read.notAFile ? NOT_A_FILE : read.text;
+}
+
 /** The file's bytes as a latin1 string; undefined when it does not exist. */
 export async function readFileText(
   path: string,
@@ -317,15 +326,19 @@ async function readWithStats(
   fs: FileStoreFs,
   target: string,
   shown: string,
-): Promise<{ text?: string; stats?: Stats }> {
+  otherFile: 'fail' | 'report' = 'fail',
+): Promise<{ text?: string; stats?: Stats; notAFile?: true }> {
   let read: { stats: Stats; bytes?: Buffer };
   try {
     read = await fs.readRegular(target);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return {};
+    // Windows refuses to open a directory at all.
+    if (otherFile === 'report' && errnoCode(error) === 'EISDIR') return { notAFile: true };
     throw fsError('read', shown, error);
   }
   const { stats, bytes } = read;
+  if (!bytes && otherFile === 'report') return { stats, notAFile: true };
   if (stats.isDirectory()) throw fsError('read', shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
   if (!bytes) {
     throw new FileStoreError(

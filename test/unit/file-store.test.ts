@@ -22,7 +22,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { FileStoreError, readFileText, updateFile, type FileStoreFs } from '../../src/profiles/file-store.js';
+import {
+  FileStoreError,
+  NOT_A_FILE,
+  readFileIfRegular,
+  readFileText,
+  updateFile,
+  type FileStoreFs,
+} from '../../src/profiles/file-store.js';
 import { IniDocument, IniParseError } from '../../src/profiles/ini-document.js';
 import { REPO, transpileSrc } from '../support/transpile.js';
 
@@ -82,6 +89,16 @@ describe('readFileText', () => {
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     const fifo = await rejection(readFileText(join(dir, 'fifo')));
     expect((fifo as Error).message).toMatch(/not a regular file/);
+  });
+
+  it('readFileIfRegular: a directory, a FIFO or /dev/null is NOT_A_FILE, not a failure; a file is its text', async () => {
+    writeFileSync(join(dir, 'f'), 'x');
+    mkdirSync(join(dir, 'd'));
+    execFileSync('mkfifo', [join(dir, 'p')]);
+    expect(await readFileIfRegular(join(dir, 'f'))).toBe('x');
+    expect(await readFileIfRegular(join(dir, 'none'))).toBeUndefined();
+    for (const other of [join(dir, 'd'), join(dir, 'p'), '/dev/null'])
+      expect(await readFileIfRegular(other), other).toBe(NOT_A_FILE);
   });
 
   it('maps EACCES to a one-line FileStoreError', async () => {
