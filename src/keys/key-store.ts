@@ -13,7 +13,6 @@ import { join, resolve } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 
 export type StoreKind = 'keychain' | 'file';
-export const STORE_KINDS: readonly StoreKind[] = ['keychain', 'file'];
 
 /** Which keys: one profile of one credentials file. */
 export interface KeyRef {

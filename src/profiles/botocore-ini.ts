@@ -33,7 +33,6 @@ export const pyStrip = (s: string): string => {
   return s.slice(i, endNonSpace(s, i));
 };
 export const pyRstrip = (s: string): string => s.slice(0, endNonSpace(s));
-export const hasPySpace = (s: string): boolean => SPACE_CLASS.test(s);
 
 export type Eol = '' | '\n' | '\r\n' | '\r';
 export type LineKind = 'blank' | 'comment' | 'header' | 'key' | 'cont' | 'error';

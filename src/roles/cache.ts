@@ -5,7 +5,7 @@
  * entry made with another source session (S was refreshed since) is never used, and is replaced.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { RoleCredentials } from '../aws/types.js';
@@ -96,8 +96,4 @@ export async function writeCachedRole(key: RoleCacheKey, role: CachedRole, env: 
   } catch {
     // A cache: a failed write costs one STS call next time, never the command.
   }
-}
-
-export async function dropCachedRole(key: RoleCacheKey, env: NodeJS.ProcessEnv): Promise<void> {
-  await rm(fileOf(key, env), { force: true });
 }
