@@ -115,8 +115,9 @@ describe('EncryptedFileStore', () => {
     await s.put(ref(), key());
     const before = readFileSync(s.path);
     const wrong = store('not the passphrase');
-    for (const attempt of [wrong.get(ref()), wrong.put(ref('other'), key()), wrong.remove(ref())]) {
-      const error = await rejection(attempt);
+    // One at a time: a second attempt started early could reject before anything awaits it.
+    for (const attempt of [() => wrong.get(ref()), () => wrong.put(ref('other'), key()), () => wrong.remove(ref())]) {
+      const error = await rejection(attempt());
       expect(error.exitCode).toBe(ExitCode.KeyStore);
       expect(error.message).toMatch(/^Wrong passphrase for .*keys\.enc\.$/);
       expect(error.hint).toContain('nothing was changed');
