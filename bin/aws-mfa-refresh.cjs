@@ -1,23 +1,29 @@
 #!/usr/bin/env node
 // CommonJS on purpose: Node starts a CommonJS entry faster than an ES module one. The answer to
-// --version (which scripts ask often) needs nothing else; everything else is dist/cli.cjs.
+// --version (which scripts ask often) needs nothing else; everything else is in dist/.
 'use strict';
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${require('../dist/version.cjs')}\n`);
 } else {
-  let cli;
+  let load, hot;
   try {
-    cli = loadCli();
+    load = loader();
+    hot = load('hot.cjs');
   } catch (error) {
     process.stderr.write(`aws-mfa-refresh: cannot start: ${error?.message ?? error}. Run npm run build.\n`);
     process.exitCode = 1;
   }
-  cli?.run(process.argv).then((code) => {
-    process.exitCode = code;
-    cli.saveCompileCache?.();
-  });
+  // dist/hot.cjs runs status, env, exec and credential-process on a usable session; what needs more
+  // (a refresh, help, other commands) it hands back untouched, and dist/cli.cjs runs it.
+  hot
+    ?.run(process.argv)
+    .then((code) => code ?? load('cli.cjs').run(process.argv))
+    .then((code) => {
+      process.exitCode = code;
+      load.saveCompileCache?.();
+    });
 }
 
 /**
@@ -28,20 +34,20 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
  * dist/ files through vm.Script with V8's cached data, as Node 22 does. Any trouble with the cache
  * means compiling as if there were none.
  */
-function loadCli() {
+function loader() {
   const fs = require('node:fs');
   const path = require('node:path');
   const Module = require('node:module');
   const dist = path.join(__dirname, '..', 'dist');
   const dir = process.env.AWS_MFA_REFRESH_NO_COMPILE_CACHE ? undefined : privateCacheDir(fs, path);
+  const load = (bundle) => require(path.join(dist, bundle));
   if (Module.enableCompileCache) {
     if (dir) Module.enableCompileCache(dir);
   } else if (dir) {
     const unsaved = cacheCompiledCode(fs, path, Module, dist, dir);
-    const cli = require(path.join(dist, 'cli.cjs'));
-    return { run: cli.run, saveCompileCache: () => unsaved.forEach((save) => save()) };
+    load.saveCompileCache = () => unsaved.forEach((save) => save());
   }
-  return require(path.join(dist, 'cli.cjs'));
+  return load;
 }
 
 /**

@@ -171,6 +171,41 @@ const main = await build({
   plugins: [splitVendors, lazyBuiltins],
 });
 Object.assign(outputs, main.metafile.outputs);
+
+/**
+ * dist/hot.cjs: the same entry without what a usable session never needs (see src/cli/entry.ts), a
+ * third of cli.cjs to read and compile for status, env, exec and credential-process. Each module
+ * left out is replaced by one that fails to load with the mark src/cli/left-out.ts knows.
+ */
+const LEFT_OUT = [
+  'src/cli/main.ts',
+  'src/cli/refresh-command.ts',
+  'src/usecases/refresh.ts',
+  'src/mfa/terminal.ts',
+  'src/aws/client.ts',
+];
+const leftOut = {
+  name: 'left-out',
+  setup(b) {
+    const paths = new Set(LEFT_OUT.map((p) => resolve(root, p)));
+    b.onResolve({ filter: /^\./ }, (args) => {
+      const path = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      return paths.has(path) ? { path: relative(root, path), namespace: 'left-out' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+      contents: `throw Object.assign(new Error(${JSON.stringify(`${args.path} is not in hot.cjs`)}), { [Symbol.for("aws-mfa-refresh.left-out")]: true });`,
+      loader: 'js',
+    }));
+  },
+};
+const hot = await build({
+  ...common,
+  entryPoints: { hot: 'src/cli/entry.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  plugins: [leftOut, splitVendors, lazyBuiltins],
+});
+Object.assign(outputs, hot.metafile.outputs);
 for (const [name, { entry }] of vendors) {
   const result = await build({
     ...common,

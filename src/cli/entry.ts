@@ -1,37 +1,43 @@
 /**
- * The bundle's entry (dist/cli.cjs, required by bin/aws-mfa-refresh.cjs). The commands that run
- * many times a day are parsed by args.ts from the flag tables and run without loading commander;
- * help, every other command and every usage error go to the commander program (main.ts).
+ * The bundles' entry. The commands that run many times a day are parsed by args.ts from the flag
+ * tables and run without loading commander; help, every other command and every usage error go to
+ * the commander program (main.ts).
+ *
+ * Two bundles are built from it (scripts/build.mjs): dist/cli.cjs holds everything; dist/hot.cjs
+ * leaves out what a usable session never needs (commander, the refresh, the prompts, the AWS
+ * client). A command of dist/hot.cjs that reaches one of those gets `undefined` from run(): it has
+ * only read files so far, and the launcher runs the command line again with dist/cli.cjs.
  */
 import { ExitCode } from '../exit-codes.js';
 import { parseFast, type FastCommand } from './args.js';
 import { endQuietlyWhenOutputCloses } from './closed-output.js';
 import type { ParsedArgs } from './options.js';
 import { reportError } from './output.js';
-import { runRefresh } from './refresh-command.js';
+import { isLeftOut } from './left-out.js';
 import { runCredentialProcess, runEnv, runExec } from './session-commands.js';
 import { runStatus } from './status-command.js';
 
 const RUN: Record<FastCommand, (args: ParsedArgs) => Promise<void>> = {
-  refresh: runRefresh,
+  refresh: async (args) => (await import('./refresh-command.js')).runRefresh(args),
   status: runStatus,
   env: runEnv,
   exec: runExec,
   'credential-process': runCredentialProcess,
 };
 
-/** Runs the command line (process.argv) and gives the exit code. */
-export async function run(argv: string[]): Promise<number> {
-  const fast = parseFast(argv.slice(2));
-  if (!fast) {
-    const { main } = await import('./main.js');
-    return main(argv);
-  }
-  endQuietlyWhenOutputCloses();
+/** Runs the command line (process.argv) and gives the exit code; undefined: run it with dist/cli.cjs. */
+export async function run(argv: string[]): Promise<number | undefined> {
   try {
+    const fast = parseFast(argv.slice(2));
+    if (!fast) {
+      const { main } = await import('./main.js');
+      return await main(argv);
+    }
+    endQuietlyWhenOutputCloses();
     await RUN[fast.command](fast.parsed());
     return ExitCode.Ok;
   } catch (error) {
+    if (isLeftOut(error)) return undefined;
     return reportError(error, argv.includes('--debug'));
   }
 }

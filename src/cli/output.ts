@@ -1,5 +1,5 @@
 /** How the CLI speaks: results on stdout, everything else on stderr, one line per failure. */
-import { writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync } from 'node:fs';
 import { ExitCode, QuietExit, UserError } from '../errors.js';
 
 export { PROGRAM } from '../config/hints.js';
@@ -28,12 +28,32 @@ export function writeResult(text: string): void {
   }
 }
 
-export function useColour(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+/**
+ * Whether fd 1 or 2 is a terminal. Node's answer (process.stdout.isTTY) creates the stream, loading
+ * tty, net and the streams (some 4 ms); a pipe, a file or /dev/null is told apart by fstat alone.
+ */
+export function isTerminal(fd: 1 | 2): boolean {
+  if (process.platform !== 'win32') {
+    try {
+      const stats = fstatSync(fd);
+      if (!stats.isCharacterDevice() || stats.rdev === statSync('/dev/null').rdev) return false;
+    } catch {
+      return false; // closed
+    }
+  }
+  return Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
 }
 
-export function paint(stream: NodeJS.WriteStream, code: number, text: string): string {
-  return useColour(stream) ? `\x1b[${code}m${text}\x1b[0m` : text;
+/** A stream, or the fd of stdout or stderr when the stream is not needed otherwise. */
+type Output = NodeJS.WriteStream | 1 | 2;
+
+export function useColour(output: Output): boolean {
+  const terminal = typeof output === 'number' ? isTerminal(output) : Boolean(output.isTTY);
+  return terminal && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+}
+
+export function paint(output: Output, code: number, text: string): string {
+  return useColour(output) ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
 /** Long base64-ish runs look like secrets or tokens; never let one reach a log line. */

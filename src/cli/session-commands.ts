@@ -198,10 +198,10 @@ is asked on the controlling terminal, never on stdout or stderr (the SDK capture
 }
 
 export async function runCredentialProcess({ flags }: ParsedArgs): Promise<void> {
-  const { controllingTerminal } = await import('../mfa/terminal.js');
   let tty: PromptStreams | undefined;
   try {
     const handed = await handOutFor(flags, true, async (profile) => {
+      const { controllingTerminal } = await import('../mfa/terminal.js');
       tty = await controllingTerminal();
       if (!tty && flags.code === undefined) {
         throw new UserError(

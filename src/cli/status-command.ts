@@ -66,14 +66,15 @@ export async function runStatus({ flags, own }: ParsedArgs): Promise<void> {
     }));
     writeResult(`${JSON.stringify(own.all ? rows : rows[0])}\n`);
   } else if (!flags.quiet) {
-    if (states.length === 0) process.stdout.write('No profile holds an MFA session.\n');
+    const lines = states.length === 0 ? ['No profile holds an MFA session.'] : [];
     for (const s of states) {
-      process.stdout.write(`${describe(s, describeState)}\n`);
+      lines.push(describe(s, describeState));
       for (const r of rolesOf(s.profile)) {
         const problem = r.problems.length ? ` (${r.problems[0]!.message}; see aws-mfa-refresh roles)` : '';
-        process.stdout.write(`    role ${r.profile}: ${r.roleArn}${problem}\n`);
+        lines.push(`    role ${r.profile}: ${r.roleArn}${problem}`);
       }
     }
+    writeResult(`${lines.join('\n')}\n`);
   }
   const ok = states.length > 0 && states.every((s) => s.state === 'usable');
   if (!ok) throw new QuietExit(); // the lines above said it
@@ -93,7 +94,7 @@ function toJson(s: ProfileSession) {
 }
 
 function describe(s: ProfileSession, describeState: (s: ProfileSession) => string): string {
-  const out = process.stdout;
+  const out = 1; // stdout
   const device = s.session?.device ? `, device ${s.session.device}` : '';
   switch (s.state) {
     case 'usable': {

@@ -9,7 +9,7 @@
  *
  * Text is a latin1 byte string (see ini-document.ts): every byte round-trips.
  */
-import { close, constants, fstat, open, readFile, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -65,23 +65,19 @@ export interface UpdateOptions {
 const PROBE_MODE = 0o200;
 
 /**
- * open → fstat → read → close through the callback API of fs: a FileHandle would load fs/promises
- * and, with it, the streams and readline (some 30 internal modules) on every `status`.
+ * open → fstat → read → close, synchronously: the AWS files are small, and a command that only reads
+ * them (status, env, credential-process) then never starts libuv's thread pool, which costs more
+ * than the reads. Not a FileHandle either: that loads fs/promises and with it the streams.
  */
-function readRegular(path: string): Promise<{ stats: Stats; bytes?: Buffer }> {
-  return new Promise((resolvePromise, reject) => {
-    // O_NONBLOCK: opening a FIFO must not hang; it is refused by the caller.
-    open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0), (openError, fd) => {
-      if (openError) return reject(openError);
-      const finish = (error: Error | null, value?: { stats: Stats; bytes?: Buffer }) =>
-        close(fd, () => (error ? reject(error) : resolvePromise(value!)));
-      fstat(fd, (statError, stats) => {
-        if (statError) return finish(statError);
-        if (!stats.isFile()) return finish(null, { stats });
-        readFile(fd, (readError, bytes) => finish(readError, { stats, bytes }));
-      });
-    });
-  });
+async function readRegular(path: string): Promise<{ stats: Stats; bytes?: Buffer }> {
+  // O_NONBLOCK: opening a FIFO must not hang; it is refused by the caller.
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stats = fstatSync(fd);
+    return stats.isFile() ? { stats, bytes: readFileSync(fd) } : { stats };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const defaultFs: FileStoreFs = {

@@ -19,7 +19,8 @@
  * the hook leaves that profile alone. The tool only makes sure the directory exists, and clears the
  * marker when it stamps the profile.
  */
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+// Synchronous calls: a stamp is a few bytes, and `status` then never starts libuv's thread pool.
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,9 +41,17 @@ export function skipDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Both directories, so the hook can write its marker without starting mkdir. */
-async function makeDirs(env: NodeJS.ProcessEnv): Promise<void> {
-  await mkdir(stampsDir(env), { recursive: true, mode: 0o700 });
-  await mkdir(skipDir(env), { recursive: true, mode: 0o700 });
+function makeDirs(env: NodeJS.ProcessEnv): void {
+  mkdirSync(stampsDir(env), { recursive: true, mode: 0o700 });
+  mkdirSync(skipDir(env), { recursive: true, mode: 0o700 });
+}
+
+function unlinkIfThere(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // not there, or not ours to remove: either way nothing to do
+  }
 }
 
 /** Profile names the hooks can turn into a file name with builtins (no `/`, not `.` or `..`). */
@@ -97,10 +106,8 @@ export async function writeStamp(input: StampInput): Promise<string | undefined>
   if (!file || /[\n\0]/.test(input.credentialsFile)) return undefined;
   try {
     // Read after the credentials were written, so the stamp file (written next) is the newer one.
-    const [credentials, existing] = await Promise.all([
-      stat(input.credentialsFile, { bigint: true }),
-      stat(file, { bigint: true }).catch(() => undefined),
-    ]);
+    const credentials = statSync(input.credentialsFile, { bigint: true });
+    const existing = statSync(file, { bigint: true, throwIfNoEntry: false });
     const until = Math.floor(input.usableUntil.getTime() / 1000);
     const text = formatStamp({
       okUntil: Math.max(0, until - Math.ceil(input.marginSeconds)),
@@ -108,19 +115,14 @@ export async function writeStamp(input: StampInput): Promise<string | undefined>
       credentialsMtime: Number(credentials.mtimeNs / 1_000_000_000n),
       credentialsFile: input.credentialsFile,
     });
-    await unlink(join(skipDir(env), input.profile)).catch(() => {});
+    unlinkIfThere(join(skipDir(env), input.profile));
     // `status` runs often: a stamp that says the same and is not older than the credentials file
     // (the hook's `-nt` test) is left as it is.
-    if (
-      existing &&
-      existing.mtimeNs >= credentials.mtimeNs &&
-      (await readFile(file, 'latin1').catch(() => '')) === text
-    )
-      return file;
-    await makeDirs(env);
+    if (existing && existing.mtimeNs >= credentials.mtimeNs && readFileSync(file, 'latin1') === text) return file;
+    makeDirs(env);
     const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, text, { mode: 0o600 });
-    await rename(temp, file);
+    writeFileSync(temp, text, { mode: 0o600 });
+    renameSync(temp, file);
     return file;
   } catch {
     return undefined;
@@ -131,12 +133,20 @@ export async function writeStamp(input: StampInput): Promise<string | undefined>
 export async function removeStamp(profile: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const file = stampFile(profile, env);
   if (!file) return;
-  await unlink(file).catch(() => {});
-  await makeDirs(env).catch(() => {});
+  unlinkIfThere(file);
+  try {
+    makeDirs(env);
+  } catch {
+    // a cache: see above
+  }
 }
 
 export async function readStamp(profile: string, env: NodeJS.ProcessEnv = process.env): Promise<Stamp | undefined> {
   const file = stampFile(profile, env);
   if (!file) return undefined;
-  return parseStamp(await readFile(file, 'utf8').catch(() => ''));
+  try {
+    return parseStamp(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }

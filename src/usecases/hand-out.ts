@@ -44,12 +44,13 @@ export async function handOut(
     const role = await roleSession(
       {
         flags: opts.flags,
+        files,
         useCache: true,
         ...(opts.debug && { debug: opts.debug }),
         ensureSource: async (sourceProfile) => {
           let refreshed = false;
           const usable = await ensureSession(
-            { flags: { ...opts.flags, profile: sourceProfile }, refresh: opts.refresh },
+            { flags: { ...opts.flags, profile: sourceProfile }, refresh: opts.refresh, files },
             async () => {
               refreshed = true;
               await runRefresh(sourceProfile);
@@ -76,7 +77,7 @@ export async function handOut(
   const blocking = writeBlockingKind(files, profile);
   if (blocking) throw profileKindError(c, blocking);
   const { values, session } = await ensureSession(
-    { flags: opts.flags, refresh: opts.refresh },
+    { flags: opts.flags, refresh: opts.refresh, files },
     () => runRefresh(profile),
     deps,
   );

@@ -12,7 +12,7 @@ import type { Profile } from '../profiles/session.js';
 import { ROLE_CHAINING_MAX_SECONDS, roleChain, type RoleChain } from '../roles/chain.js';
 import { readCachedRole, writeCachedRole, type CachedRole, type RoleCacheKey } from '../roles/cache.js';
 import { loadFiles, type Deps } from './deps.js';
-import { refresh, type RefreshIo, type RefreshOptions } from './refresh.js';
+import type { RefreshIo, RefreshOptions } from './refresh.js';
 
 /** What the caller did to make S usable. */
 export interface SourceSession {
@@ -24,6 +24,8 @@ export interface SourceSession {
 
 export interface RoleSessionOptions {
   flags: ProfileFlags;
+  /** The files as the caller has just read them (read here otherwise). */
+  files?: AwsFiles;
   /** Take role credentials from the cache when good (credential-process, env, exec); refresh checks the role afresh. */
   useCache: boolean;
   /** Makes S usable: refresh's rules (skip while usable; at most one code), or ensureSession's. */
@@ -90,7 +92,7 @@ export function sessionNameFrom(arn: string): string {
 export async function roleSession(opts: RoleSessionOptions, deps: Deps): Promise<RoleSession> {
   const debug = opts.debug ?? (() => {});
   const env = deps.env;
-  let files = await loadFiles(env, deps.platform);
+  let files = opts.files ?? (await loadFiles(env, deps.platform));
   const req = resolveProfile({ flags: opts.flags, env, files });
   const profile = req.target.value;
   const chain = roleChain(files, profile);
@@ -101,7 +103,7 @@ export async function roleSession(opts: RoleSessionOptions, deps: Deps): Promise
   if (chain.chain.length > 2) debug('role chain: only the role next to the session is assumed by aws-mfa-refresh');
 
   const source = await opts.ensureSource(sourceProfile);
-  files = await loadFiles(env, deps.platform);
+  if (source.refreshed) files = await loadFiles(env, deps.platform);
   const role = classifyProfile(files, profile).values;
   const key: RoleCacheKey = {
     roleArn: role.role_arn!,
@@ -175,6 +177,7 @@ export async function refreshRole(opts: RefreshOptions, io: RefreshIo, deps: Dep
       ensureSource: async (sourceProfile) => {
         // The source's refresh reads the files afresh.
         const source = { ...opts, files: undefined, flags: { ...opts.flags, profile: sourceProfile } };
+        const { refresh } = await import('./refresh.js');
         const result = await refresh(source, io, deps);
         const files = await loadFiles(deps.env, deps.platform);
         return {

@@ -45,22 +45,54 @@ describe('start-up', () => {
       ]) {
         const { files, packages } = await loads(args, s);
         expect(packages, args.join(' ')).toContain('src/cli/args.ts'); // the probe sees the start-up parser
-        expect(files, args.join(' ')).toEqual(['cli.cjs']);
+        expect(files, args.join(' ')).toEqual(['hot.cjs']);
         expect([...packages].filter((p) => /^commander$|^@aws-sdk\/|^@inquirer\//.test(p))).toEqual([]);
       }
-      // Positive control: help is commander's.
+      // Positive control: help is commander's, in the whole bundle, which hot.cjs handed it to.
       const help = await loads(['status', '--help'], s);
+      expect(help.files.slice(0, 2)).toEqual(['hot.cjs', 'cli.cjs']);
       expect(help.packages).toContain('commander');
     } finally {
       await s.cleanup();
     }
   });
 
-  it("status -q, status --json, env and credential-process answer without Node's streams, fs/promises or net", async () => {
+  it('hot.cjs leaves out the refresh, the prompts, the AWS client and commander; a command that needs them runs in cli.cjs', async () => {
+    const contents = JSON.parse(await readFile(join(ROOT, 'dist', 'contents.json'), 'utf8')) as Record<
+      string,
+      string[]
+    >;
+    const hot = contents['hot.cjs']!;
+    expect(hot).toContain('src/usecases/hand-out.ts');
+    for (const leftOut of ['src/usecases/refresh.ts', 'src/mfa/terminal.ts', 'src/aws/client.ts', 'src/cli/main.ts'])
+      expect(hot).not.toContain(leftOut);
+    expect(contents['cli.cjs']).toContain('src/usecases/refresh.ts');
+    // env on a session that needs a refresh, with the code given: hot.cjs reads the files and finds
+    // it needs the refresh; cli.cjs runs the whole command, once (session-commands.e2e has the
+    // refreshes that succeed, all through this hand-over).
+    const s = await makeSandbox();
+    try {
+      await s.writeCredentials(
+        '[default-long-term]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n\n' +
+          '[default]\naws_access_key_id = ASIAOLD\naws_secret_access_key = s\naws_session_token = t\n',
+      );
+      await s.writeConfig('[default]\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n');
+      const args = ['env', '--refresh', '--code', '123456', '--endpoint-url', 'http://127.0.0.1:9', '--timeout', '1s'];
+      const r = await s.run(args);
+      expect(r.stderr.match(/connection refused/g)).toHaveLength(1); // cli.cjs got as far as calling AWS, once
+      expect(r.stdout).toBe('');
+      const { files } = await loads(args, s);
+      expect(files.slice(0, 2)).toEqual(['hot.cjs', 'cli.cjs']);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it("status, status -q, status --json, env and credential-process answer without Node's streams, fs/promises or net", async () => {
     const s = await usableSandbox();
     const heavy = /^node:(net|stream|fs\/promises|internal\/streams\/writable|internal\/readline\/interface)$/;
     try {
-      for (const args of [['status', '-q'], ['status', '--json'], ['env'], ['credential-process']]) {
+      for (const args of [['status'], ['status', '-q'], ['status', '--json'], ['env'], ['credential-process']]) {
         const loaded = await builtinsLoadedBy(args, s.env);
         expect(loaded, args.join(' ')).toContain('node:internal/modules/cjs/loader'); // the probe sees built-ins
         expect(
@@ -68,8 +100,8 @@ describe('start-up', () => {
           args.join(' '),
         ).toEqual([]);
       }
-      // Positive control: status for a person, into a pipe, prints through process.stdout.
-      expect(await builtinsLoadedBy(['status'], s.env)).toContain('node:net');
+      // Positive control: help, into a pipe, prints through process.stdout.
+      expect(await builtinsLoadedBy(['status', '--help'], s.env)).toContain('node:net');
     } finally {
       await s.cleanup();
     }
@@ -119,7 +151,7 @@ describe('the compiled-code cache', () => {
     const dir = join(s.home, '.cache', 'aws-mfa-refresh', 'compile-cache');
     try {
       expect((await s.run(['status'])).code).toBe(0);
-      const ours = (await filesIn(dir)).filter((f) => /\/cli\.cjs@v[\d.]+-\w+-\d+-\d+\.v8$/.test(f));
+      const ours = (await filesIn(dir)).filter((f) => /\/hot\.cjs@v[\d.]+-\w+-\d+-\d+\.v8$/.test(f));
       const major = Number(execFileSync(NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).split('.')[0]);
       if (major >= 22) {
         expect(ours).toEqual([]); // Node keeps its own cache there
@@ -137,7 +169,9 @@ describe('the compiled-code cache', () => {
       await s.writeCredentials('[default-long-term]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n');
       const offline = await s.run(['devices', '--endpoint-url', 'http://127.0.0.1:9', '--timeout', '1s']);
       expect(offline.stderr).toMatch(/connection refused/); // it got as far as calling AWS
-      expect((await filesIn(dir)).map((f) => f.replace(/@.*/, '').replace(/.*\//, ''))).toContain('vendor-aws-sdk.cjs');
+      const cached = (await filesIn(dir)).map((f) => f.replace(/@.*/, '').replace(/.*\//, ''));
+      expect(cached).toContain('cli.cjs');
+      expect(cached).toContain('vendor-aws-sdk.cjs');
     } finally {
       await s.cleanup();
     }
