@@ -17,6 +17,7 @@ import { resolveProfile, type ProfileFlags } from '../config/resolve.js';
 import { mergedProfile, type AwsFiles } from '../profiles/aws-files.js';
 import { readFileText, updateFile } from '../profiles/file-store.js';
 import { IniDocument } from '../profiles/ini-document.js';
+import type { Platform } from '../platform/platform.js';
 import { loadFiles, type Deps } from './deps.js';
 import { refresh, type RefreshIo } from './refresh.js';
 import { openStore } from './source-keys.js';
@@ -65,12 +66,13 @@ export function rotateFlags(flags: ProfileFlags, files: AwsFiles): ProfileFlags 
 }
 
 export async function rotateKey(opts: RotateOptions, io: RotateIo, deps: Deps): Promise<RotateResult> {
-  const { env } = deps;
+  const { env, platform } = deps;
   const { maskKeyId } = await import('../keys/key-store.js');
   const { keyRef, plaintextKeys, replaceStoredKey } = await import('../keys/transfer.js');
   const { locateStoredKeys } = await import('../keys/locate.js');
 
-  let files = await loadFiles(env);
+  // The injected platform's home rule, as the refresh below uses: both read the same files.
+  let files = await loadFiles(env, platform);
   const flags = rotateFlags(opts.flags, files);
   let req = resolveProfile({ flags, env, files });
   const target = req.target.value;
@@ -100,7 +102,7 @@ export async function rotateKey(opts: RotateOptions, io: RotateIo, deps: Deps): 
   // With the key just read from the store: its passphrase is not asked again.
   const session = await refresh({ flags, remember: true, quiet: true, ...(stored && { storedKey: stored }) }, io, deps);
   io.step(`MFA session of [${target}] ${session.refreshed ? 'refreshed' : 'still fresh'}.`);
-  files = await loadFiles(env);
+  files = await loadFiles(env, platform);
   req = resolveProfile({ flags, env, files });
   const s = mergedProfile(files, target)!;
   // The source's region, endpoint and timeout; the credentials are replaced below.
@@ -203,7 +205,7 @@ export async function rotateKey(opts: RotateOptions, io: RotateIo, deps: Deps): 
         createdAt,
       });
     } else {
-      await replacePlaintextKey(files.paths.credentials, source, oldId, newId, created.secretAccessKey);
+      await replacePlaintextKey(files.paths.credentials, source, oldId, newId, created.secretAccessKey, platform);
     }
   } catch (error) {
     return undo(`Storing the new key in ${location}`, error);
@@ -239,9 +241,16 @@ function stepFailed(step: string, error: unknown, state: string): UserError {
 }
 
 /** The credentials file keeps the profile's key names and their place; only the two values change. */
-async function replacePlaintextKey(file: string, profile: string, oldId: string, newId: string, secret: string) {
+async function replacePlaintextKey(
+  file: string,
+  profile: string,
+  oldId: string,
+  newId: string,
+  secret: string,
+  platform?: Platform,
+) {
   const { plaintextKeys } = await import('../keys/transfer.js');
-  await updateFile(file, (text) => {
+  const edit = (text: string | undefined) => {
     const now = plaintextKeys(text, profile, file);
     if (now.key?.id !== oldId) {
       throw new UserError(`[${profile}] in ${file} changed during the rotation.`, ExitCode.Credentials);
@@ -251,7 +260,8 @@ async function replacePlaintextKey(file: string, profile: string, oldId: string,
     for (const name of now.names) values[name] = name.toLowerCase() === 'aws_access_key_id' ? newId : secret;
     doc.set(profile, values);
     return doc.toString();
-  });
+  };
+  await updateFile(file, edit, { platform });
   const back = plaintextKeys(await readFileText(file), profile, file).key;
   if (back?.id !== newId || back.secret !== secret) throw new Error(`${file} did not keep the new key`);
 }

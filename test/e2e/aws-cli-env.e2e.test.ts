@@ -31,7 +31,7 @@ const aws = (s: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}) =>
 
 async function refreshed(s: Sandbox, user: ReturnType<typeof newUser>, args: string[], env: NodeJS.ProcessEnv) {
   const serial = user.devices![0]!.serialNumber;
-  return s.run(['--force', '--serial-number', serial, '--code', emulator.freshCode(serial), ...args], { env });
+  return s.run(['--force', '--serial-number', serial, '--code', emulator.lastingCode(serial), ...args], { env });
 }
 
 describe('AWS_DEFAULT_PROFILE', () => {
@@ -121,7 +121,7 @@ describe('AWS_CA_BUNDLE and ca_bundle (a TLS-inspecting proxy with its own CA)',
     // AWS_CA_BUNDLE; device discovery too, so both STS and IAM go through the front.
     const calls = emulator.countRequests('ListMFADevices');
     const serial = user.devices![0]!.serialNumber;
-    const env = await s.run(['--force', '--code', emulator.freshCode(serial)], {
+    const env = await s.run(['--force', '--code', emulator.lastingCode(serial)], {
       env: { ...viaTls, AWS_CA_BUNDLE: front.caFile },
     });
     expect(env.stderr).toBe('');

@@ -53,7 +53,7 @@ describe('coming from aws-mfa', () => {
     const user = newUser(emulator, 2);
     const second = user.devices![1]!.serialNumber;
     await s.writeCredentials(`${longTermSection('default-long-term', user)}aws_mfa_device = ${second}\n`);
-    const r = await s.run(['--code', emulator.freshCode(second)], { timeoutMs: 60_000 });
+    const r = await s.run(['--code', emulator.lastingCode(second)], { timeoutMs: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(sectionOf(await s.readCredentials(), 'default')?.mfa_device).toBe(second);
@@ -67,7 +67,7 @@ describe('coming from aws-mfa', () => {
     await s.writeCredentials(longTermSection('alice-keys', user));
     await s.writeConfig(`[default]\nmfa_serial = ${serial}\nregion = eu-west-1\n`);
 
-    const first = await s.run(['--source-profile', 'alice-keys', '--code', emulator.freshCode(serial)], {
+    const first = await s.run(['--source-profile', 'alice-keys', '--code', emulator.lastingCode(serial)], {
       timeoutMs: 60_000,
     });
     expect(first.stderr).toBe('');
@@ -76,7 +76,7 @@ describe('coming from aws-mfa', () => {
       `[default]\nmfa_serial = ${serial}\nregion = eu-west-1\nsource_profile = alice-keys\n`,
     );
 
-    const next = await s.run(['--force', '--code', emulator.freshCode(serial)], { timeoutMs: 60_000 });
+    const next = await s.run(['--force', '--code', emulator.lastingCode(serial)], { timeoutMs: 60_000 });
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
 
@@ -96,7 +96,7 @@ describe('coming from aws-mfa', () => {
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('alice-keys', user));
     await s.writeConfig(`[default]\nmfa_serial = ${serial}\n`);
-    const r = await s.run(['--source-profile', 'alice-keys', '--no-remember', '--code', emulator.freshCode(serial)], {
+    const r = await s.run(['--source-profile', 'alice-keys', '--no-remember', '--code', emulator.lastingCode(serial)], {
       timeoutMs: 60_000,
     });
     expect(r.code).toBe(0);

@@ -42,7 +42,7 @@ const stsCalls = (accessKeyId: string) =>
   emulator.requests.filter((r) => r.action === 'GetSessionToken' && r.accessKeyId === accessKeyId).length;
 
 async function refreshWork(s: Sandbox, serial: string, env: NodeJS.ProcessEnv = {}) {
-  return s.run(['--profile', 'work', '--code', emulator.freshCode(serial)], { env: { ...s.env, ...env } });
+  return s.run(['--profile', 'work', '--code', emulator.lastingCode(serial)], { env: { ...s.env, ...env } });
 }
 
 describe('files as botocore reads them (issue 10, item 4)', () => {

@@ -44,7 +44,7 @@ function start(args: string[], env: NodeJS.ProcessEnv) {
 describe('several runs, one code', { timeout: 120_000 }, () => {
   it('4 runs started together with a code command that takes a second: one GetSessionToken, all exit 0', async () => {
     const { s, serial, stsCalls } = await setup();
-    const code = emulator.freshCode(serial);
+    const code = emulator.lastingCode(serial);
     const args = ['--code-command', `sleep 1; echo ${code}`, '--input-timeout', '90s'];
     const results = await Promise.all(Array.from({ length: 4 }, () => s.run(args, { timeoutMs: 120_000 })));
     for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0 });
@@ -61,7 +61,7 @@ describe('several runs, one code', { timeout: 120_000 }, () => {
     await first.waitFor(`MFA code for ${user.userName}-phone:`, 60_000);
     const second = start(['--input-timeout', '90s'], s.env); // no terminal, no code: it could not ask
     await second.stderrShows('waiting…');
-    for (const digit of emulator.freshCode(serial)) first.type(digit);
+    for (const digit of emulator.lastingCode(serial)) first.type(digit);
     first.type(KEY.enter);
     expect((await first.exit).exitCode).toBe(0);
     const r = await second.done;
@@ -83,7 +83,7 @@ describe('several runs, one code', { timeout: 120_000 }, () => {
     expect(lines[0]).toMatch(/waiting…$/);
     expect(lines[1]).toMatch(/^aws-mfa-refresh: Another aws-mfa-refresh \(pid \d+\) is still asking for a code/);
 
-    const third = start(['--input-timeout', '90s', '--code-command', `echo ${emulator.freshCode(serial)}`], s.env);
+    const third = start(['--input-timeout', '90s', '--code-command', `echo ${emulator.lastingCode(serial)}`], s.env);
     await third.stderrShows('waiting…');
     first.type(KEY.ctrlC);
     expect((await first.exit).exitCode).toBe(130);
@@ -97,7 +97,7 @@ describe('several runs, one code', { timeout: 120_000 }, () => {
     const { s, serial, stsCalls } = await setup();
     const expiration = new Date(Date.now() + 6 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const other = `[default]\naws_access_key_id = ASIAFROMOTHERTOOL000\naws_secret_access_key = s\naws_session_token = t\nexpiration = ${expiration}\n`;
-    const code = emulator.freshCode(serial);
+    const code = emulator.lastingCode(serial);
     const r = await s.run(['--code-command', `printf '%s' '${other}' >> "$HOME/.aws/credentials"; echo ${code}`], {
       timeoutMs: 60_000,
     });

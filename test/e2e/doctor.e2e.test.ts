@@ -91,7 +91,7 @@ describe('doctor', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
-    const refreshed = await s.run(['--code', emulator.freshCode(serial)]);
+    const refreshed = await s.run(['--code', emulator.lastingCode(serial)]);
     expect(refreshed.code).toBe(0);
 
     const d = await doctor(s);

@@ -41,7 +41,7 @@ const SCENARIOS: Scenario[] = [
       /could not validate the code against MFA device arn:aws:iam::123456789012:mfa\/\S+: it is not a device of this user\. Check --serial-number/,
     setup: async () => {
       const other = newUser(emulator);
-      return ['--serial-number', serialOf(other), '--code', emulator.freshCode(serialOf(other))];
+      return ['--serial-number', serialOf(other), '--code', emulator.lastingCode(serialOf(other))];
     },
   },
   {
@@ -133,7 +133,7 @@ const SCENARIOS: Scenario[] = [
       await s.writeCredentials(
         `[default-long-term]\naws_access_key_id = ${c.AccessKeyId}\naws_secret_access_key = ${c.SecretAccessKey}\naws_session_token = ${c.SessionToken}\n`,
       );
-      return ['--serial-number', serialOf(u), '--code', emulator.freshCode(serialOf(u))];
+      return ['--serial-number', serialOf(u), '--code', emulator.lastingCode(serialOf(u))];
     },
   },
   {

@@ -173,7 +173,7 @@ async function runCase(c: HostileCase): Promise<Outcome> {
       '--serial-number',
       serial,
       '--code',
-      emulator.freshCode(serial),
+      emulator.lastingCode(serial),
     ],
     // A 5 MB file is parsed several times: on a loaded machine that takes far longer than the default.
     { env, timeoutMs: 120_000 },

@@ -69,7 +69,7 @@ describe('--if-interactive', { timeout: 120_000 }, () => {
     const { s, user, serial, env } = await expired();
     const term = spawnCli(['--if-interactive', '-q'], env);
     await term.waitFor(`MFA code for ${user.userName}-phone:`, 60_000);
-    for (const digit of emulator.freshCode(serial)) term.type(digit);
+    for (const digit of emulator.lastingCode(serial)) term.type(digit);
     term.type('\r');
     const { exitCode } = await term.exit;
     expect(exitCode).toBe(0);

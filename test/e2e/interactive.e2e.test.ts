@@ -27,7 +27,7 @@ describe('interactive refresh in a real terminal', () => {
     term.type(KEY.enter);
     await term.waitFor('Enter the 6 digits your device shows.');
     term.type('\x7f\x7f\x7f'); // backspace the bad input away
-    for (const digit of emulator.freshCode(second!.serialNumber)) term.type(digit);
+    for (const digit of emulator.lastingCode(second!.serialNumber)) term.type(digit);
     term.type(KEY.enter);
     const { exitCode } = await term.exit;
     expect(term.screen()).toMatch(/✔ Profile "default" refreshed: valid until/);
@@ -52,7 +52,7 @@ describe('interactive refresh in a real terminal', () => {
     await new Promise((r) => setTimeout(r, 500)); // the warm-up runs meanwhile
     const mine = () => emulator.requests.filter((r) => r.accessKeyId === user.accessKeyId);
     expect(mine()).toEqual([]);
-    for (const digit of emulator.freshCode(serial)) term.type(digit);
+    for (const digit of emulator.lastingCode(serial)) term.type(digit);
     term.type(KEY.enter);
     const { exitCode } = await term.exit;
     expect(exitCode, term.screen()).toBe(0);

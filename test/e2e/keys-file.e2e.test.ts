@@ -59,7 +59,7 @@ describe('keys with the encrypted file store', () => {
     await refresh.waitFor('Passphrase for', 30_000);
     refresh.type(`${PASSPHRASE}${KEY.enter}`);
     await refresh.waitFor('MFA code', 30_000);
-    refresh.type(`${emulator.freshCode(serial)}${KEY.enter}`);
+    refresh.type(`${emulator.lastingCode(serial)}${KEY.enter}`);
     expect((await refresh.exit).exitCode, refresh.screen()).toBe(0);
     expect(sectionOf(await s.readCredentials(), 'default')?.aws_session_token).toBeTruthy();
     expect(emulator.countRequests('GetSessionToken', { status: 200, accessKeyId: user.accessKeyId })).toBe(1);

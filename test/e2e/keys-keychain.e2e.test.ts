@@ -77,7 +77,7 @@ describe.skipIf(missing !== undefined)(
       ]);
 
       // A refresh reads the source keys from the keychain.
-      const refreshed = await s.run(['--code', emulator.freshCode(serial)], { env, timeoutMs: 60_000 });
+      const refreshed = await s.run(['--code', emulator.lastingCode(serial)], { env, timeoutMs: 60_000 });
       expect(refreshed.stderr).toBe('');
       expect(refreshed.code).toBe(0);
       expect(sectionOf(await s.readCredentials(), 'default')?.aws_session_token).toBeTruthy();

@@ -40,14 +40,18 @@ async function storedKey(s: Sandbox): Promise<{ AccessKeyId: string; SecretAcces
 
 const ids = (userName: string) => emulator.accessKeys(userName).map((k) => k.accessKeyId);
 
+/** `keys rotate` of the stored key, with a code that lasts while the CLI starts. */
+const rotate = (s: Sandbox, serial: string, timeoutMs = 120_000) =>
+  s.run(['keys', 'rotate', '--profile', 'default-long-term', '--code', emulator.lastingCode(serial)], {
+    env,
+    timeoutMs,
+  });
+
 describe('keys rotate', () => {
   it('creates, verifies (retrying while IAM propagates), stores, then deletes the old key; refresh uses the new key', async () => {
     const { s, user, serial } = await imported();
     emulator.setFaults({ keyPropagationRequests: 2 });
-    const r = await s.run(['keys', 'rotate', '--profile', 'default-long-term', '--code', emulator.freshCode(serial)], {
-      env,
-      timeoutMs: 120_000,
-    });
+    const r = await rotate(s, serial);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const now = await storedKey(s);
@@ -61,7 +65,7 @@ describe('keys rotate', () => {
       expect(text).not.toContain(user.secretAccessKey);
     }
     emulator.setFaults({});
-    const refreshed = await s.run(['--force', '--code', emulator.freshCode(serial)], { env, timeoutMs: 60_000 });
+    const refreshed = await s.run(['--force', '--code', emulator.lastingCode(serial)], { env, timeoutMs: 60_000 });
     expect(refreshed.code, refreshed.stderr).toBe(0);
     expect(emulator.countRequests('GetSessionToken', { status: 200, accessKeyId: now.AccessKeyId })).toBe(1);
     expect(sectionOf(await s.readCredentials(), 'default')?.aws_session_token).toBeTruthy();
@@ -73,7 +77,7 @@ describe('keys rotate', () => {
     await term.waitFor('Passphrase for', 30_000);
     term.type(`${PASSPHRASE}${KEY.enter}`);
     await term.waitFor('MFA code', 30_000);
-    term.type(`${emulator.freshCode(serial)}${KEY.enter}`);
+    term.type(`${emulator.lastingCode(serial)}${KEY.enter}`);
     expect((await term.exit).exitCode, term.screen()).toBe(0);
     expect(term.screen().match(/✔ Passphrase for/g), 'passphrases answered').toHaveLength(1);
     expect(term.screen()).not.toContain(PASSPHRASE);
@@ -89,10 +93,7 @@ describe('keys rotate', () => {
     });
     const second = (await iam.send(new CreateAccessKeyCommand({ UserName: user.userName }))).AccessKey!.AccessKeyId!;
     const serial = user.devices![0]!.serialNumber;
-    const r = await s.run(['keys', 'rotate', '--profile', 'default-long-term', '--code', emulator.freshCode(serial)], {
-      env,
-      timeoutMs: 120_000,
-    });
+    const r = await rotate(s, serial);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/already has two access keys .*Nothing was changed\. Delete the key you no longer use/);
     expect(r.stderr).toContain(second);
@@ -103,10 +104,7 @@ describe('keys rotate', () => {
   it('CreateAccessKey fails: the old key is unchanged and the message says so', async () => {
     const { s, user, serial } = await imported();
     emulator.setFaults({ failActions: { CreateAccessKey: {} } });
-    const r = await s.run(['keys', 'rotate', '--profile', 'default-long-term', '--code', emulator.freshCode(serial)], {
-      env,
-      timeoutMs: 120_000,
-    });
+    const r = await rotate(s, serial);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/Creating the new key failed: .*iam:CreateAccessKey/);
     expect(r.stderr).toContain(`Your key ${mask(user.accessKeyId)} is unchanged and still works.`);
@@ -121,10 +119,7 @@ describe('keys rotate', () => {
   it('the new key never works (propagation past the retries): it is deleted again, the old key stays', async () => {
     const { s, user, serial } = await imported();
     emulator.setFaults({ keyPropagationRequests: 1000 });
-    const r = await s.run(['keys', 'rotate', '--profile', 'default-long-term', '--code', emulator.freshCode(serial)], {
-      env,
-      timeoutMs: 180_000,
-    });
+    const r = await rotate(s, serial, 180_000);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/Checking the new key with sts:GetCallerIdentity \(10 attempts\) failed/);
     expect(r.stderr).toMatch(/Your key .* is unchanged and still works; the new key .* was deleted again\./);
@@ -135,10 +130,7 @@ describe('keys rotate', () => {
   it('DeleteAccessKey of the old key fails: the new key is stored and works, the old one is named for deletion', async () => {
     const { s, user, serial } = await imported();
     emulator.setFaults({ failActions: { DeleteAccessKey: {} } });
-    const r = await s.run(['keys', 'rotate', '--profile', 'default-long-term', '--code', emulator.freshCode(serial)], {
-      env,
-      timeoutMs: 120_000,
-    });
+    const r = await rotate(s, serial);
     expect(r.code).toBe(5);
     const now = await storedKey(s);
     expect(now.AccessKeyId).not.toBe(user.accessKeyId);
@@ -147,7 +139,7 @@ describe('keys rotate', () => {
     expect(r.stderr).toContain(`The new key ${mask(now.AccessKeyId)} is in`);
     expect(r.stderr).toContain(`--access-key-id ${user.accessKeyId}`);
     emulator.setFaults({});
-    const refreshed = await s.run(['--force', '--code', emulator.freshCode(serial)], { env, timeoutMs: 60_000 });
+    const refreshed = await s.run(['--force', '--code', emulator.lastingCode(serial)], { env, timeoutMs: 60_000 });
     expect(refreshed.code, refreshed.stderr).toBe(0);
   }, 240_000);
 
@@ -157,7 +149,7 @@ describe('keys rotate', () => {
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(`[x]\nregion = a\n${longTermSection('default-long-term', user)}region = b\n`);
     await s.writeConfig(`[default]\nmfa_serial = ${serial}\n`);
-    const r = await s.run(['keys', 'rotate', '--code', emulator.freshCode(serial)], { timeoutMs: 120_000 });
+    const r = await s.run(['keys', 'rotate', '--code', emulator.lastingCode(serial)], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     const [fresh] = ids(user.userName);
     expect(fresh).not.toBe(user.accessKeyId);

@@ -21,7 +21,7 @@ describe('upper-case long-term keys in the target', () => {
     await s.writeCredentials(longTermSection('default-long-term', user) + UPPER);
     const before = await s.readCredentials();
 
-    const refresh = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    const refresh = await s.run(['--serial-number', serial, '--code', emulator.lastingCode(serial)]);
     expect(refresh.code).toBe(5);
     expect(refresh.stderr).toMatch(/Profile "default" in .* holds long-term keys/);
 

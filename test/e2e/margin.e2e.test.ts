@@ -19,7 +19,7 @@ describe('the margin rule, end to end', { timeout: 120_000 }, () => {
       await s.writeCredentials(longTermSection('default-long-term', user));
       await s.writeConfig(`[default]\nmfa_serial = ${serial}\n`);
 
-      const r = await s.run(['--duration', duration, '--code', emulator.freshCode(serial)], { timeoutMs: 60_000 });
+      const r = await s.run(['--duration', duration, '--code', emulator.lastingCode(serial)], { timeoutMs: 60_000 });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
 

@@ -30,7 +30,7 @@ describe('the cause AWS gave, as doctor names it', () => {
   it('a stale aws_session_token next to good long-term keys: refresh says what doctor says, not "rotate your key"', async () => {
     const { s, user, serial } = await withKeys();
     await s.writeCredentials(`${longTermSection('default-long-term', user)}aws_session_token = FQoGZXIvYXdzEOLD\n`);
-    const r = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    const r = await s.run(['--serial-number', serial, '--code', emulator.lastingCode(serial)]);
     expect(r.code).toBe(5);
     expectOneLine(r);
     expect(r.stderr).not.toMatch(/unknown or was deleted/);

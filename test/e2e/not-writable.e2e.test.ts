@@ -51,7 +51,7 @@ describe.skipIf(root && !hasSetpriv)('nothing is asked when the result cannot be
     giveAway(s.home);
     chmodSync(s.home, 0o700);
     const marker = join(s.home, 'code-was-asked');
-    const codeCommand = `touch '${marker}'; echo ${emulator.freshCode(serial)}`;
+    const codeCommand = `touch '${marker}'; echo ${emulator.lastingCode(serial)}`;
     const calls = () =>
       emulator.requests.filter((r) => r.accessKeyId === user.accessKeyId && r.action !== 'GetCallerIdentity').length;
     return { s, user, serial, marker, codeCommand, calls };

@@ -60,7 +60,7 @@ async function setup() {
     '--serial-number',
     serial,
     '--code',
-    emulator.freshCode(serial),
+    emulator.lastingCode(serial),
   ];
   const sessionFor = (index = -1) => {
     const issued = emulator.sessions.filter((x) => x.userName === user.userName).at(index)!;

@@ -75,7 +75,7 @@ describe('~/.aws on a FAT file system (no hard links) [linux, root]', () => {
         const user = newUser(emulator);
         const serial = user.devices![0]!.serialNumber;
         await s.writeCredentials(longTermSection('default-long-term', user));
-        const r = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
+        const r = await s.run(['--serial-number', serial, '--code', emulator.lastingCode(serial)]);
         expect(r.stderr).not.toMatch(/Cannot|unexpected/);
         expect(r.code).toBe(0);
         expect(sectionOf(await s.readCredentials(), 'default')?.aws_access_key_id).toMatch(/^ASIA/);

@@ -92,7 +92,7 @@ describe('--code-command past its timeout', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
-    const code = emulator.freshCode(serial);
+    const code = emulator.lastingCode(serial);
     const term = spawnCli(
       ['--serial-number', serial, '--code-command', `echo 'Touch your key' > /dev/tty && echo ${code}`],
       s.env,
@@ -119,7 +119,7 @@ describe('piped stdin in a terminal: the code is asked on the controlling termin
       `printf 'piped-data-for-the-child\\n' | "$CLI_NODE" "$CLI_JS" exec --serial-number ${serial} -- cat`,
     );
     await term.waitFor('MFA code for', 20_000);
-    term.type(emulator.freshCode(serial) + KEY.enter);
+    term.type(emulator.lastingCode(serial) + KEY.enter);
     const { exitCode } = await term.exit;
     expect(term.screen()).toContain('piped-data-for-the-child');
     expect(exitCode).toBe(0);
@@ -135,7 +135,7 @@ describe('piped stdin in a terminal: the code is asked on the controlling termin
       `echo | "$CLI_NODE" "$CLI_JS" env --refresh --format bash --serial-number ${serial} > "$HOME/env.out"`,
     );
     await term.waitFor('MFA code for', 20_000);
-    term.type(emulator.freshCode(serial) + KEY.enter);
+    term.type(emulator.lastingCode(serial) + KEY.enter);
     const { exitCode } = await term.exit;
     expect(exitCode).toBe(0);
     expect(readFileSync(join(s.home, 'env.out'), 'utf8')).toMatch(/^export AWS_ACCESS_KEY_ID='ASIA/m);

@@ -45,7 +45,7 @@ describe('refresh, end to end against the emulator', () => {
     await s.writeCredentials(before);
     const serial = user.devices![0]!.serialNumber;
 
-    const r = await s.run(['--code', emulator.freshCode(serial)]);
+    const r = await s.run(['--code', emulator.lastingCode(serial)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
@@ -82,7 +82,7 @@ describe('refresh, end to end against the emulator', () => {
     expect(await s.readCredentials()).toBe(after);
 
     // --force refreshes anyway, using the remembered device without IAM.
-    const forced = await s.run(['--force', '--code', emulator.freshCode(serial)]);
+    const forced = await s.run(['--force', '--code', emulator.lastingCode(serial)]);
     expect(forced.code).toBe(0);
     expect(callsOf('ListMFADevices', user.accessKeyId)).toHaveLength(1);
     const reforced = await s.readCredentials();
@@ -98,7 +98,7 @@ describe('refresh, end to end against the emulator', () => {
     await s.writeConfig(`[profile work]\nsource_profile = alice-keys\nmfa_serial = ${serial}\nregion = eu-west-1\n`);
     const config = await s.readConfig();
 
-    const r = await s.run(['--profile', 'work', '--code', emulator.freshCode(serial), '--json']);
+    const r = await s.run(['--profile', 'work', '--code', emulator.lastingCode(serial), '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -117,7 +117,7 @@ describe('refresh, end to end against the emulator', () => {
     const credsFile = join(s.home, 'elsewhere-credentials');
     await writeFile(credsFile, longTermSection('dev-long-term', user), { mode: 0o600 });
     const r = await s.run(
-      ['-q', '--serial-number', serial, '--code', emulator.freshCode(serial), '--duration', '90m'],
+      ['-q', '--serial-number', serial, '--code', emulator.lastingCode(serial), '--duration', '90m'],
       {
         env: { AWS_PROFILE: 'dev', AWS_SHARED_CREDENTIALS_FILE: credsFile },
       },
@@ -136,7 +136,7 @@ describe('refresh, end to end against the emulator', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
-    const r = await s.run(['--serial-number', serial, '--code', '-'], { input: ` ${emulator.freshCode(serial)}\n` });
+    const r = await s.run(['--serial-number', serial, '--code', '-'], { input: ` ${emulator.lastingCode(serial)}\n` });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });
@@ -184,7 +184,7 @@ describe('refresh, end to end against the emulator', () => {
     const serial = user.devices![0]!.serialNumber;
     const text = longTermSection('default-long-term', user);
     await s.writeCredentials(text);
-    const code = emulator.freshCode(serial);
+    const code = emulator.lastingCode(serial);
     const wrong = String((Number(code) + 500000) % 1000000).padStart(6, '0');
     const r = await s.run(['--serial-number', serial, '--code', wrong]);
     expect(r.code).toBe(4);
@@ -245,7 +245,7 @@ describe('refresh, end to end against the emulator', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
-    const r = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial), '--duration', '36h']);
+    const r = await s.run(['--serial-number', serial, '--code', emulator.lastingCode(serial), '--duration', '36h']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: a 129600 s session outlives the MFA age limit/);
     expect(r.stdout).toMatch(/\((11h 59m|12h 0m)\)/); // usable for 12 h, not 36
@@ -282,7 +282,7 @@ describe('refresh: more of the flow', () => {
     );
     await s.writeConfig('[profile ops]\nduration_seconds = 3600\n');
     const config = await s.readConfig();
-    const r = await s.run(['--profile', 'ops', '--code', emulator.freshCode(serial), '--no-remember']);
+    const r = await s.run(['--profile', 'ops', '--code', emulator.lastingCode(serial), '--no-remember']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(callsOf('ListMFADevices', user.accessKeyId)[0]!.params.UserName).toBe(user.userName);
@@ -307,7 +307,7 @@ describe('refresh: more of the flow', () => {
       '--serial-number',
       serial,
       '--code',
-      emulator.freshCode(serial),
+      emulator.lastingCode(serial),
     ]);
     expect(r.code).toBe(0);
     expect(await s.readConfig()).toBe(
@@ -333,7 +333,7 @@ describe('refresh: more of the flow', () => {
     const { chmod } = await import('node:fs/promises');
     await s.writeCredentials(longTermSection('default-long-term', user));
     await chmod(s.credentials, 0o400);
-    const readOnly = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    const readOnly = await s.run(['--serial-number', serial, '--code', emulator.lastingCode(serial)]);
     expect(readOnly.code).toBe(9);
     expect(readOnly.stderr).toMatch(/credentials is read-only \(mode 0400\)\. Make it writable with: chmod 600 /);
     await chmod(s.credentials, 0o600);
@@ -342,7 +342,7 @@ describe('refresh: more of the flow', () => {
       longTermSection('default-long-term', user) +
         '[default]\nAWS_ACCESS_KEY_ID = AKIAUPPER\nAWS_SECRET_ACCESS_KEY = x\n',
     );
-    const upper = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    const upper = await s.run(['--serial-number', serial, '--code', emulator.lastingCode(serial)]);
     expect(upper.code).toBe(5);
     expect(upper.stderr).toMatch(/Profile "default" in .* holds long-term keys/);
 
@@ -389,13 +389,13 @@ describe('code sources', () => {
       '--serial-number',
       a!.serialNumber,
       '--code-command',
-      `${script} ${emulator.freshCode(a!.serialNumber)}`,
+      `${script} ${emulator.lastingCode(a!.serialNumber)}`,
     ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('touch your key\n');
 
     await s.writeConfig(
-      `[default]\nmfa_serial = ${b!.serialNumber}\nmfa_process = ${script} ${emulator.freshCode(b!.serialNumber)}\n`,
+      `[default]\nmfa_serial = ${b!.serialNumber}\nmfa_process = ${script} ${emulator.lastingCode(b!.serialNumber)}\n`,
     );
     const viaConfig = await s.run(['--force']);
     expect(viaConfig.code).toBe(0);
@@ -425,7 +425,7 @@ describe('code sources', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default-long-term', user));
-    const code = emulator.freshCode(serial);
+    const code = emulator.lastingCode(serial);
     expect((await s.run(['--serial-number', serial, '--code', code])).code).toBe(0);
     const state = join(s.home, '.local', 'state', 'aws-mfa-refresh', 'used-codes.json');
     expect(await s.mode(state)).toBe(0o600);
@@ -446,7 +446,7 @@ describe('what we write is read back by real readers', () => {
     const user = newUser(emulator);
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(NEIGHBOURS + longTermSection('default-long-term', user).replace(/\n/g, '\r\n'));
-    const r = await s.run(['--serial-number', serial, '--code', emulator.freshCode(serial)]);
+    const r = await s.run(['--serial-number', serial, '--code', emulator.lastingCode(serial)]);
     expect(r.code).toBe(0);
     const session = sectionOf(await s.readCredentials(), 'default')!;
 

@@ -107,7 +107,7 @@ describe('a role profile as target', () => {
     await s.writeConfig(config);
 
     const since = emulator.requests.length;
-    const r = await s.run(['--profile', 'work-admin', '--code', emulator.freshCode(serial)]);
+    const r = await s.run(['--profile', 'work-admin', '--code', emulator.lastingCode(serial)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
@@ -152,7 +152,7 @@ describe('a role profile as target', () => {
     const serial = user.devices![0]!.serialNumber;
     await s.writeCredentials(longTermSection('default', user));
     await s.writeConfig(`[profile admin]\nrole_arn = ${newRole()}\nsource_profile = default\nmfa_serial = ${serial}\n`);
-    const classic = await s.run(['--profile', 'admin', '--code', emulator.freshCode(serial)]);
+    const classic = await s.run(['--profile', 'admin', '--code', emulator.lastingCode(serial)]);
     expect(classic.code).toBe(7);
     expect(classic.stderr).toMatch(
       /Role profile "admin" sources from "default", which holds long-term keys: .* Run aws-mfa-refresh setup --profile default .* roles --fix/,
@@ -164,7 +164,7 @@ describe('a role profile as target', () => {
     const refusing = newRole({ policy: trustPolicy('999999999999') });
     await t.writeCredentials(longTermSection('default-long-term', other));
     await t.writeConfig(`[profile locked]\nrole_arn = ${refusing}\nsource_profile = default\nrole_session_name = me\n`);
-    const r = await t.run(['--profile', 'locked', '--code', emulator.freshCode(otherSerial)]);
+    const r = await t.run(['--profile', 'locked', '--code', emulator.lastingCode(otherSerial)]);
     expect(r.code).toBe(10);
     expect(r.stderr).toMatch(/AWS refused to let profile "default" assume the role: .*not authorized.*trust policy/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -182,14 +182,14 @@ describe("aws-mfa's --assume-role leftovers", () => {
       'assumed_role_arn = arn:aws:iam::123456789012:role/prod-admin\n\n';
     const before = leftover + longTermSection('prod-long-term', user);
     await s.writeCredentials(before);
-    const r = await s.run(['--profile', 'prod', '--code', emulator.freshCode(serial)]);
+    const r = await s.run(['--profile', 'prod', '--code', emulator.lastingCode(serial)]);
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(
       /holds a role session written by aws-mfa --assume-role \(arn:aws:iam::123456789012:role\/prod-admin\).*--force/,
     );
     expect(await s.readCredentials()).toBe(before);
 
-    const forced = await s.run(['--profile', 'prod', '--force', '--code', emulator.freshCode(serial)]);
+    const forced = await s.run(['--profile', 'prod', '--force', '--code', emulator.lastingCode(serial)]);
     expect(forced.stderr).toBe('');
     expect(forced.code).toBe(0);
     const prod = sectionOf(await s.readCredentials(), 'prod')!;
@@ -207,7 +207,7 @@ async function roleSandbox(extraConfig = '') {
   const roleArn = newRole();
   await s.writeCredentials(longTermSection('default-long-term', user));
   await s.writeConfig(`[profile admin]\nrole_arn = ${roleArn}\nsource_profile = default\n${extraConfig}`);
-  const refreshed = await s.run(['--code', emulator.freshCode(serial)]);
+  const refreshed = await s.run(['--code', emulator.lastingCode(serial)]);
   expect(refreshed.code, refreshed.stderr).toBe(0);
   return { s, user, serial, roleArn, roleName: roleArn.split('/').pop()! };
 }
@@ -258,7 +258,7 @@ describe('session commands with a role profile', () => {
     expect(vars.AWS_CREDENTIAL_EXPIRATION).toBe(json.Expiration);
 
     // A refreshed source session is another session: the cached role credentials are not used.
-    const forced = await s.run(['--force', '--code', emulator.freshCode(user.devices![0]!.serialNumber)]);
+    const forced = await s.run(['--force', '--code', emulator.lastingCode(user.devices![0]!.serialNumber)]);
     expect(forced.code).toBe(0);
     const third = await s.run(['credential-process', '--profile', 'admin']);
     expect(JSON.parse(third.stdout).AccessKeyId).not.toBe(json.AccessKeyId);
@@ -426,7 +426,7 @@ describe('roles and roles --fix', () => {
     expect((await s.run(['roles', '--fix', '--yes'])).stdout).toMatch(/No role profile needs a rewrite/);
 
     // The morning refresh of the session profile, then no tool asks for another code.
-    const refreshed = await s.run(['--profile', 'work', '--code', emulator.freshCode(serial)]);
+    const refreshed = await s.run(['--profile', 'work', '--code', emulator.lastingCode(serial)]);
     expect(refreshed.code, refreshed.stderr).toBe(0);
 
     const since = Date.now();

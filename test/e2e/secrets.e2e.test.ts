@@ -39,7 +39,7 @@ describe('no leaked secrets', () => {
       `#!/bin/sh\nps -o args= -p $$ > "$HOME/code-argv.txt"\nenv > "$HOME/code-env.txt"\necho "$CODE"\n`,
       { mode: 0o700 },
     );
-    const code = emulator.freshCode(b!.serialNumber);
+    const code = emulator.lastingCode(b!.serialNumber);
     const outputs: string[] = [];
     const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
       const r = await s.run(args, { env });
@@ -60,7 +60,7 @@ describe('no leaked secrets', () => {
       '--serial-number',
       a!.serialNumber,
       '--code',
-      emulator.freshCode(a!.serialNumber),
+      emulator.lastingCode(a!.serialNumber),
       '--json',
     ]);
     const second = sectionOf(await s.readCredentials(), 'default')!;

@@ -192,7 +192,7 @@ describe('env', () => {
       '--serial-number',
       serial,
       '--code',
-      emulator.freshCode(serial),
+      emulator.lastingCode(serial),
     ]);
     expect(r.code).toBe(0);
     const session = sectionOf(await s.readCredentials(), 'default')!;
@@ -250,7 +250,7 @@ describe('exec', () => {
       '--serial-number',
       serial,
       '--code',
-      emulator.freshCode(serial),
+      emulator.lastingCode(serial),
       '--',
       process.execPath,
       '-e',
@@ -337,7 +337,7 @@ describe('credential-process', () => {
       `"${NODE}" "${CLI}" credential-process > "${outFile}" 2> "${errFile}"; echo "exit=$?"`,
     ]);
     await term.waitFor(`MFA code for ${user.userName}-phone:`);
-    term.type(`${emulator.freshCode(serial)}\r`);
+    term.type(`${emulator.lastingCode(serial)}\r`);
     await term.waitFor(/exit=\d+/);
     expect(term.screen()).toContain('exit=0');
     const json = JSON.parse(await readFile(outFile, 'utf8'));

@@ -96,7 +96,7 @@ describe('setup', () => {
     });
 
     // And the refresh that follows uses it all.
-    const refresh = await s.run(['--profile', 'work', '--code', emulator.freshCode(serial)]);
+    const refresh = await s.run(['--profile', 'work', '--code', emulator.lastingCode(serial)]);
     expect(refresh.code).toBe(0);
     expect(sectionOf(await s.readCredentials(), 'work')?.aws_session_token).toBeTruthy();
   });

@@ -179,7 +179,7 @@ describe.each(SHELLS)('the %s hook', (shell) => {
 
     const term = box.start();
     await term.waitFor(`MFA code for ${user.userName}-phone:`);
-    term.type(`${emulator.freshCode(serial)}\r`);
+    term.type(`${emulator.lastingCode(serial)}\r`);
     await term.waitFor('Profile "default" refreshed');
     const prompt = promptRe(/default (11h5\d|12h0)m/);
     await waitCount(term, prompt, 1);
@@ -355,7 +355,7 @@ describe.each(SHELLS)('the %s hook', (shell) => {
     await waitCount(term, promptRe('default expired'), 1);
     term.type('aws s3 ls\r');
     await waitCount(term, /MFA code for \S+-phone:/g, 2);
-    term.type(`${emulator.freshCode(serial)}\r`);
+    term.type(`${emulator.lastingCode(serial)}\r`);
     await term.waitFor('real-aws s3 ls');
     expect(term.screen()).toContain('Profile "default" refreshed');
     term.type('exit\r');

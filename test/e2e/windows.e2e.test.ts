@@ -52,7 +52,7 @@ async function refreshWhileHeld(holdMs: number) {
   const user = newUser(emulator);
   const serial = user.devices![0]!.serialNumber;
   await s.writeCredentials(longTermSection('default-long-term', user));
-  const child = spawn(NODE, [CLI, '--serial-number', serial, '--code', emulator.freshCode(serial)], {
+  const child = spawn(NODE, [CLI, '--serial-number', serial, '--code', emulator.lastingCode(serial)], {
     env: { ...s.env, AWS_MFA_REFRESH_TEST_PAUSE: 'temp-written', AWS_MFA_REFRESH_TEST_PAUSE_MS: '3000' },
   });
   let stderr = '';
@@ -100,7 +100,7 @@ describe.skipIf(!windows)('[win32] ConPTY', () => {
       `"${NODE}" "${CLI}" credential-process --serial-number ${serial} > "${out}"`,
     ]);
     await term.waitFor('MFA code for', 30_000);
-    term.type(emulator.freshCode(serial) + KEY.enter);
+    term.type(emulator.lastingCode(serial) + KEY.enter);
     expect((await term.exit).exitCode).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ Version: 1 });
   }, 60_000);

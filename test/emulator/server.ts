@@ -90,9 +90,15 @@ export interface Emulator {
   countRequests(action: string, filter?: RequestFilter): number;
   /** Replaces the faults. */
   setFaults(f: Faults): void;
-  /** A valid code (steps t-1, t, t+1 of the server clock) not used yet; throws if none left. */
+  /**
+   * A valid code (steps t-1, t, t+1 of the server clock) not used yet, the current step's first; throws if none left.
+   * For codes the test spends itself at once; a code handed to the CLI takes lastingCode.
+   */
   freshCode(serialNumber: string): string;
-  /** Like freshCode, but the unused code that stays accepted longest (the next step's first). */
+  /**
+   * Like freshCode, but the unused code that stays accepted longest (the next step's first): what tests hand to the
+   * CLI (--code, stdin, a code command, a prompt), so a 30 s step passing on a loaded machine does not reject it.
+   */
   lastingCode(serialNumber: string): string;
   /** Server clock in ms. */
   now(): number;

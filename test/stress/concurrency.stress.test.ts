@@ -101,7 +101,7 @@ describe('concurrent refreshes, real processes', () => {
 
     const children = users.map((u, i) => {
       const serial = u.devices![0]!.serialNumber;
-      return spawnCli(['--profile', profiles[i]!, '--serial-number', serial, '--code', emulator.freshCode(serial)], {
+      return spawnCli(['--profile', profiles[i]!, '--serial-number', serial, '--code', emulator.lastingCode(serial)], {
         ...s.env,
         ...HOLD,
       });
@@ -184,7 +184,7 @@ describe('concurrent refreshes, real processes', () => {
       );
       writeFileSync(s.credentials, before, { mode: 0o600 });
       const children = serials.map((serial) =>
-        spawnCli(['--profile', 'work', '--serial-number', serial, '--code', emulator.freshCode(serial), '--force'], {
+        spawnCli(['--profile', 'work', '--serial-number', serial, '--code', emulator.lastingCode(serial), '--force'], {
           ...s.env,
           ...HOLD,
         }),

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -32,6 +32,7 @@ import {
 } from '../../src/profiles/file-store.js';
 import { IniDocument, IniParseError } from '../../src/profiles/ini-document.js';
 import { REPO, transpileSrc } from '../support/transpile.js';
+import { watchChild, type WatchedChild } from '../support/watched-child.js';
 
 const root = mkdtempSync(join(tmpdir(), 'file-store-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -530,14 +531,6 @@ try {
 }
 `;
 
-interface Child {
-  proc: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exited: Promise<number | null>;
-  waitFor(stream: 'stdout' | 'stderr', text: string): Promise<void>;
-}
-
 /**
  * The children run plain JavaScript (a node + tsx start per child costs ~0.5 s of CPU): the
  * modules under test are transpiled once with TypeScript into a scratch directory.
@@ -551,35 +544,21 @@ function childScript(): string {
   return script;
 }
 
-function startChild(file: string, section: string, opts: { go?: string; env?: Record<string, string> } = {}): Child {
+function startChild(
+  file: string,
+  section: string,
+  opts: { go?: string; env?: Record<string, string> } = {},
+): WatchedChild {
   const script = childScript();
   const storeUrl = pathToFileURL(join(root, 'js', 'src/profiles/file-store.js')).href;
   const docUrl = pathToFileURL(join(root, 'js', 'src/profiles/ini-document.js')).href;
-  const proc = spawn(process.execPath, [script, storeUrl, docUrl, file, section, opts.go ?? ''], {
-    cwd: REPO,
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const child: Child = {
-    proc,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((done) => proc.on('exit', (code) => done(code))),
-    waitFor: (stream, text) =>
-      new Promise((done, fail) => {
-        const check = () => {
-          if (child[stream].includes(text)) done();
-        };
-        proc[stream]!.on('data', check);
-        proc.on('exit', () =>
-          child[stream].includes(text) ? done() : fail(new Error(`child exited before "${text}": ${child.stderr}`)),
-        );
-        check();
-      }),
-  };
-  proc.stdout!.on('data', (d: Buffer) => (child.stdout += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (child.stderr += d.toString()));
-  return child;
+  return watchChild(
+    spawn(process.execPath, [script, storeUrl, docUrl, file, section, opts.go ?? ''], {
+      cwd: REPO,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }
 
 describe('updateFile: separate processes', () => {
@@ -599,7 +578,7 @@ describe('updateFile: separate processes', () => {
     );
     await Promise.all(children.map((c) => c.waitFor('stdout', 'ready')));
     writeFileSync(go, '');
-    const codes = await Promise.all(children.map((c) => c.exited));
+    const codes = await Promise.all(children.map(async (c) => (await c.exited).code));
     expect(codes, children.map((c) => c.stderr).join('')).toEqual(Array(20).fill(0));
     const doc = IniDocument.parse(readFileSync(file, 'latin1'));
     expect(doc.sectionNames()).toEqual(
@@ -636,7 +615,7 @@ describe('updateFile: separate processes', () => {
     expect(readFileSync(file, 'utf8')).toBe('[a]\n\n[b]\naws_access_key_id = KEY-b\n');
     expect(existsSync(`${file}.lock`)).toBe(true);
 
-    expect(await child.exited).toBe(0);
+    expect((await child.exited).code).toBe(0);
     expect(child.stderr).toBe('paused:locked\npaused:temp-written\npaused:renamed\n');
     expect(leftovers(dir)).toEqual([]);
   }, 10_000);
