@@ -86,10 +86,10 @@ const splitVendors = {
 
 /**
  * Built-ins that cost milliseconds to load and that the hot paths do not call (crypto: temp-file
- * names and key stores; child_process: exec and code commands): required on first call instead of
- * at start-up. Each function export becomes a function that requires the module and calls it.
+ * names and key stores; child_process: exec and code commands; os: the home directory, hostname and
+ * signal numbers): required on first use instead of at start-up.
  */
-const LAZY_BUILTINS = ['crypto', 'child_process', 'fs/promises'];
+const LAZY_BUILTINS = ['crypto', 'child_process', 'fs/promises', 'os'];
 /**
  * fs/promises loads readline and the streams (some 30 internal modules) just to read two small
  * files; these functions answer the same through the callback API of fs, which Node has loaded
@@ -128,19 +128,21 @@ const lazyBuiltins = {
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
       const mod = await import(`node:${args.path}`);
-      const names = Object.keys(mod).filter((k) => k !== 'default' && typeof mod[k] === 'function' && /^[a-z]/.test(k));
       const id = JSON.stringify(`node:${args.path}`);
       const viaFs = args.path === 'fs/promises' ? PROMISIFIED_FS : [];
+      // CommonJS, so that what is not a plain function (constants, classes) can be a getter, which
+      // esbuild reads at each use. Functions are wrappers, as a module may keep one at start-up.
       // Promisified on first call too: twenty promisify() calls at start-up cost a millisecond.
-      const lines = names.map((n) =>
-        viaFs.includes(n)
-          ? `let p_${n};export function ${n}(...a){return (p_${n}??=require("node:util").promisify(require("node:fs").${n}))(...a);}`
-          : `export function ${n}(...a){return load().${n}(...a);}`,
-      );
-      return {
-        contents: `let m;const load=()=>m??=require(${id});\n${lines.join('\n')}`,
-        loader: 'js',
-      };
+      const lines = Object.keys(mod)
+        .filter((k) => k !== 'default')
+        .map((n) =>
+          viaFs.includes(n)
+            ? `let p_${n};exports.${n}=(...a)=>(p_${n}??=require("node:util").promisify(require("node:fs").${n}))(...a);`
+            : typeof mod[n] === 'function' && /^[a-z]/.test(n)
+              ? `exports.${n}=(...a)=>load().${n}(...a);`
+              : `Object.defineProperty(exports,${JSON.stringify(n)},{get:()=>load().${n},enumerable:true});`,
+        );
+      return { contents: `let m;const load=()=>m??=require(${id});\n${lines.join('\n')}`, loader: 'js' };
     });
   },
 };

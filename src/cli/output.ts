@@ -29,10 +29,11 @@ export function writeResult(text: string): void {
 }
 
 /**
- * Whether fd 1 or 2 is a terminal. Node's answer (process.stdout.isTTY) creates the stream, loading
- * tty, net and the streams (some 4 ms); a pipe, a file or /dev/null is told apart by fstat alone.
+ * Whether stdin, stdout or stderr is a terminal. Node's answer (process.stdout.isTTY) creates the
+ * stream, loading tty, net or fs/promises and the streams (2–4 ms); a pipe, a file or /dev/null is
+ * told apart by fstat alone.
  */
-export function isTerminal(fd: 1 | 2): boolean {
+export function isTerminal(fd: 0 | 1 | 2): boolean {
   if (process.platform !== 'win32') {
     try {
       const stats = fstatSync(fd);
@@ -41,7 +42,8 @@ export function isTerminal(fd: 1 | 2): boolean {
       return false; // closed
     }
   }
-  return Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
+  // Each getter creates its stream: only the one asked about.
+  return Boolean((fd === 0 ? process.stdin : fd === 1 ? process.stdout : process.stderr).isTTY);
 }
 
 /** A stream, or the fd of stdout or stderr when the stream is not needed otherwise. */

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { UserError } from '../errors.js';
 import { currentPlatform, type Platform } from '../platform/platform.js';
+import { isTerminal } from './output.js';
 
 /**
  * Runs the command with inherited stdio; secrets travel in `env` only, never in argv.
@@ -17,7 +18,7 @@ export function runChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   platform: Platform = currentPlatform(),
-  stdinIsTerminal: boolean = Boolean(process.stdin.isTTY),
+  stdinIsTerminal: boolean = isTerminal(0),
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const forwarded = platform.forwardedSignals(stdinIsTerminal);

@@ -3,7 +3,11 @@ import { homedir } from 'node:os';
 import { resolve, sep } from 'node:path';
 
 /** `~/.aws/credentials` for a path under the home directory, else the path as given. */
-export function displayPath(path: string, home: string = homedir()): string {
+// (HOME first: the same answer on POSIX, without loading os on the hot path.)
+export function displayPath(
+  path: string,
+  home: string = (process.platform !== 'win32' && process.env.HOME) || homedir(),
+): string {
   const abs = resolve(path);
   return home && home !== sep && abs.startsWith(home + sep) ? `~${abs.slice(home.length)}` : path;
 }

@@ -348,13 +348,22 @@ export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFa
 
 export function detectKind(
   platform: NodeJS.Platform = process.platform,
-  osRelease = release(),
+  osRelease?: string,
   env = process.env,
 ): PlatformKind {
   if (platform === 'win32') return 'win32';
   if (platform === 'darwin') return 'darwin';
-  if (platform === 'linux' && (env.WSL_DISTRO_NAME || /microsoft/i.test(osRelease))) return 'wsl';
+  if (platform === 'linux' && (env.WSL_DISTRO_NAME || /microsoft/i.test(osRelease ?? kernelRelease()))) return 'wsl';
   return 'linux';
+}
+
+/** `uname -r`, from /proc on Linux: loading os for it would cost more than a hot command's work. */
+function kernelRelease(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/osrelease', 'latin1');
+  } catch {
+    return release();
+  }
 }
 
 let current: Platform | undefined;
