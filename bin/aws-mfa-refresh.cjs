@@ -4,6 +4,7 @@
 'use strict';
 
 const args = process.argv.slice(2);
+const HOT_COMMANDS = ['status', 'env', 'exec', 'credential-process'];
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${require('../dist/version.cjs')}\n`);
 } else {
@@ -65,7 +66,10 @@ function cacheCompiledCode(fs, path, Module, dist, dir) {
       return compile.call(this, content, filename, ...rest);
     const stats = fs.statSync(filename);
     // V8 checks its own version, flags and the source's length; the name adds the build's identity.
-    const name = path.relative(dist, filename).replace(/[\\/]/g, '-');
+    let name = path.relative(dist, filename).replace(/[\\/]/g, '-');
+    // V8 caches the functions that ran before the cache was written, and it is written once: each
+    // hot command keeps its own, so that env's cache does not leave status compiling its functions.
+    if (name === 'hot.cjs') name += `-${args.find((a) => HOT_COMMANDS.includes(a)) ?? 'other'}`;
     const key = `${process.version}-${process.arch}-${stats.size}-${Math.floor(stats.mtimeMs)}`;
     const cacheFile = path.join(dir, `${name}@${key}.v8`);
     let cached;

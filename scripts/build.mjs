@@ -42,6 +42,7 @@ const common = {
   external: ['@napi-rs/keyring'],
   legalComments: 'linked',
   logLevel: 'warning',
+  logOverride: { 'import-is-undefined': 'error' },
 };
 
 const vendors = new Map(Object.entries(SRC_VENDORS).map(([name, path]) => [name, { entry: resolve(root, path) }]));
@@ -86,8 +87,10 @@ const splitVendors = {
 
 /**
  * Built-ins that cost milliseconds to load and that the hot paths do not call (crypto: temp-file
- * names and key stores; child_process: exec and code commands; os: the home directory, hostname and
- * signal numbers): required on first use instead of at start-up.
+ * names and key stores; child_process: exec and code commands; os: the home directory and hostname):
+ * required on first call instead of at start-up. Each function export becomes a function that
+ * requires the module and calls it; anything else (a constant, a class) is not there, and the build
+ * fails on an import of it (import-is-undefined): take those with import() where they are used.
  */
 const LAZY_BUILTINS = ['crypto', 'child_process', 'fs/promises', 'os'];
 /**
@@ -121,28 +124,27 @@ const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    // import() is on first use already: it gets the module itself (constants, classes and all).
     b.onResolve({ filter }, (args) =>
-      args.namespace === 'lazy-builtin'
+      args.namespace === 'lazy-builtin' || args.kind === 'dynamic-import'
         ? undefined
         : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
       const mod = await import(`node:${args.path}`);
+      const names = Object.keys(mod).filter((k) => k !== 'default' && typeof mod[k] === 'function' && /^[a-z]/.test(k));
       const id = JSON.stringify(`node:${args.path}`);
       const viaFs = args.path === 'fs/promises' ? PROMISIFIED_FS : [];
-      // CommonJS, so that what is not a plain function (constants, classes) can be a getter, which
-      // esbuild reads at each use. Functions are wrappers, as a module may keep one at start-up.
       // Promisified on first call too: twenty promisify() calls at start-up cost a millisecond.
-      const lines = Object.keys(mod)
-        .filter((k) => k !== 'default')
-        .map((n) =>
-          viaFs.includes(n)
-            ? `let p_${n};exports.${n}=(...a)=>(p_${n}??=require("node:util").promisify(require("node:fs").${n}))(...a);`
-            : typeof mod[n] === 'function' && /^[a-z]/.test(n)
-              ? `exports.${n}=(...a)=>load().${n}(...a);`
-              : `Object.defineProperty(exports,${JSON.stringify(n)},{get:()=>load().${n},enumerable:true});`,
-        );
-      return { contents: `let m;const load=()=>m??=require(${id});\n${lines.join('\n')}`, loader: 'js' };
+      const lines = names.map((n) =>
+        viaFs.includes(n)
+          ? `let p_${n};export function ${n}(...a){return (p_${n}??=require("node:util").promisify(require("node:fs").${n}))(...a);}`
+          : `export function ${n}(...a){return load().${n}(...a);}`,
+      );
+      return {
+        contents: `let m;const load=()=>m??=require(${id});\n${lines.join('\n')}`,
+        loader: 'js',
+      };
     });
   },
 };

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import { UserError } from '../errors.js';
 import { currentPlatform, type Platform } from '../platform/platform.js';
 import { isTerminal } from './output.js';
@@ -13,13 +12,14 @@ import { isTerminal } from './output.js';
  * the whole foreground process group, the child included: passing them on would deliver them twice
  * (terraform: "Two interrupts received. Exiting immediately").
  */
-export function runChild(
+export async function runChild(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   platform: Platform = currentPlatform(),
   stdinIsTerminal: boolean = isTerminal(0),
 ): Promise<number> {
+  const { constants } = await import('node:os'); // signal numbers (os is not loaded at start-up)
   return new Promise((resolve, reject) => {
     const forwarded = platform.forwardedSignals(stdinIsTerminal);
     const listened = platform.waitedSignals;
