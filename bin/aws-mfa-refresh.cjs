@@ -6,21 +6,30 @@
 const args = process.argv.slice(2);
 const HOT_COMMANDS = ['status', 'env', 'exec', 'credential-process'];
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  process.stdout.write(`${require('../dist/version.cjs')}\n`);
-} else {
-  let load, hot;
+  // One write(2): process.stdout's stream machinery would cost more than the rest of the answer.
+  const text = `${require('../dist/version.cjs')}\n`;
   try {
-    load = loader();
-    hot = load('hot.cjs');
+    require('node:fs').writeSync(1, text);
   } catch (error) {
-    process.stderr.write(`aws-mfa-refresh: cannot start: ${error?.message ?? error}. Run npm run build.\n`);
-    process.exitCode = 1;
+    if (error?.code !== 'EPIPE') process.stdout.write(text); // EAGAIN: the stream waits for the pipe
   }
+} else {
+  const load = loader();
+  const bundle = (name) => {
+    try {
+      return load(name);
+    } catch (error) {
+      const cause = String(error?.message ?? error).split('\n')[0];
+      process.stderr.write(`aws-mfa-refresh: cannot start: ${cause}. Run npm run build.\n`);
+      process.exit(1);
+    }
+  };
   // dist/hot.cjs runs status, env, exec and credential-process on a usable session; what needs more
-  // (a refresh, help, other commands) it hands back untouched, and dist/cli.cjs runs it.
-  hot
-    ?.run(process.argv)
-    .then((code) => code ?? load('cli.cjs').run(process.argv))
+  // (a refresh, help, other commands) it hands back untouched, and dist/cli.cjs runs it. A command
+  // line without one of those names goes to dist/cli.cjs directly.
+  const hot = args.some((a) => HOT_COMMANDS.includes(a));
+  (hot ? bundle('hot.cjs').run(process.argv) : Promise.resolve(undefined))
+    .then((code) => code ?? bundle('cli.cjs').run(process.argv))
     .then((code) => {
       process.exitCode = code;
       load.saveCompileCache?.();

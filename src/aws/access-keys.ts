@@ -24,7 +24,11 @@ export async function openAccessKeys(
 ): Promise<AccessKeysApi> {
   const env = process.env;
   const url = conn.endpoint ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? 'https://iam.amazonaws.com';
-  const [iam, route] = await Promise.all([import('./sdk-iam.js'), requestHandler(conn, url, debug)]);
+  // Through the SDK bundle (as discovery does), which shares the SDK's core with STS.
+  const [iam, route] = await Promise.all([
+    import('./sdk.js').then((sdk) => sdk.loadIam()),
+    requestHandler(conn, url, debug),
+  ]);
   const client = quietly(
     () =>
       new iam.IAMClient({

@@ -50,6 +50,9 @@ export interface ServerDate {
   status: number;
 }
 
+/** The SDK bundle, loaded once (openAws awaits the same load). */
+export const loadSdk = () => import('./sdk.js');
+
 /** Builds the clients. Start it early: it loads the SDK while the user types their code. */
 export async function openAws(
   conn: AwsConnection,
@@ -60,7 +63,7 @@ export async function openAws(
   const stsUrl =
     conn.endpoint ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${conn.region}.amazonaws.com`;
   const iamUrl = conn.endpoint ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? 'https://iam.amazonaws.com';
-  const [sts, stsRoute] = await Promise.all([import('./sdk.js'), requestHandler(conn, stsUrl, debug)]);
+  const [sts, stsRoute] = await Promise.all([loadSdk(), requestHandler(conn, stsUrl, debug)]);
   const common = {
     region: conn.region,
     credentials: conn.credentials,

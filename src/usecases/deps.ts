@@ -11,6 +11,11 @@ export interface Deps {
   /** Milliseconds since the epoch. */
   now: () => number;
   openAws: AwsFactory;
+  /**
+   * Starts loading the AWS SDK (tens of milliseconds of CPU) without waiting: the checks that wait
+   * on the disk before the first call then run meanwhile. Optional: tests need not.
+   */
+  preloadAws?: () => void;
   /** The OS's rules (home, file modes, locks, terminal, signals); default: this machine's. */
   platform?: Platform;
 }
@@ -22,6 +27,7 @@ export function systemDeps(): Deps {
     platform: currentPlatform(),
     // Lazily: commands that never talk to AWS never load the SDK.
     openAws: (conn, debug, warn) => import('../aws/client.js').then((m) => m.openAws(conn, debug, warn)),
+    preloadAws: () => void import('../aws/client.js').then((m) => m.loadSdk()).catch(() => {}),
   };
 }
 

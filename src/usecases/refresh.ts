@@ -169,6 +169,8 @@ export async function refresh(opts: RefreshOptions, io: RefreshIo, deps: Deps): 
     io.debug(`session valid until ${current.usableUntil.toISOString()}; nothing to do`);
     return kept(current);
   }
+  // A refresh it is: the SDK loads while the checks below wait on the disk.
+  deps.preloadAws?.();
   /** A session another run wrote since we looked (or, unforced, any usable one) is ours to keep. */
   const usableNow = (values: Profile | undefined): SessionInfo | undefined => {
     const found = readSession(values, maxMfaAge);
