@@ -93,6 +93,8 @@ const splitVendors = {
  * fails on an import of it (import-is-undefined): take those with import() where they are used.
  */
 const LAZY_BUILTINS = ['crypto', 'child_process', 'fs/promises', 'os'];
+/** In the SDK: zlib (request compression and CRC checksums, which STS and IAM never use) and fs/promises. */
+const SDK_LAZY_BUILTINS = ['zlib', 'fs/promises'];
 /**
  * fs/promises loads readline and the streams (some 30 internal modules) just to read two small
  * files; these functions answer the same through the callback API of fs, which Node has loaded
@@ -120,10 +122,10 @@ const PROMISIFIED_FS = [
   'utimes',
   'mkdtemp',
 ];
-const lazyBuiltins = {
+const lazyBuiltins = (names) => ({
   name: 'lazy-builtins',
   setup(b) {
-    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
     // import() is on first use already: it gets the module itself (constants, classes and all).
     b.onResolve({ filter }, (args) =>
       args.namespace === 'lazy-builtin' || args.kind === 'dynamic-import'
@@ -147,7 +149,7 @@ const lazyBuiltins = {
       };
     });
   },
-};
+});
 
 /**
  * In the SDK bundle: the default credential provider chain (environment, INI, SSO, web identity,
@@ -172,7 +174,7 @@ const main = await build({
   entryPoints: { cli: 'src/cli/entry.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
-  plugins: [splitVendors, lazyBuiltins],
+  plugins: [splitVendors, lazyBuiltins(LAZY_BUILTINS)],
 });
 Object.assign(outputs, main.metafile.outputs);
 
@@ -207,7 +209,7 @@ const hot = await build({
   entryPoints: { hot: 'src/cli/entry.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
-  plugins: [leftOut, splitVendors, lazyBuiltins],
+  plugins: [leftOut, splitVendors, lazyBuiltins(LAZY_BUILTINS)],
 });
 Object.assign(outputs, hot.metafile.outputs);
 for (const [name, { entry }] of vendors) {
@@ -228,7 +230,7 @@ for (const [name, { entry }] of vendors) {
           });
         },
       },
-      ...(name === 'aws-sdk' ? [noDefaultCredentials] : []),
+      ...(name === 'aws-sdk' ? [noDefaultCredentials, lazyBuiltins(SDK_LAZY_BUILTINS)] : []),
     ],
   });
   Object.assign(outputs, result.metafile.outputs);

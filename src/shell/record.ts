@@ -1,6 +1,8 @@
 /**
  * What commands call after they wrote or judged a session: one call each, so the call sites stay one line.
  */
+import { readdirSync } from 'node:fs';
+import { currentPlatform } from '../platform/platform.js';
 import { VERSION } from '../version.js';
 import { removeStamp, stampMargin, writeStamp } from './stamp.js';
 
@@ -27,9 +29,21 @@ function stampOf(s: SessionSeen) {
 
 /** After a refresh (or a refresh that found the session still valid): the stamp, and hooks older than the tool. */
 export async function recordRefresh(s: SessionSeen): Promise<void> {
-  // Loaded here only: `status`, a hot command, stamps without loading the hook templates.
+  await Promise.all([writeStamp(stampOf(s)), hooksInstalled() && rewriteOlderHooks()]);
+}
+
+/** Whether the hooks' directory holds a hook: most refreshes then need not load the hook templates. */
+function hooksInstalled(): boolean {
+  try {
+    return readdirSync(currentPlatform().dataDir(process.env)).some((name) => name.startsWith('hook.'));
+  } catch {
+    return false;
+  }
+}
+
+async function rewriteOlderHooks(): Promise<void> {
   const { refreshInstalledHooks } = await import('./install.js');
-  await Promise.all([writeStamp(stampOf(s)), refreshInstalledHooks(VERSION)]);
+  await refreshInstalledHooks(VERSION);
 }
 
 /** After `status` judged a profile: its stamp, or none when it holds no dated session. */

@@ -151,13 +151,17 @@ describe('the compiled-code cache', () => {
     const dir = join(s.home, '.cache', 'aws-mfa-refresh', 'compile-cache');
     try {
       expect((await s.run(['status'])).code).toBe(0);
-      const ours = (await filesIn(dir)).filter((f) => /\/hot\.cjs@v[\d.]+-\w+-\d+-\d+\.v8$/.test(f));
+      const ours = (await filesIn(dir)).filter((f) => /\/hot\.cjs-status@v[\d.]+-\w+-\d+-\d+\.v8$/.test(f));
       const major = Number(execFileSync(NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).split('.')[0]);
       if (major >= 22) {
         expect(ours).toEqual([]); // Node keeps its own cache there
         return;
       }
       expect(ours).toHaveLength(1);
+      // Each hot command keeps its own cache: env's does not replace status's.
+      expect((await s.run(['env'])).code).toBe(0);
+      const both = (await filesIn(dir)).filter((f) => /\/hot\.cjs-(status|env)@/.test(f));
+      expect(both.map((f) => f.replace(/.*hot\.cjs-(\w+)@.*/, '$1')).sort()).toEqual(['env', 'status']);
       const garbage = Buffer.alloc(4096, 0x41);
       await writeFile(ours[0]!, garbage);
       const r = await s.run(['status', '--json']);
