@@ -160,6 +160,12 @@ const offline = await interleaved({
   credentialProcess: cli(['credential-process']),
   exec: cli(['exec', '--', TRUE]),
   child: async () => ({ cmd: TRUE, args: [], env: usable.env }),
+  // Node's own floor for running a child: load child_process, spawn, wait.
+  nodeSpawn: async () => ({
+    cmd: node,
+    args: ['-e', `require('node:child_process').spawn(${JSON.stringify(TRUE)}, { stdio: 'inherit' })`],
+    env: { PATH: process.env.PATH },
+  }),
 });
 const floor = offline.floor.ms;
 const vsFloor = (ms: number) => `${(ms / floor).toFixed(2)}× (1)`;
@@ -184,6 +190,16 @@ rows.push({
   ms: exec,
   ratio: vsFloor(exec),
   target: '≤ 1.15× (1)',
+});
+rows.push({
+  label: '2f. `node -e "spawn(\'true\')"`: Node loading child_process and running a child',
+  ms: offline.nodeSpawn.ms,
+  ratio: '1.00× (2f)',
+});
+rows.push({
+  label: '2g. `aws-mfa-refresh exec -- true` against 2f',
+  ms: offline.exec.ms,
+  ratio: `${(offline.exec.ms / offline.nodeSpawn.ms).toFixed(2)}× (2f)`,
 });
 
 const refreshes = await interleaved(

@@ -24,6 +24,8 @@ export type AwsFactory = (
 export interface AwsApi {
   callerIdentity(): Promise<CallerIdentity>;
   listMfaDevices(userName: string): Promise<MfaDevice[]>;
+  /** Starts building the IAM client (a large part of the SDK) without waiting, e.g. while GetCallerIdentity is on the wire. */
+  prepareIam?(): void;
   getSessionToken(serialNumber: string, code: string, durationSeconds: number): Promise<SessionCredentials>;
   /** sts:AssumeRole with the connection's credentials (never with an MFA code: the session carries the MFA context). */
   assumeRole(params: AssumeRoleParams): Promise<RoleCredentials>;
@@ -96,6 +98,16 @@ export async function openAws(
   // The IAM client is large and only needed to discover devices: load it on first use.
   let iamClient: Promise<{ iam: typeof import('./sdk-iam.js'); client: import('./sdk-iam.js').IAMClient }> | undefined;
   let iamRoute: Route | undefined;
+  const openIam = () =>
+    (iamClient ??= Promise.all([sts.loadIam(), requestHandler(conn, iamUrl, debug)]).then(([iam, route]) => {
+      iamRoute = route;
+      return {
+        iam,
+        client: quietly(
+          () => new iam.IAMClient({ ...common, requestHandler: route.handler, region: iamRegion(conn.region) }),
+        ),
+      };
+    }));
   let skewReported = false;
   /** The SDK corrects a skewed clock by itself after a failed signature; say so once, with the amount. */
   function reportSkew(offsetMs: number | undefined) {
@@ -178,17 +190,12 @@ export async function openAws(
       );
       return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
     },
+    prepareIam() {
+      // After the current turn, so that a request just started is on the wire while this runs.
+      setImmediate(() => void openIam().catch(() => {}));
+    },
     async listMfaDevices(userName) {
-      iamClient ??= Promise.all([sts.loadIam(), requestHandler(conn, iamUrl, debug)]).then(([iam, route]) => {
-        iamRoute = route;
-        return {
-          iam,
-          client: quietly(
-            () => new iam.IAMClient({ ...common, requestHandler: route.handler, region: iamRegion(conn.region) }),
-          ),
-        };
-      });
-      const { iam, client } = await iamClient;
+      const { iam, client } = await openIam();
       const devices: MfaDevice[] = [];
       let marker: string | undefined;
       do {

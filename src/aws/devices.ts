@@ -22,7 +22,9 @@ export async function listDevices(
   aws: AwsApi,
   opts: { identity?: CallerIdentity; debug?: (line: string) => void } = {},
 ): Promise<DeviceListing> {
-  const identity = opts.identity ?? (await aws.callerIdentity());
+  const asked = opts.identity ?? aws.callerIdentity();
+  aws.prepareIam?.(); // while the identity is asked: a user's devices are listed next
+  const identity = await asked;
   const userName = userNameFromArn(identity.arn);
   opts.debug?.(`caller ${identity.arn}`);
   if (!userName) return { identity, all: [], usable: [] };
