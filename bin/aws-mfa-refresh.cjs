@@ -77,8 +77,10 @@ function cacheCompiledCode(fs, path, Module, dist, dir) {
     // V8 checks its own version, flags and the source's length; the name adds the build's identity.
     let name = path.relative(dist, filename).replace(/[\\/]/g, '-');
     // V8 caches the functions that ran before the cache was written, and it is written once: each
-    // hot command keeps its own, so that env's cache does not leave status compiling its functions.
+    // hot command keeps its own, so that env's cache does not leave status compiling its functions;
+    // in cli.cjs the refresh (no command name, or options first) keeps its own from the others'.
     if (name === 'hot.cjs') name += `-${args.find((a) => HOT_COMMANDS.includes(a)) ?? 'other'}`;
+    if (name === 'cli.cjs') name += args[0] === undefined || args[0].startsWith('-') ? '-refresh' : '-other';
     const key = `${process.version}-${process.arch}-${stats.size}-${Math.floor(stats.mtimeMs)}`;
     const cacheFile = path.join(dir, `${name}@${key}.v8`);
     let cached;

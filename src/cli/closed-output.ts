@@ -8,6 +8,10 @@
  * the stream machinery (and net for a pipe), which `status -q` and the shell hook never need.
  */
 export function endQuietlyWhenOutputCloses(): void {
+  // Once per process: after dist/hot.cjs hands a command line over, dist/cli.cjs comes here again.
+  const done = Symbol.for('aws-mfa-refresh.output-guarded');
+  if ((process as unknown as Record<symbol, boolean>)[done]) return;
+  (process as unknown as Record<symbol, boolean>)[done] = true;
   onFirstUse('stdout', (stream) =>
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') process.exit(0);

@@ -12,14 +12,13 @@ import { isTerminal } from './output.js';
  * the whole foreground process group, the child included: passing them on would deliver them twice
  * (terraform: "Two interrupts received. Exiting immediately").
  */
-export async function runChild(
+export function runChild(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   platform: Platform = currentPlatform(),
   stdinIsTerminal: boolean = isTerminal(0),
 ): Promise<number> {
-  const { constants } = await import('node:os'); // signal numbers (os is not loaded at start-up)
   return new Promise((resolve, reject) => {
     const forwarded = platform.forwardedSignals(stdinIsTerminal);
     const listened = platform.waitedSignals;
@@ -58,7 +57,9 @@ export async function runChild(
     child.on('error', cannotRun);
     child.on('exit', (code, signal) => {
       done();
-      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+      if (code !== null) return resolve(code);
+      // 128 + the signal's number (os, not loaded at start-up, has the table).
+      void import('node:os').then(({ constants }) => resolve(128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
     });
   });
 }
