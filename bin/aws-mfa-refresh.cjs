@@ -47,13 +47,15 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 function loader() {
   const fs = require('node:fs');
   const path = require('node:path');
-  // The Module class without require('node:module'), whose public facade costs most of a millisecond.
+  // The Module class without require('node:module'), whose public facade costs most of a millisecond
+  // on Node 20; from Node 22 it is loaded for the one thing only it has, enableCompileCache.
   const Module = module.constructor;
+  const { enableCompileCache } = Number(process.versions.node.split('.')[0]) >= 22 ? require('node:module') : {};
   const dist = path.join(__dirname, '..', 'dist');
   const dir = process.env.AWS_MFA_REFRESH_NO_COMPILE_CACHE ? undefined : privateCacheDir(fs, path);
   const load = (bundle) => require(path.join(dist, bundle));
-  if (Module.enableCompileCache) {
-    if (dir) Module.enableCompileCache(dir);
+  if (enableCompileCache) {
+    if (dir) enableCompileCache(dir);
   } else if (dir) {
     const unsaved = cacheCompiledCode(fs, path, Module, dist, dir);
     load.saveCompileCache = () => unsaved.forEach((save) => save());
@@ -75,7 +77,8 @@ function cacheCompiledCode(fs, path, Module, dist, dir) {
       return compile.call(this, content, filename, ...rest);
     const stats = fs.statSync(filename);
     // V8 checks its own version, flags and the source's length; the name adds the build's identity.
-    let name = path.relative(dist, filename).replace(/[\\/]/g, '-');
+    const bundle = path.relative(dist, filename).replace(/[\\/]/g, '-');
+    let name = bundle;
     // V8 caches the functions that ran before the cache was written, and it is written once: each
     // hot command keeps its own, so that env's cache does not leave status compiling its functions;
     // in cli.cjs the refresh (no command name, or options first) keeps its own from the others'.
@@ -91,7 +94,9 @@ function cacheCompiledCode(fs, path, Module, dist, dir) {
     }
     const script = new vm.Script(Module.wrap(content), { filename, cachedData: cached });
     if (!cached || script.cachedDataRejected)
-      unsaved.push(() => writeCache(fs, path, dir, cacheFile, `${name}@`, () => script.createCachedData()));
+      unsaved.push(() =>
+        writeCache(fs, path, dir, cacheFile, [`${name}@`, `${bundle}@`], () => script.createCachedData()),
+      );
     const require = Module.createRequire(filename);
     return script.runInThisContext().call(this.exports, this.exports, require, this, filename, path.dirname(filename));
   };
@@ -122,14 +127,17 @@ function privateCacheDir(fs, path) {
   }
 }
 
-/** Replaces a cache file atomically and removes those of the file's other builds. Best effort. */
-function writeCache(fs, path, dir, cacheFile, prefix, data) {
+/**
+ * Replaces a cache file atomically and removes those of the file's other builds (and the bundle's
+ * cache from before caches were kept per command). Best effort.
+ */
+function writeCache(fs, path, dir, cacheFile, prefixes, data) {
   try {
     const temp = `${cacheFile}.${process.pid}.tmp`;
     fs.writeFileSync(temp, data(), { mode: 0o600 });
     fs.renameSync(temp, cacheFile);
     for (const name of fs.readdirSync(dir)) {
-      if (name.startsWith(prefix) && name !== path.basename(cacheFile))
+      if (prefixes.some((prefix) => name.startsWith(prefix)) && name !== path.basename(cacheFile))
         fs.rmSync(path.join(dir, name), { force: true });
     }
   } catch {

@@ -164,10 +164,14 @@ describe('the compiled-code cache', () => {
       expect(both.map((f) => f.replace(/.*hot\.cjs-(\w+)@.*/, '$1')).sort()).toEqual(['env', 'status']);
       const garbage = Buffer.alloc(4096, 0x41);
       await writeFile(ours[0]!, garbage);
+      // A cache of hot.cjs from before caches were kept per command: removed with the next write.
+      const legacy = join(dir, 'hot.cjs@v20.0.0-x64-1-1.v8');
+      await writeFile(legacy, garbage);
       const r = await s.run(['status', '--json']);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ profile: 'default', usable: true });
       expect((await readFile(ours[0]!)).equals(garbage)).toBe(false);
+      expect(await stat(legacy).catch(() => 'removed')).toBe('removed');
       expect((await stat(ours[0]!)).mode & 0o777).toBe(0o600);
       // The bundles loaded on demand are cached too: the AWS SDK's, by a command that calls AWS.
       await s.writeCredentials('[default-long-term]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n');
