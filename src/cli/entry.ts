@@ -12,7 +12,7 @@ import { ExitCode } from '../exit-codes.js';
 import { parseFast, type FastCommand } from './args.js';
 import { endQuietlyWhenOutputCloses } from './closed-output.js';
 import type { ParsedArgs } from './options.js';
-import { reportError } from './output.js';
+import { makeDebug, reportError } from './output.js';
 import { isLeftOut } from './left-out.js';
 import { runCredentialProcess, runEnv, runExec } from './session-commands.js';
 import { runStatus } from './status-command.js';
@@ -37,7 +37,11 @@ export async function run(argv: string[]): Promise<number | undefined> {
     await RUN[fast.command](fast.parsed());
     return ExitCode.Ok;
   } catch (error) {
-    if (isLeftOut(error)) return undefined;
+    if (isLeftOut(error)) {
+      // The lines --debug printed so far come again from cli.cjs: say why.
+      if (argv.includes('--debug')) makeDebug(true)(`${(error as Error).message}: the command starts over in cli.cjs`);
+      return undefined;
+    }
     return reportError(error, argv.includes('--debug'));
   }
 }

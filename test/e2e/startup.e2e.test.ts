@@ -80,6 +80,9 @@ describe('start-up', () => {
       const r = await s.run(args);
       expect(r.stderr.match(/connection refused/g)).toHaveLength(1); // cli.cjs got as far as calling AWS, once
       expect(r.stdout).toBe('');
+      // With --debug, the hand-over is said (the lines before it come again from cli.cjs).
+      const debug = await s.run([...args, '--debug']);
+      expect(debug.stderr).toMatch(/src\/mfa\/terminal\.ts is not in hot\.cjs: the command starts over in cli\.cjs/);
       const { files } = await loads(args, s);
       expect(files.slice(0, 2)).toEqual(['hot.cjs', 'cli.cjs']);
     } finally {
