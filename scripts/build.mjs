@@ -169,14 +169,18 @@ const noDefaultCredentials = {
 };
 
 const outputs = {};
-const main = await build({
-  ...common,
-  entryPoints: { cli: 'src/cli/entry.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  plugins: [splitVendors, lazyBuiltins(LAZY_BUILTINS)],
-});
-Object.assign(outputs, main.metafile.outputs);
+/** dist/NAME.cjs from src/cli/entry.ts, with extra plugins first. */
+async function buildEntry(name, plugins = []) {
+  const result = await build({
+    ...common,
+    entryPoints: { [name]: 'src/cli/entry.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    plugins: [...plugins, splitVendors, lazyBuiltins(LAZY_BUILTINS)],
+  });
+  Object.assign(outputs, result.metafile.outputs);
+}
+await buildEntry('cli');
 
 /**
  * dist/hot.cjs: the same entry without what a usable session never needs (see src/cli/entry.ts), a
@@ -204,14 +208,7 @@ const leftOut = {
     }));
   },
 };
-const hot = await build({
-  ...common,
-  entryPoints: { hot: 'src/cli/entry.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  plugins: [leftOut, splitVendors, lazyBuiltins(LAZY_BUILTINS)],
-});
-Object.assign(outputs, hot.metafile.outputs);
+await buildEntry('hot', [leftOut]);
 for (const [name, { entry }] of vendors) {
   const result = await build({
     ...common,

@@ -7,7 +7,7 @@ import { refreshCommand } from '../config/hints.js';
 import type { FlagValues } from './flags.js';
 import { CREDENTIAL_PROCESS_COMMAND, ENV_COMMAND, EXEC_COMMAND } from './command-flags.js';
 import { addCommandFlags, parsedArgs, type ParsedArgs } from './options.js';
-import { makeDebug, notice, warn, writeResult } from './output.js';
+import { isTerminal, makeDebug, notice, warn, writeResult } from './output.js';
 import { SHELL_FORMATS, defaultFormat, renderEnv, type ShellFormat } from './shell-env.js';
 import type { PromptStreams } from '../mfa/terminal.js';
 
@@ -37,7 +37,7 @@ function refresher(flags: FlagValues, promptStreams?: () => PromptStreams | unde
 function refresherOnTerminal(flags: FlagValues) {
   return async (profile: string) => {
     const own = { ...flags, profile };
-    if (process.stdin.isTTY && process.stderr.isTTY) return refresher(own)();
+    if (isTerminal(0) && isTerminal(2)) return refresher(own)();
     const { controllingTerminal, closeTerminal } = await import('../mfa/terminal.js');
     const tty = await controllingTerminal();
     try {

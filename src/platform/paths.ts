@@ -1,13 +1,9 @@
 /** Paths and modes as messages show them. */
-import { homedir } from 'node:os';
 import { resolve, sep } from 'node:path';
+import { currentPlatform } from './platform.js';
 
 /** `~/.aws/credentials` for a path under the home directory, else the path as given. */
-// (HOME first: the same answer on POSIX, without loading os on the hot path.)
-export function displayPath(
-  path: string,
-  home: string = (process.platform !== 'win32' && process.env.HOME) || homedir(),
-): string {
+export function displayPath(path: string, home: string = currentPlatform().home()): string {
   const abs = resolve(path);
   return home && home !== sep && abs.startsWith(home + sep) ? `~${abs.slice(home.length)}` : path;
 }

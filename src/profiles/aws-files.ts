@@ -90,8 +90,7 @@ const parsed = (path: string, text: string | undefined) =>
   text === undefined ? undefined : IniDocument.parse(text, { file: path });
 
 export async function loadAwsFiles(paths: AwsFilePaths): Promise<AwsFiles> {
-  // Both at once (each read is a round trip through libuv's thread pool). A config that is not a
-  // regular file (AWS_CONFIG_FILE=/dev/null) is no config.
+  // A config that is not a regular file (AWS_CONFIG_FILE=/dev/null) is no config.
   const [credentialsText, configText] = await Promise.all([
     readFileText(paths.credentials),
     readFileIfRegular(paths.config),
