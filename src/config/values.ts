@@ -88,7 +88,7 @@ export function checkCodeFlag(value: string): string {
 
 /** A region is one hostname label (`eu-west-1`, or an emulator's `local`): anything else breaks the endpoint URL. */
 export function checkRegion(value: string, source = '--region'): string {
-  if (/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(value)) return value;
+  if (/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(value)) return value;
   throw new UserError(
     `${source} ${JSON.stringify(value)} is not a region.`,
     ExitCode.Usage,

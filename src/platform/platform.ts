@@ -187,11 +187,8 @@ const runProgram: Runner = async (file, args) => {
 };
 
 function shellName(shell: string | undefined): string {
-  return (shell ?? '')
-    .split(/[\\/]/)
-    .pop()!
-    .replace(/\.exe$/i, '')
-    .toLowerCase();
+  const name = (shell ?? '').split(/[\\/]/).pop()!.toLowerCase();
+  return name.endsWith('.exe') ? name.slice(0, -4) : name;
 }
 
 export function makePlatform(kind: PlatformKind, facts: PlatformFacts = systemFacts()): Platform {
@@ -353,14 +350,21 @@ export function detectKind(
 ): PlatformKind {
   if (platform === 'win32') return 'win32';
   if (platform === 'darwin') return 'darwin';
-  if (platform === 'linux' && (env.WSL_DISTRO_NAME || /microsoft/i.test(osRelease ?? kernelRelease()))) return 'wsl';
+  if (
+    platform === 'linux' &&
+    (env.WSL_DISTRO_NAME || (osRelease ?? kernelRelease()).toLowerCase().includes('microsoft'))
+  )
+    return 'wsl';
   return 'linux';
 }
 
-/** `uname -r`, from /proc on Linux: loading os for it would cost more than a hot command's work. */
+/**
+ * `uname -r`, from /proc on Linux: loading os for it would cost more than a hot command's work. Read
+ * as UTF-8, Node's native path: any other encoding takes the JavaScript one, 1 ms on its first use.
+ */
 function kernelRelease(): string {
   try {
-    return readFileSync('/proc/sys/kernel/osrelease', 'latin1');
+    return readFileSync('/proc/sys/kernel/osrelease', 'utf8');
   } catch {
     return release();
   }

@@ -7,6 +7,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatTimestamp } from '../profiles/session.js';
 
 export interface ServedCredentials {
   accessKeyId: string;
@@ -52,7 +53,7 @@ export async function serveCredentials(
           AccessKeyId: c.accessKeyId,
           SecretAccessKey: c.secretAccessKey,
           Token: c.sessionToken,
-          Expiration: c.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          Expiration: formatTimestamp(c.expiration),
         }),
       (error: unknown) => {
         onError(error);

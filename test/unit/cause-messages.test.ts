@@ -72,7 +72,9 @@ describe('values the AWS CLI would refuse', () => {
   it('regions and endpoint URLs', () => {
     expect(checkRegion('eu-west-1')).toBe('eu-west-1');
     expect(checkRegion('local')).toBe('local');
-    for (const bad of ['moon 1', '', '-x', 'a/b']) expect(() => checkRegion(bad)).toThrow(UserError);
+    expect(checkRegion('EU-West-1')).toBe('EU-West-1'); // botocore's pattern is case-blind
+    for (const bad of ['moon 1', '', '-x', 'a/b', 'x-', 'ſ', 'eu-west-1\n'])
+      expect(() => checkRegion(bad)).toThrow(UserError);
     expect(checkEndpointUrl('http://127.0.0.1:4566')).toBe('http://127.0.0.1:4566');
     for (const bad of ['notaurl', 'localhost:4566', 'ftp://x', 'https://']) {
       expect(() => checkEndpointUrl(bad)).toThrow(/is not an http:\/\/ or https:\/\/ URL/);

@@ -18,6 +18,7 @@ describe('detection', () => {
   it('tells Linux, WSL, macOS and Windows apart', () => {
     expect(detectKind('linux', '6.8.0-generic', {})).toBe('linux');
     expect(detectKind('linux', '5.15.153.1-microsoft-standard-WSL2', {})).toBe('wsl');
+    expect(detectKind('linux', '4.4.0-19041-Microsoft', {})).toBe('wsl'); // WSL 1
     expect(detectKind('linux', '6.1', { WSL_DISTRO_NAME: 'Ubuntu' })).toBe('wsl');
     expect(detectKind('darwin', '24.0.0', {})).toBe('darwin');
     expect(detectKind('win32', '10.0.22631', {})).toBe('win32');
@@ -202,6 +203,8 @@ describe('shell defaults', () => {
     expect(defaultFormat('', with_('darwin'))).toBe('bash');
     expect(defaultFormat('/usr/bin/fish', with_('win32'))).toBe('fish'); // Git Bash, MSYS: they set SHELL
     expect(defaultFormat('C:\\Windows\\System32\\cmd.exe', with_('win32'))).toBe('cmd');
+    expect(defaultFormat('C:\\WINDOWS\\SYSTEM32\\CMD.EXE', with_('win32'))).toBe('cmd');
+    expect(defaultFormat('/opt/zsh.exe.d/bin/zsh', with_('linux'))).toBe('zsh');
     expect(defaultFormat('C:\\Program Files\\PowerShell\\7\\pwsh.exe', with_('linux'))).toBe('powershell');
   });
 

@@ -22,6 +22,26 @@ describe('parseTimestamp', () => {
   it('formats without milliseconds', () => {
     expect(formatTimestamp(new Date('2026-11-28T06:05:42.789Z'))).toBe('2026-11-28T06:05:42Z');
   });
+  it('formats every date as toISOString does, without the milliseconds', () => {
+    const edges = [
+      0,
+      -1,
+      Date.UTC(0, 0, 1) - 1,
+      Date.UTC(0, 0, 1),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      8.64e15,
+      -8.64e15,
+    ];
+    const dates = [...edges, ...Array.from({ length: 2000 }, () => Math.round((Math.random() - 0.3) * 4e14))];
+    for (const ms of dates) {
+      const date = new Date(ms);
+      expect(formatTimestamp(date), String(ms)).toBe(date.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    }
+    expect(() => formatTimestamp(new Date(NaN))).toThrow(RangeError);
+  });
+  it('reads the T and Z in either case, as before', () => {
+    expect(parseTimestamp('2026-11-28t06:05:42z')?.toISOString()).toBe('2026-11-28T06:05:42.000Z');
+  });
 });
 
 describe('readSession', () => {
