@@ -48,7 +48,8 @@ function makeDirs(env: NodeJS.ProcessEnv): void {
 
 function unlinkIfThere(file: string): void {
   try {
-    unlinkSync(file);
+    // Asked first: a failed unlink costs an exception, and the file is nearly always absent.
+    if (statSync(file, { throwIfNoEntry: false })) unlinkSync(file);
   } catch {
     // not there, or not ours to remove: either way nothing to do
   }
@@ -118,7 +119,7 @@ export async function writeStamp(input: StampInput): Promise<string | undefined>
     unlinkIfThere(join(skipDir(env), input.profile));
     // `status` runs often: a stamp that says the same and is not older than the credentials file
     // (the hook's `-nt` test) is left as it is.
-    if (existing && existing.mtimeNs >= credentials.mtimeNs && readFileSync(file, 'latin1') === text) return file;
+    if (existing && existing.mtimeNs >= credentials.mtimeNs && readFileSync(file, 'utf8') === text) return file;
     makeDirs(env);
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, text, { mode: 0o600 });

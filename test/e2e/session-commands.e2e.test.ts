@@ -31,6 +31,19 @@ function sessionSection(
 }
 
 describe('status', () => {
+  it('a result larger than a pipe holds reaches a reader that is slow to read, whole', async () => {
+    // More than the 64 KiB a pipe buffers: the writes wait for the reader, and the process ends only after them.
+    const s = await sandbox();
+    const names = Array.from({ length: 700 }, (_, i) => `profile-with-a-long-name-${String(i).padStart(4, '0')}`);
+    await s.writeCredentials(names.map((n) => sessionSection(n, { expiresIn: 3600 * 5 })).join(''));
+    const { stdout } = await exec('sh', ['-c', '"$0" "$1" status --all --json | { sleep 0.4; cat; }', NODE, CLI], {
+      env: s.env,
+      maxBuffer: 1 << 24,
+    });
+    expect(stdout.length).toBeGreaterThan(65536);
+    expect((JSON.parse(stdout) as { profile: string }[]).map((r) => r.profile)).toEqual(names);
+  });
+
   it('exits 0 for a usable session and 1 for expiring, expired, missing and long-term; --all and --json', async () => {
     const s = await sandbox();
     await s.writeCredentials(

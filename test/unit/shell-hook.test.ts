@@ -194,6 +194,14 @@ describe('stamps', () => {
     const third = await stat(file, { bigint: true });
     expect(third.ino).not.toBe(second.ino);
     expect(third.mtimeNs >= (await stat(credentials, { bigint: true })).mtimeNs).toBe(true);
+
+    // A credentials path beyond ASCII (the stamp is UTF-8): the same judgement still leaves it alone.
+    const accented = join(home, 'crédentials ü');
+    await writeFile(accented, '[x]\n');
+    const other = (await writeStamp({ ...input, credentialsFile: accented, env }))!;
+    const before = await stat(other, { bigint: true });
+    expect(await writeStamp({ ...input, credentialsFile: accented, env })).toBe(other);
+    expect((await stat(other, { bigint: true })).ino).toBe(before.ino);
   });
 });
 
