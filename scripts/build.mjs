@@ -229,6 +229,7 @@ for (const [name, { entry }] of vendors) {
       },
       ...(name === 'aws-sdk' ? [noDefaultCredentials, lazyBuiltins(SDK_LAZY_BUILTINS)] : []),
     ],
+    ...(name === 'aws-sdk' && { inject: [resolve(root, 'scripts/sdk-globals.mjs')] }),
   });
   Object.assign(outputs, result.metafile.outputs);
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type { Emulator } from '../emulator/index.js';
-import { sectionOf, withoutSection } from './harness.js';
+import { modulesLoadedBy, sectionOf, withoutSection } from './harness.js';
 import { emulatorSuite, longTermSection, newUser } from './fixtures.js';
 import { REFERENCE_PYTHON } from '../reference-python.js';
 
@@ -38,6 +38,20 @@ async function identityWith(profile: Record<string, string>) {
 }
 
 describe('refresh, end to end against the emulator', () => {
+  it("a refresh works without loading Node's web streams or Web Crypto (the SDK only tests for them)", async () => {
+    const s = await sandbox();
+    const user = newUser(emulator);
+    await s.writeCredentials(longTermSection('default-long-term', user));
+    const serial = user.devices![0]!.serialNumber;
+    await s.writeConfig(`[default]\nmfa_serial = ${serial}\n`);
+    const loaded = await modulesLoadedBy(['-q', '--code', emulator.lastingCode(serial)], s.env, { esm: false });
+    expect(sectionOf(await s.readCredentials(), 'default')?.aws_session_token).toBeTruthy();
+    expect(loaded).toContain('node:https'); // the probe sees the SDK's own modules
+    // (internal/webstreams/util comes with Node's own start.)
+    const web = /^node:internal\/(webstreams\/(readable|writable)stream|crypto\/webcrypto)$/;
+    expect(loaded.filter((m) => web.test(m))).toEqual([]);
+  });
+
   it('discovers the only device, writes the session losslessly with 0600, remembers the device, and the keys work', async () => {
     const s = await sandbox();
     const user = newUser(emulator);
