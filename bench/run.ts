@@ -183,10 +183,12 @@ for (const [key, label] of [
 ] as const) {
   rows.push({ label, ms: offline[key].ms, ratio: vsFloor(offline[key].ms), target: '≤ 1.15× (1)' });
 }
-// The child's own run (`/bin/true` started directly) is taken off: what exec adds is ours.
-const exec = offline.exec.ms - offline.child.ms;
+// "The child excluded": running a child costs a Node program 2f − 1 (loading child_process, fork and
+// exec, the child's own run), whatever the program; what exec adds beyond that is ours.
+const childInNode = offline.nodeSpawn.ms - floor;
+const exec = offline.exec.ms - childInNode;
 rows.push({
-  label: '2e. `aws-mfa-refresh exec -- true`, minus `true` alone',
+  label: '2e. `aws-mfa-refresh exec -- true`, less what running `true` costs any Node program (2f − 1)',
   ms: exec,
   ratio: vsFloor(exec),
   target: '≤ 1.15× (1)',
@@ -194,12 +196,16 @@ rows.push({
 rows.push({
   label: '2f. `node -e "spawn(\'true\')"`: Node loading child_process and running a child',
   ms: offline.nodeSpawn.ms,
-  ratio: '1.00× (2f)',
+  ratio: vsFloor(offline.nodeSpawn.ms),
 });
+// The stricter reading takes off only the child's own run (`/bin/true` started directly): by it, 2f
+// itself, a Node program that does nothing but run the child, is already above 1.15.
+const strict = (ms: number) => `${((ms - offline.child.ms) / floor).toFixed(2)}×`;
 rows.push({
-  label: '2g. `aws-mfa-refresh exec -- true` against 2f',
-  ms: offline.exec.ms,
-  ratio: `${(offline.exec.ms / offline.nodeSpawn.ms).toFixed(2)}× (2f)`,
+  label: '2g. `aws-mfa-refresh exec -- true`, less `true` started directly',
+  ms: offline.exec.ms - offline.child.ms,
+  ratio: `${strict(offline.exec.ms)} (1)`,
+  note: `2f by the same measure: ${strict(offline.nodeSpawn.ms)}`,
 });
 
 const refreshes = await interleaved(
@@ -330,7 +336,7 @@ if (aws.status === 0) {
     label: '6c. the same through `credential_process = aws-mfa-refresh credential-process`',
     ms: cliRows.process.ms,
     ratio: `${(cliRows.process.ms / cliRows.plain.ms).toFixed(2)}× (6b)`,
-    note: `+${(cliRows.process.ms - cliRows.plain.ms).toFixed(0)} ms`,
+    note: `${cliRows.process.ms >= cliRows.plain.ms ? '+' : '−'}${Math.abs(cliRows.process.ms - cliRows.plain.ms).toFixed(0)} ms`,
   });
 } else {
   rows.push({ label: '6. AWS CLI', note: 'skipped: `aws` is not on PATH' });

@@ -114,17 +114,20 @@ export async function loadAwsFiles(paths: AwsFilePaths): Promise<AwsFiles> {
     const line = section === undefined ? undefined : doc?.lineOf(section, key.toLowerCase());
     return line === undefined ? undefined : { file: kind === 'credentials' ? paths.credentials : paths.config, line };
   };
-  const divergences = [
-    ...(credDoc
-      ? divergencesOf(credDoc, 'credentials', paths.credentials, new Map(credDoc.sectionNames().map((n) => [n, n])))
-      : []),
-    ...(configDoc ? divergencesOf(configDoc, 'config', paths.config, configSection) : []),
-  ];
+  let divergences: Divergence[] | undefined;
   return {
     paths,
     credentials,
     config,
-    divergences,
+    // Worked out when first asked (a refresh and doctor warn with them): status and the hand-outs never ask.
+    get divergences() {
+      return (divergences ??= [
+        ...(credDoc
+          ? divergencesOf(credDoc, 'credentials', paths.credentials, new Map(credDoc.sectionNames().map((n) => [n, n])))
+          : []),
+        ...(configDoc ? divergencesOf(configDoc, 'config', paths.config, configSection) : []),
+      ]);
+    },
     where,
     ...(configNotAFile && { configNotAFile: `${paths.config} is not a regular file` }),
   };
