@@ -199,7 +199,8 @@ rows.push({
   ratio: vsFloor(offline.nodeSpawn.ms),
 });
 // The stricter reading takes off only the child's own run (`/bin/true` started directly): by it, 2f
-// itself, a Node program that does nothing but run the child, is already above 1.15.
+// itself, a Node program that does nothing but run the child, is at about 1.15 already, which leaves
+// no room for any work before the child starts.
 const strict = (ms: number) => `${((ms - offline.child.ms) / floor).toFixed(2)}×`;
 rows.push({
   label: '2g. `aws-mfa-refresh exec -- true`, less `true` started directly',
