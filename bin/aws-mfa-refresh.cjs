@@ -28,20 +28,16 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // (a refresh, help, other commands) it hands back untouched, and dist/cli.cjs runs it. A command
   // line without one of those names goes to dist/cli.cjs directly.
   const hot = args.some((a) => HOT_COMMANDS.includes(a));
-  let last; // the bundle that ran the command
-  const runIn = (name) => {
-    last = { name, exports: bundle(name) };
-    return last.exports.run(process.argv);
-  };
+  let ranIn; // the bundle that ran the command
+  const runIn = (name) => (ranIn = bundle(name)).run(process.argv);
   (hot ? runIn('hot.cjs') : Promise.resolve(undefined))
     .then((code) => code ?? runIn('cli.cjs'))
     .then((code) => {
       process.exitCode = code;
       load.saveCompileCache?.();
-      // A command of hot.cjs that says nothing is left to run or to write ends here: Node's
-      // teardown of the heap would cost more than the command's own work. After a refresh
-      // (cli.cjs) Node ends the process its own way.
-      if (last?.name === 'hot.cjs' && last.exports.mayExitAtOnce?.()) process.exit();
+      // A command that says nothing is left to run or to write ends here: Node's teardown of the
+      // heap costs more than a hot command's own work (src/platform/early-exit.ts).
+      if (ranIn?.mayExitAtOnce?.()) process.exit();
     });
 }
 

@@ -1,3 +1,5 @@
+import { trackStream } from '../platform/early-exit.js';
+
 /**
  * `aws-mfa-refresh --help | head -1`: the reader goes away and our next write fails with EPIPE
  * (Node ignores SIGPIPE, so the error arrives as an 'error' event, unhandled = a stack trace).
@@ -22,23 +24,11 @@ export function endQuietlyWhenOutputCloses(): void {
   onFirstUse('stderr', (stream) => stream.on('error', () => {}));
 }
 
-/** The streams created since the guard was installed. */
-const created: NodeJS.WriteStream[] = [];
-
-/**
- * Whether nothing written to stdout or stderr still waits in a stream (a pipe to a slow reader,
- * or a stream that is asynchronous on this platform). True when neither stream was ever created:
- * our results go out with write(2).
- */
-export function outputFlushed(): boolean {
-  return created.every((stream) => stream.writableLength === 0);
-}
-
 /** Wraps Node's lazy getter of process.stdout/stderr so that `setup` runs once, when it first runs. */
 function onFirstUse(name: 'stdout' | 'stderr', setup: (stream: NodeJS.WriteStream) => void): void {
   const original = Object.getOwnPropertyDescriptor(process, name);
   if (!original?.get || !original.configurable) {
-    created.push(process[name]);
+    trackStream(process[name]);
     setup(process[name]);
     return;
   }
@@ -48,7 +38,7 @@ function onFirstUse(name: 'stdout' | 'stderr', setup: (stream: NodeJS.WriteStrea
     get() {
       const stream = original.get!.call(process) as NodeJS.WriteStream;
       Object.defineProperty(process, name, original);
-      created.push(stream);
+      trackStream(stream);
       setup(stream);
       return stream;
     },

@@ -10,7 +10,8 @@
  */
 import { ExitCode } from '../exit-codes.js';
 import { parseFast, type FastCommand } from './args.js';
-import { endQuietlyWhenOutputCloses, outputFlushed } from './closed-output.js';
+import { mayEndAtOnce } from '../platform/early-exit.js';
+import { endQuietlyWhenOutputCloses } from './closed-output.js';
 import type { ParsedArgs } from './options.js';
 import { makeDebug, reportError } from './output.js';
 import { isLeftOut } from './left-out.js';
@@ -54,10 +55,10 @@ export async function run(argv: string[]): Promise<number | undefined> {
 }
 
 /**
- * Whether the process may end at once, skipping Node's teardown of a heap it is about to throw away
- * (1–2 ms of a `status`): only after a start-up-parser command, which leaves nothing running
- * (exec's child has ended), and when nothing written still waits in a stream.
+ * Whether the process may end at once, skipping Node's teardown (platform/early-exit.ts): only after
+ * a start-up-parser command (a refresh, status, env, exec, credential-process), which has awaited
+ * all its work (exec's child has ended).
  */
 export function mayExitAtOnce(): boolean {
-  return fastCommandDone && outputFlushed();
+  return fastCommandDone && mayEndAtOnce();
 }

@@ -20,6 +20,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { holdNodeExit } from '../platform/early-exit.js';
 import { KeyIndex } from './key-index.js';
 import {
   KeyStoreError,
@@ -170,6 +171,7 @@ async function loadKeyring(load?: () => Promise<KeyringModule>): Promise<Keyring
     const mod = (await import('@napi-rs/keyring')) as unknown as KeyringModule & { default?: KeyringModule };
     const keyring = mod.AsyncEntry ? mod : mod.default;
     if (!keyring?.AsyncEntry) throw new Error('AsyncEntry is missing');
+    holdNodeExit(); // a native module: let Node run its cleanup at exit
     return keyring;
   } catch (error) {
     throw new KeyStoreError(

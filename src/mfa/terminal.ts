@@ -4,6 +4,7 @@
  */
 import { ExitCode, UserError } from '../errors.js';
 import type { Platform } from '../platform/platform.js';
+import { holdNodeExit } from '../platform/early-exit.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -60,6 +61,7 @@ export async function controllingTerminal(
     fds.forEach((fd) => fs.closeSync(fd));
     return undefined;
   }
+  holdNodeExit(); // what the prompt wrote there must reach the terminal (asynchronous on Windows)
   return { input: new tty.ReadStream(fds[0]!), output: new tty.WriteStream(fds[1] ?? fds[0]!) };
 }
 
