@@ -1,4 +1,5 @@
 import { trackStream } from '../platform/early-exit.js';
+import { processWide } from '../platform/process-wide.js';
 
 /**
  * `aws-mfa-refresh --help | head -1`: the reader goes away and our next write fails with EPIPE
@@ -11,9 +12,9 @@ import { trackStream } from '../platform/early-exit.js';
  */
 export function endQuietlyWhenOutputCloses(): void {
   // Once per process: after dist/hot.cjs hands a command line over, dist/cli.cjs comes here again.
-  const done = Symbol.for('aws-mfa-refresh.output-guarded');
-  if ((process as unknown as Record<symbol, boolean>)[done]) return;
-  (process as unknown as Record<symbol, boolean>)[done] = true;
+  const guard = processWide('output-guard', () => ({ installed: false }));
+  if (guard.installed) return;
+  guard.installed = true;
   onFirstUse('stdout', (stream) =>
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') process.exit(0);

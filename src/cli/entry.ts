@@ -9,8 +9,8 @@
  * only read files so far, and the launcher runs the command line again with dist/cli.cjs.
  */
 import { ExitCode } from '../exit-codes.js';
-import { parseFast, type FastCommand } from './args.js';
 import { mayEndAtOnce } from '../platform/early-exit.js';
+import { parseFast, type FastCommand } from './args.js';
 import { endQuietlyWhenOutputCloses } from './closed-output.js';
 import type { ParsedArgs } from './options.js';
 import { makeDebug, reportError } from './output.js';

@@ -4,19 +4,18 @@
  * written may still wait in a stream, nor once something that should end the Node way was opened:
  * a terminal of our own (its writes are asynchronous on Windows), the keychain's native module.
  *
- * The state lives on `process` under a registered symbol: after dist/hot.cjs hands a command over,
- * dist/cli.cjs has module instances of its own, and the streams may have been created by either.
+ * The state is process-wide: after dist/hot.cjs hands a command over, the streams may have been
+ * created by either bundle.
  */
+import { processWide } from './process-wide.js';
+
 interface EarlyExitState {
   streams: NodeJS.WriteStream[];
   holds: number;
 }
 
-const KEY = Symbol.for('aws-mfa-refresh.early-exit');
-
 function state(): EarlyExitState {
-  const holder = process as unknown as Record<symbol, EarlyExitState | undefined>;
-  return (holder[KEY] ??= { streams: [], holds: 0 });
+  return processWide<EarlyExitState>('early-exit', () => ({ streams: [], holds: 0 }));
 }
 
 /** A stream our output goes through (process.stdout or stderr, once created). */
